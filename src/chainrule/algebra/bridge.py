@@ -1,0 +1,151 @@
+"""The bridge between IR trees and SymPy scalar expressions.
+
+An *elementwise tree* is a tree of ``add``, ``mul``, ``scale``, ``fn``, scalar constants, dimension
+values and broadcasts of scalars. Such a tree means the same scalar formula at every entry, so it can
+be handed to SymPy with every other subtree (a matrix product, a sum, a variable) standing in as an
+opaque symbol — an *atom*. Atoms are named by order of first appearance (``x0``, ``x1`` …), so two
+trees of the same form give the same SymPy expression and a cache keyed on it is shared across
+layers: this is what keeps derivation linear in depth.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .. import scalar
+from ..ir import build
+from ..ir.expr import Expr
+from ..ir.shapes import Shape
+
+__all__ = ["ELEMENTWISE_OPS", "is_elementwise", "to_sympy", "from_sympy", "Atoms"]
+
+ELEMENTWISE_OPS = frozenset({"add", "mul", "scale", "fn", "const", "dim"})
+
+
+def is_elementwise(e: Expr) -> bool:
+    """True for nodes that belong to an elementwise tree (scalar broadcasts included)."""
+    return e.op in ELEMENTWISE_OPS or (e.op == "broadcast" and e.args[0].shape == ())
+
+
+class Atoms:
+    """The two-way map between opaque subtrees and the SymPy symbols standing for them."""
+
+    def __init__(self) -> None:
+        self.by_expr: dict[Expr, sympy.Symbol] = {}
+        self.by_symbol: dict[sympy.Symbol, Expr] = {}
+
+    def symbol(self, e: Expr) -> sympy.Symbol:
+        if e not in self.by_expr:
+            s = sympy.Symbol(f"x{len(self.by_expr)}", real=True)
+            self.by_expr[e], self.by_symbol[s] = s, e
+        return self.by_expr[e]
+
+
+def to_sympy(e: Expr, atoms: Atoms) -> sympy.Expr:
+    """The elementwise tree rooted at ``e`` as SymPy; other subtrees become atoms."""
+    if e.op == "const":
+        return e.attrs[0]
+    if e.op == "dim":
+        return sympy.Symbol(e.attrs[0], positive=True, integer=True)
+    if e.op == "broadcast" and e.args[0].shape == ():
+        return to_sympy(e.args[0], atoms)
+    if e.op == "add":
+        return to_sympy(e.args[0], atoms) + to_sympy(e.args[1], atoms)
+    if e.op in ("mul", "scale"):
+        return to_sympy(e.args[0], atoms) * to_sympy(e.args[1], atoms)
+    if e.op == "fn":
+        return e.attrs[0].of(to_sympy(e.args[0], atoms))
+    return atoms.symbol(e)
+
+
+def from_sympy(s: sympy.Expr, atoms: Atoms, shape: Shape) -> Expr:
+    """Rebuild an IR tree of ``shape`` from SymPy; scalar factors become ``scale`` nodes."""
+    if _is_scalar(s, atoms):
+        return _spread(_scalar(s, atoms), shape)
+    if isinstance(s, sympy.Symbol):
+        return atoms.by_symbol[s]
+    if isinstance(s, sympy.Add):
+        return _add(s, atoms, shape)
+    if isinstance(s, sympy.Mul):
+        return _mul(s, atoms, shape)
+    return _apply(s, lambda a: from_sympy(a, atoms, shape))
+
+
+def _is_scalar(s: sympy.Expr, atoms: Atoms) -> bool:
+    return all(atoms.by_symbol[x].shape == () for x in s.free_symbols if x in atoms.by_symbol)
+
+
+def _spread(e: Expr, shape: Shape) -> Expr:
+    return e if e.shape == shape else build.broadcast(e, shape)
+
+
+def _scalar(s: sympy.Expr, atoms: Atoms) -> Expr:
+    """A scalar-valued SymPy expression as a tree of shape ()."""
+    if isinstance(s, sympy.Number):
+        return build.const(s)
+    if isinstance(s, sympy.Symbol):
+        return atoms.by_symbol.get(s) or build.dim(s.name)
+    if isinstance(s, sympy.Add):
+        return _add(s, atoms, ())
+    if isinstance(s, sympy.Mul):
+        return _mul(s, atoms, ())
+    return _apply(s, lambda a: _scalar(a, atoms))
+
+
+def _add(s: sympy.Add, atoms: Atoms, shape: Shape) -> Expr:
+    terms = sorted(s.as_ordered_terms(), key=lambda t: t.could_extract_minus_sign())
+    out = from_sympy(terms[0], atoms, shape)
+    for t in terms[1:]:
+        if t.could_extract_minus_sign():
+            out = build.np_sub(out, from_sympy(-t, atoms, shape))
+        else:
+            out = build.add(out, from_sympy(t, atoms, shape))
+    return out
+
+
+def _mul(s: sympy.Mul, atoms: Atoms, shape: Shape) -> Expr:
+    """Scalar factors in front as one ``scale``; matrix factors as Hadamard products, quotients last."""
+    if shape == ():
+        num, rest = s.as_coeff_Mul()
+        factors, coeff = list(rest.as_ordered_factors()), [num] if num != 1 else []
+    else:
+        coeff, factors = [], []
+        for f in s.as_ordered_factors():
+            (coeff if _is_scalar(f, atoms) else factors).append(f)
+    num = [f for f in factors if not _is_reciprocal(f)]
+    den = [1 / f for f in factors if _is_reciprocal(f)]
+    body = _product(num, atoms, shape) if num else None
+    if den:
+        q = build.fn(scalar.power(-1), _product(den, atoms, shape))
+        body = q if body is None else build.mul(body, q)
+    if not coeff:
+        return body
+    c = _scalar(sympy.Mul(*coeff), atoms)
+    return build.scale(c, body) if body is not None else _spread(c, shape)
+
+
+def _is_reciprocal(f: sympy.Expr) -> bool:
+    return isinstance(f, sympy.Pow) and f.exp.is_negative
+
+
+def _product(fs: list[sympy.Expr], atoms: Atoms, shape: Shape) -> Expr:
+    parts = [from_sympy(f, atoms, shape) if shape else _scalar(f, atoms) for f in fs]
+    out = parts[0]
+    for p in parts[1:]:
+        out = build.mul(out, p)
+    return out
+
+
+def _apply(s: sympy.Expr, rebuild: object) -> Expr:
+    """Powers and functions: look up the elementwise record for the SymPy head."""
+    if isinstance(s, sympy.Pow):
+        base = rebuild(s.base)
+        if s.exp == sympy.Rational(1, 2):
+            return build.fn(scalar.FUNCTIONS["sqrt"], base)
+        return build.fn(scalar.power(s.exp), base)
+    if isinstance(s, sympy.exp) or s.func in scalar.SYMPY_FUNCTIONS:
+        record = scalar.SYMPY_FUNCTIONS[s.func](*s.args[1:])
+        return build.fn(record, rebuild(s.args[0]))
+    if s == sympy.E:
+        return build.fn(scalar.FUNCTIONS["exp"], build.const(1))
+    raise TypeError(f"no IR form for SymPy {s.func.__name__}: {s}")

@@ -1,0 +1,7 @@
+"""Symbolic reverse-mode differentiation over programs of named equations."""
+
+from .backprop import backprop
+from .derivation import CONVENTIONS, Contribution, Derivation, Step
+from .program import Equation, Program
+
+__all__ = ["backprop", "Derivation", "Step", "Contribution", "Equation", "Program", "CONVENTIONS"]

@@ -1,0 +1,167 @@
+"""Symbolic reverse mode: a program in, a :class:`Derivation` out.
+
+The loop is the textbook one. Walk the equations backwards; for each named quantity add up the
+adjoints its consumers sent back, simplify the sum into a readable formula, name it ``d<name>``, and
+push it through the right-hand side that defined the quantity, one primitive rule at a time
+(:func:`chainrule.rules.vjp`).
+
+Conventions. ``exact`` seeds ∂J/∂J = 1, so every step is a gradient of the cost J. ``course`` (when
+the program averages over a batch dimension m) seeds m instead — it differentiates ℒ = m·J = Σᵢ L⁽ⁱ⁾,
+whose gradient with respect to a per-example quantity holds ∂L⁽ⁱ⁾/∂z⁽ⁱ⁾ in column i — and multiplies
+each parameter gradient by 1/m to make it ∂J/∂W again. That is the whole reason the course's ``dW``
+and ``db`` carry 1/m and its ``dZ`` does not.
+"""
+
+from __future__ import annotations
+
+from ..algebra.bridge import is_elementwise
+from ..algebra.simplify import fold, simplify, substitute
+from ..ir import build
+from ..ir.expr import Expr, walk
+from ..rules.primitives import PRIMITIVES
+from .derivation import Contribution, Derivation, Step
+from .program import Program
+
+__all__ = ["backprop"]
+
+
+def backprop(
+    program: Program, convention: str = "course", wrt: tuple[str, ...] | None = None
+) -> Derivation:
+    """Derive the gradient of ``program.output`` for every parameter and named intermediate."""
+    wrt = program.params if wrt is None else wrt
+    course = convention == "course" and program.batch is not None
+    seed = build.dim(program.batch) if course else build.const(1)
+    needed = set(wrt) | {eq.name for eq in program.equations}
+    uses: dict[str, list[Contribution]] = {program.output: [Contribution("", (), seed)]}
+    steps: list[Step] = []
+    ctx = _Context(program, course)
+    for eq in reversed(program.equations):
+        if eq.name not in uses:
+            continue
+        g = seed if eq.name == program.output else ctx.name(eq.name, uses[eq.name], steps)
+        for leaf, contribution in _tree_vjp(eq.name, eq.expr, g, needed):
+            uses.setdefault(leaf, []).append(contribution)
+    for p in wrt:
+        if p in uses:
+            ctx.name(p, uses[p], steps, kind="param")
+    return Derivation(program, tuple(steps), "course" if course else "exact", seed)
+
+
+class _Context:
+    """What the loop remembers between steps: which adjoints to inline, which to write out."""
+
+    def __init__(self, program: Program, course: bool) -> None:
+        self.program, self.course = program, course
+        self.definitions = program.definitions
+        self.unfold = {
+            eq.var: simplify(eq.expr)
+            for eq in program.equations
+            if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
+        }
+        self.inline: dict[Expr, Expr] = {}  # elementwise adjoints, substituted before simplifying
+        self.passthrough: dict[Expr, Expr] = {}  # linear pass-throughs, written out in `expanded`
+        self.adjoints: set[Expr] = set()
+
+    def name(
+        self, name: str, uses: list[Contribution], steps: list[Step], kind: str = "intermediate"
+    ) -> Expr:
+        """Simplify the summed contributions into a step and return what later rules refer to."""
+        shape = uses[0].expr.shape
+        raw = uses[0].expr
+        for u in uses[1:]:
+            raw = build.add(raw, u.expr)
+        factor = None
+        if kind == "param" and self.course:
+            factor = build.np_pow(build.dim(self.program.batch), -1)
+            raw = build.scale(factor, raw)
+        expr = fold(simplify(_inline(raw, self.inline), self.unfold), self.definitions)
+        var = build.var("d" + name, shape)
+        if kind == "param":
+            kind = "param" if name in self.program.params else "input"
+        elif self.course and self.program.batch not in shape:
+            self.inline[var] = expr  # not per-example: stays inside the parameter formulas
+            return var
+        if self._inlinable(expr):
+            self.inline[var] = expr
+        elif self._passthrough(expr):
+            self.passthrough[var] = expr
+        self.adjoints.add(var)
+        steps.append(
+            Step(
+                "d" + name,
+                name,
+                kind,
+                expr,
+                substitute(expr, self.passthrough),
+                raw,
+                tuple(uses),
+                factor,
+            )
+        )
+        return var
+
+    def _inlinable(self, e: Expr) -> bool:
+        """Elementwise in non-adjoint quantities: SymPy may simplify it with its consumer."""
+        return is_elementwise(e) and not any(n in self.adjoints for n in walk(e))
+
+    def _passthrough(self, e: Expr) -> bool:
+        """Only moves one adjoint linearly (``W[l+1]ᵀ dZ[l+1]``): worth writing out in place."""
+        nodes = list(walk(e))
+        linear = all(n.op in ("matmul", "transpose", "var") for n in nodes)
+        return linear and sum(n in self.adjoints for n in nodes) == 1
+
+
+def _inline(e: Expr, table: dict[Expr, Expr]) -> Expr:
+    """Substitute elementwise adjoints where an elementwise operation consumes them, so SymPy
+    can simplify the two together (``dA[L] ⊙ σ′(Z[L])`` → ``A[L] − Y``); elsewhere keep the name."""
+
+    def go(n: Expr, under_elementwise: bool) -> Expr:
+        if under_elementwise and n in table:
+            return table[n]
+        args = tuple(go(a, is_elementwise(n)) for a in n.args)
+        return n if args == n.args else Expr(n.op, args, n.shape, n.attrs)
+
+    return go(e, True)
+
+
+def _tree_vjp(
+    consumer: str, root: Expr, g: Expr, needed: set[str]
+) -> list[tuple[str, Contribution]]:
+    """Push ``g`` from ``root`` down to its variables, one primitive rule per node."""
+    order = list(walk(root))
+    live = _depends_on(order, needed)
+    adj: dict[Expr, list[tuple[Expr, tuple]]] = {root: [(g, ())]}
+    out: list[tuple[str, Contribution]] = []
+    for node in reversed(order):
+        if node not in adj:
+            continue
+        total = adj[node][0][0]
+        for extra, _ in adj[node][1:]:
+            total = build.add(total, extra)
+        path = adj[node][0][1]
+        if node.op == "var":
+            out.append((node.name, Contribution(consumer, path, total)))
+            continue
+        for i, (arg, a) in enumerate(zip(node.args, _vjps(node, total, live), strict=True)):
+            if a is not None:
+                adj.setdefault(arg, []).append((a, path + ((node.op, i),)))
+    return out
+
+
+def _vjps(node: Expr, g: Expr, live: set[Expr]) -> tuple[Expr | None, ...]:
+    """Apply only the rules for inputs that lead to a needed variable."""
+    if node.is_leaf:
+        return ()
+    rules = PRIMITIVES[node.op].vjps
+    return tuple(
+        rule(g, node) if arg in live else None for rule, arg in zip(rules, node.args, strict=True)
+    )
+
+
+def _depends_on(order: list[Expr], needed: set[str]) -> set[Expr]:
+    live: set[Expr] = set()
+    for n in order:
+        if (n.op == "var" and n.name in needed) or any(a in live for a in n.args):
+            live.add(n)
+    return live

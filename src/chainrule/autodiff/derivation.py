@@ -1,0 +1,82 @@
+"""A derivation is data: the ordered backward steps, each with everything needed to explain it.
+
+Backprop returns a :class:`Derivation`; printers render it, the explainer reads it, the code printer
+turns it into NumPy, and the evaluator computes it. None of them changes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import UnknownNameError
+from ..ir.expr import Expr
+from ..ir.shapes import Shape
+from .program import Program
+
+__all__ = ["Contribution", "Step", "Derivation", "CONVENTIONS"]
+
+CONVENTIONS = {
+    "course": "dZ, dA are per-example gradients of the loss L (column i is ∂L⁽ⁱ⁾/∂z⁽ⁱ⁾, i.e. "
+    "gradients of ℒ = Σᵢ L⁽ⁱ⁾ = m·J); dW, db are gradients of the cost J = (1/m) Σᵢ L⁽ⁱ⁾, "
+    "which is where 1/m enters",
+    "exact": "every quantity is the gradient of the cost J itself: d· = ∂J/∂·, with 1/m carried "
+    "from the top",
+}
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One use of a quantity: it feeds equation ``consumer`` through the primitives in ``path``."""
+
+    consumer: str  # the equation whose right-hand side uses the quantity
+    path: tuple[tuple[str, int], ...]  # (primitive op, input index) from that rhs's root down
+    expr: Expr  # the adjoint it sends back, before simplification
+
+
+@dataclass(frozen=True)
+class Step:
+    """``target = expr``: the gradient of one quantity, e.g. ``dZ1 = dA1 ⊙ (1 − A1²)``."""
+
+    target: str  # "dZ1"
+    of: str  # "Z1"
+    kind: str  # "param", "intermediate" or "input"
+    expr: Expr  # simplified; refers to earlier steps by name
+    expanded: Expr  # the same with pass-through steps (dA[l] = W[l+1]ᵀ dZ[l+1]) written out
+    raw: Expr  # the sum of contributions as the rules produced it
+    contributions: tuple[Contribution, ...]
+    factor: Expr | None  # the 1/m a parameter gradient takes in the course convention
+
+    @property
+    def shape(self) -> Shape:
+        return self.expr.shape
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The backward pass of ``program`` in ``convention`` ("course" or "exact")."""
+
+    program: Program
+    steps: tuple[Step, ...]
+    convention: str
+    seed: Expr
+
+    def __getitem__(self, target: str) -> Step:
+        for s in self.steps:
+            if s.target == target or s.of == target:
+                return s
+        known = ", ".join(s.target for s in self.steps)
+        raise UnknownNameError(f"no gradient named {target!r}", hint=f"known: {known}")
+
+    def __contains__(self, target: str) -> bool:
+        return any(s.target == target or s.of == target for s in self.steps)
+
+    def __iter__(self):  # noqa: ANN204 - iterator of steps
+        return iter(self.steps)
+
+    @property
+    def targets(self) -> list[str]:
+        return [s.target for s in self.steps]
+
+    @property
+    def convention_note(self) -> str:
+        return CONVENTIONS[self.convention]

@@ -1,0 +1,157 @@
+"""The expression IR: immutable, hashable nodes that carry their shape.
+
+A node is ``Expr(op, args, shape, attrs)``. ``op`` names one primitive of the closed set in
+:mod:`chainrule.rules`; ``attrs`` holds its hashable parameters (a variable's name, a sum's axis, an
+elementwise function's record). Shapes are checked once, when a node is built (see
+:mod:`chainrule.ir.build`), so every tree that exists is well-typed. No node holds a gradient:
+differentiation builds new trees.
+
+Python operators on nodes follow NumPy's meaning (``@`` matrix product, ``*`` elementwise, ``.T``),
+with broadcasting made explicit as nodes, so rules can be written in the IR as readable formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .shapes import Shape
+
+__all__ = ["Expr", "LEAF_OPS", "walk", "leaves"]
+
+LEAF_OPS = frozenset({"var", "const", "dim", "eye"})
+
+
+class Expr:
+    """One node of the IR. Build nodes with :mod:`chainrule.ir.build`, not with this constructor."""
+
+    __slots__ = ("op", "args", "shape", "attrs", "_hash")
+
+    def __init__(self, op: str, args: tuple[Expr, ...], shape: Shape, attrs: tuple = ()) -> None:
+        object.__setattr__(self, "op", op)
+        object.__setattr__(self, "args", args)
+        object.__setattr__(self, "shape", shape)
+        object.__setattr__(self, "attrs", attrs)
+        object.__setattr__(self, "_hash", hash((op, args, shape, attrs)))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("chainrule expressions are immutable")
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Expr) or self._hash != other._hash:
+            return False
+        return (self.op, self.shape, self.attrs, self.args) == (
+            other.op,
+            other.shape,
+            other.attrs,
+            other.args,
+        )
+
+    def __repr__(self) -> str:
+        if self.op == "var":
+            return f"var({self.attrs[0]!r}, {self.shape})"
+        if self.op in ("const", "dim"):
+            return f"{self.op}({self.attrs[0]})"
+        inner = ", ".join(repr(a) for a in self.args)
+        extra = "".join(f", {a!r}" for a in self.attrs)
+        return f"{self.op}({inner}{extra})"
+
+    # -- convenience --------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The variable's name (only for ``var`` and ``dim`` nodes)."""
+        if self.op not in ("var", "dim"):
+            raise AttributeError(f"a {self.op} node has no name")
+        return self.attrs[0]
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.op in LEAF_OPS
+
+    # -- NumPy-meaning operators, delegated to the checked builders ----------------------------
+    def __matmul__(self, other: Expr) -> Expr:
+        from . import build
+
+        return build.matmul(self, other)
+
+    def __add__(self, other: Expr | float) -> Expr:
+        from . import build
+
+        return build.np_add(self, build.lift(other))
+
+    def __radd__(self, other: float) -> Expr:
+        from . import build
+
+        return build.np_add(build.lift(other), self)
+
+    def __sub__(self, other: Expr | float) -> Expr:
+        from . import build
+
+        return build.np_sub(self, build.lift(other))
+
+    def __rsub__(self, other: float) -> Expr:
+        from . import build
+
+        return build.np_sub(build.lift(other), self)
+
+    def __mul__(self, other: Expr | float) -> Expr:
+        from . import build
+
+        return build.np_mul(self, build.lift(other))
+
+    def __rmul__(self, other: float) -> Expr:
+        from . import build
+
+        return build.np_mul(build.lift(other), self)
+
+    def __truediv__(self, other: Expr | float) -> Expr:
+        from . import build
+
+        return build.np_div(self, build.lift(other))
+
+    def __rtruediv__(self, other: float) -> Expr:
+        from . import build
+
+        return build.np_div(build.lift(other), self)
+
+    def __neg__(self) -> Expr:
+        from . import build
+
+        return build.scale(build.const(-1), self)
+
+    def __pow__(self, k: float) -> Expr:
+        from . import build
+
+        return build.np_pow(self, k)
+
+    @property
+    def T(self) -> Expr:  # noqa: N802 - NumPy's spelling
+        from . import build
+
+        return build.transpose(self)
+
+
+def walk(root: Expr) -> Iterator[Expr]:
+    """Every distinct node of the DAG under ``root``, children before parents (topological)."""
+    seen: set[Expr] = set()
+    stack: list[tuple[Expr, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            yield node
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        stack.extend((a, False) for a in reversed(node.args) if a not in seen)
+
+
+def leaves(root: Expr, op: str = "var") -> list[Expr]:
+    """The distinct leaves of one kind (default: variables) in first-seen order."""
+    return [n for n in walk(root) if n.op == op]

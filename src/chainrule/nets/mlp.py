@@ -1,0 +1,109 @@
+"""From a network spec to a program of named equations, in either layout.
+
+Columns (the course): ``Z[l] = W[l] A[l−1] + b[l]`` with ``W[l]`` of shape (n[l], n[l−1]), ``b[l]``
+(n[l], 1) and examples as the m columns. Rows (PyTorch, CS231n): ``Z[l] = A[l−1] W[l] + b[l]`` with
+``W[l]`` (n[l−1], n[l]), ``b[l]`` (1, n[l]) and examples as rows. The losses and softmax are written
+with the primitives — nothing here knows a derivative.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from .. import scalar
+from ..autodiff.program import Equation, Program
+from ..ir import build
+from ..ir.expr import Expr
+from .spec import MLPSpec
+
+__all__ = ["build_program", "OUTPUT_FN"]
+
+OUTPUT_FN = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu"}
+
+
+def _f(name: str, x: Expr) -> Expr:
+    return build.fn(scalar.lookup(name), x)
+
+
+def _softmax(z: Expr, axis: int) -> Expr:
+    """softmax(z) = exp(z) / Σ_k exp(z_k), the sum over the classes axis."""
+    e = _f("exp", z)
+    return e / build.sum_(e, axis, keepdims=True)
+
+
+def _loss(spec: MLPSpec, a: Expr, y: Expr, axis: int) -> Expr:
+    """The per-example loss L, one entry per example (shape (1, m) or (m, 1))."""
+    if spec.loss == "bce":
+        return -(y * _f("log", a) + (1 - y) * _f("log", 1 - a))
+    if spec.loss == "ce":
+        return -build.sum_(y * _f("log", a), axis, keepdims=True)
+    return build.scale(build.const(0.5), build.sum_((a - y) ** 2, axis, keepdims=True))
+
+
+def build_program(spec: MLPSpec) -> Program:
+    """The forward pass ``Z[1], A[1], …, A[L], L, J`` as a program."""
+    cols = spec.layout == "columns"
+    m, n, L = spec.batch, spec.layers, spec.L
+    classes_axis = 0 if cols else 1
+    ex = (lambda k: (k, m)) if cols else (lambda k: (m, k))
+    props = (f"sums_to_one@{classes_axis}",) if spec.loss == "ce" else ()
+    X, Y = build.var("X", ex(n[0])), build.var("Y", ex(n[L]), props)
+    inputs, params, eqs = [], [], []
+    a_prev = X
+    for l in range(1, L + 1):
+        W = build.var(f"W{l}", (n[l], n[l - 1]) if cols else (n[l - 1], n[l]))
+        b = build.var(f"b{l}", (n[l], 1) if cols else (1, n[l]))
+        inputs += [W, b]
+        params += [W.name, b.name]
+        z = Equation(f"Z{l}", W @ a_prev + b if cols else a_prev @ W + b)
+        eqs.append(z)
+        a_prev = _activation(spec, l, z.var, classes_axis, inputs, eqs)
+    eqs.append(Equation("L", _loss(spec, a_prev, Y, classes_axis)))
+    eqs.append(Equation("J", _cost(spec, eqs[-1].var, inputs)))
+    return Program(
+        (*inputs, X, Y),
+        tuple(eqs),
+        "J",
+        tuple(params),
+        m,
+        layer_names=True,
+        meta={
+            "labels": ("Y",),
+            "data": ("X",),
+            "masks": tuple(v.name for v in inputs if v.name.startswith("D")),
+        },
+    )
+
+
+def _activation(spec: MLPSpec, l: int, z: Expr, axis: int, inputs: list, eqs: list) -> Expr:
+    if l == spec.L:
+        g = (
+            _softmax(z, axis)
+            if spec.output == "softmax"
+            else z
+            if spec.output == "linear"
+            else _f(OUTPUT_FN[spec.output], z)
+        )
+    else:
+        g = build.fn(spec.hidden[l - 1], z)
+        if spec.keep_prob and spec.keep_prob[l - 1] < 1:
+            D, kp = build.var(f"D{l}", z.shape), build.var("keep_prob" + str(l), ())
+            inputs += [D, kp]
+            g = g * D / kp
+    eqs.append(Equation(f"A{l}", g))
+    return eqs[-1].var
+
+
+def _cost(spec: MLPSpec, loss: Expr, inputs: list) -> Expr:
+    """J = (1/m) Σᵢ L⁽ⁱ⁾ (+ (λ/2m) Σ_l ‖W[l]‖²_F)."""
+    inv_m = build.np_pow(build.dim(spec.batch), -1)
+    J = build.scale(inv_m, build.sum_(loss, None, keepdims=False))
+    if spec.l2 > 0:
+        lambd = build.var("lambd", ())
+        inputs.append(lambd)
+        penalty = None
+        for W in (v for v in inputs if v.name.startswith("W")):
+            term = build.sum_(W**2, None, keepdims=False)
+            penalty = term if penalty is None else penalty + term
+        J = J + build.scale(lambd * inv_m * build.const(sympy.Rational(1, 2)), penalty)
+    return J

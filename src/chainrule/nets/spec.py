@@ -1,0 +1,118 @@
+"""The network specification: a frozen description from which the program is built.
+
+``MLPSpec([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")`` says everything about the network
+that the mathematics needs; it is what a model file stores, and what ``cr.mlp`` validates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import scalar
+from ..errors import SpecError
+
+__all__ = ["MLPSpec", "OUTPUTS", "LOSSES", "LAYOUTS", "COMPATIBLE"]
+
+OUTPUTS = ("sigmoid", "softmax", "linear", "tanh", "relu")
+LOSSES = ("bce", "ce", "mse")
+LAYOUTS = ("columns", "rows")
+COMPATIBLE = {"bce": ("sigmoid",), "ce": ("softmax",), "mse": OUTPUTS}
+
+
+@dataclass(frozen=True)
+class MLPSpec:
+    """A fully connected network in the course's notation.
+
+    ``layers = [n_x, n_1, …, n_L]``; ``hidden`` one activation name per hidden layer (custom
+    activations are records from :func:`chainrule.scalar.custom`); ``l2`` the λ of the penalty
+    ``(λ/2m) Σ_l ‖W[l]‖²_F``; ``keep_prob`` the inverted-dropout keep probability per hidden layer
+    (1 means no dropout).
+    """
+
+    layers: tuple[int, ...]
+    hidden: tuple[scalar.ElementwiseFn, ...]
+    output: str = "sigmoid"
+    loss: str = "bce"
+    layout: str = "columns"
+    l2: float = 0.0
+    keep_prob: tuple[float, ...] = ()
+    batch: str = field(default="m")
+
+    @property
+    def L(self) -> int:  # noqa: N802 - the course's name for the depth
+        return len(self.layers) - 1
+
+    @property
+    def dropout(self) -> bool:
+        return any(k < 1 for k in self.keep_prob)
+
+    @classmethod
+    def make(
+        cls,
+        layers: list[int] | tuple[int, ...],
+        hidden: object = "relu",
+        output: str = "sigmoid",
+        loss: str | None = None,
+        layout: str = "columns",
+        l2: float = 0.0,
+        keep_prob: float | list[float] = 1.0,
+    ) -> MLPSpec:
+        """Validate user options and build the spec (clear errors for every mistake)."""
+        layers = _layers(layers)
+        L = len(layers) - 1
+        hidden_fns = _hidden(hidden, L - 1)
+        loss = loss or {"sigmoid": "bce", "softmax": "ce"}.get(output, "mse")
+        _choice("output", output, OUTPUTS)
+        _choice("loss", loss, LOSSES)
+        _choice("layout", layout, LAYOUTS)
+        if output not in COMPATIBLE[loss]:
+            raise SpecError(
+                f"loss {loss!r} needs output {' or '.join(COMPATIBLE[loss])}, not {output!r}",
+                hint=f"use --output {COMPATIBLE[loss][0]}",
+            )
+        if loss == "bce" and layers[-1] != 1:
+            raise SpecError(
+                f"binary cross-entropy needs one output unit, not {layers[-1]}",
+                hint="use output='softmax' with loss='ce' for several classes",
+            )
+        if l2 < 0:
+            raise SpecError(f"l2 = {l2} must be ≥ 0")
+        kp = tuple(
+            [float(keep_prob)] * (L - 1)
+            if not isinstance(keep_prob, list | tuple)
+            else map(float, keep_prob)
+        )
+        if len(kp) != L - 1 or not all(0 < k <= 1 for k in kp):
+            raise SpecError(
+                f"keep_prob {keep_prob} must be one value in (0, 1] or one per hidden "
+                f"layer ({L - 1})"
+            )
+        return cls(tuple(layers), hidden_fns, output, loss, layout, float(l2), kp)
+
+
+def _layers(layers: object) -> list[int]:
+    try:
+        out = [int(n) for n in layers]  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise SpecError(
+            f"layer sizes {layers!r} must be a list of positive integers",
+            hint="e.g. [2, 4, 1]: 2 inputs, 4 hidden units, 1 output",
+        ) from None
+    if len(out) < 2 or min(out) < 1:
+        raise SpecError(
+            f"layer sizes {out} need at least an input and an output size, all ≥ 1",
+            hint="e.g. [2, 4, 1]",
+        )
+    return out
+
+
+def _hidden(hidden: object, n: int) -> tuple[scalar.ElementwiseFn, ...]:
+    items = list(hidden) if isinstance(hidden, list | tuple) else [hidden] * n
+    if len(items) != n:
+        raise SpecError(f"{len(items)} hidden activations given for {n} hidden layers")
+    return tuple(h if isinstance(h, scalar.ElementwiseFn) else scalar.lookup(str(h)) for h in items)
+
+
+def _choice(what: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise SpecError(f"unknown {what} {value!r}", hint=f"choose one of {', '.join(allowed)}")

@@ -1,0 +1,99 @@
+"""The printer framework: objects never print themselves.
+
+A :class:`Printer` walks an IR tree and dispatches on the node's primitive to ``_print_<op>``; each
+output format is one subclass. Parenthesisation is decided in one place from one precedence table, so
+every format agrees on how ``W ᵀ dZ ⊙ g′(Z)`` groups.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..ir.expr import Expr
+
+__all__ = ["Printer", "PRECEDENCE", "precedence", "layer_name", "is_negation", "is_reciprocal"]
+
+PRECEDENCE = {
+    "add": 10,
+    "neg": 15,
+    "scale": 20,
+    "mul": 20,
+    "div": 20,
+    "matmul": 30,
+    "sum": 35,
+    "transpose": 40,
+    "pow": 40,
+    "fn": 50,
+    "atom": 60,
+}
+
+_LAYERED = re.compile(r"^(d?)([A-Za-z]+)(\d+)$")
+
+
+def layer_name(name: str) -> tuple[str, str | None]:
+    """``"dZ12"`` → ``("dZ", "12")``: the course writes layer numbers in brackets, ``dZ[12]``."""
+    m = _LAYERED.match(name)
+    return (m.group(1) + m.group(2), m.group(3)) if m else (name, None)
+
+
+def is_negation(e: Expr) -> bool:
+    return e.op == "scale" and e.args[0].op == "const" and e.args[0].attrs[0] == -1
+
+
+def is_reciprocal(e: Expr) -> bool:
+    return e.op == "fn" and e.attrs[0].name == "power" and e.attrs[0].params[0] == -1
+
+
+def precedence(e: Expr) -> int:
+    """How tightly ``e`` binds when printed, as the table above says."""
+    if e.op in ("var", "const", "dim", "eye"):
+        return PRECEDENCE["atom"] if not (e.op == "const" and e.attrs[0] < 0) else PRECEDENCE["neg"]
+    if e.op == "broadcast":
+        return precedence(e.args[0])
+    if is_negation(e):
+        return PRECEDENCE["neg"]
+    if e.op == "mul" and is_reciprocal(e.args[1]):
+        return PRECEDENCE["div"]
+    if e.op == "fn":
+        f = e.attrs[0]
+        return (
+            PRECEDENCE["pow"]
+            if f.name == "power" and f.params[0] != -1
+            else PRECEDENCE["div"]
+            if is_reciprocal(e)
+            else PRECEDENCE["fn"]
+        )
+    return PRECEDENCE[e.op]
+
+
+class Printer:
+    """Dispatch on ``_print_<op>``; subclasses define one method per primitive and leaf."""
+
+    def __init__(self, layer_names: bool = False, batch: str | None = None) -> None:
+        self.layer_names, self.batch = layer_names, batch
+
+    def doprint(self, e: Expr) -> str:
+        return self._print(e)
+
+    def _print(self, e: Expr) -> str:
+        method = getattr(self, f"_print_{e.op}", None)
+        if method is None:
+            return self.emptyPrinter(e)
+        return method(e)
+
+    def emptyPrinter(self, e: Expr) -> str:  # noqa: N802 - SymPy's name for the fallback
+        return f"{e.op}({', '.join(self._print(a) for a in e.args)})"
+
+    def paren(self, e: Expr, level: int, strict: bool = False) -> str:
+        """Print ``e``, in parentheses if it binds more loosely than ``level``."""
+        s = self._print(e)
+        p = precedence(e)
+        return self.wrap(s) if p < level or (strict and p == level) else s
+
+    def wrap(self, s: str) -> str:
+        return f"({s})"
+
+    def sum_axis_is_batch(self, e: Expr) -> bool:
+        """True when a sum runs over the examples (the course's ``Σ`` in ``db``)."""
+        axis = e.attrs[0]
+        return axis is not None and self.batch is not None and e.args[0].shape[axis] == self.batch

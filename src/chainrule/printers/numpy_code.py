@@ -1,0 +1,131 @@
+"""NumPy source, the printer training runs: ``dZ1 = W2.T @ dZ2 * (1 - A1**2)``.
+
+Broadcasts stay implicit (NumPy broadcasts the same way) except where the shape matters to the
+consumer — a matrix product, a sum, a transpose, or a whole right-hand side — where it is spelt
+``np.broadcast_to``. Python's own precedence (``**`` over unary minus over ``* / @`` over ``+ -``)
+decides the parentheses.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sympy
+
+from ..ir.expr import Expr
+from ..ir.shapes import Shape
+from .base import Printer, is_negation, is_reciprocal
+
+__all__ = ["NumpyPrinter", "numpy_source"]
+
+_PY = {"add": 10, "neg": 25, "mul": 20, "matmul": 20, "pow": 30, "atom": 40}
+
+
+def _py_prec(e: Expr) -> int:
+    if e.op in ("var", "dim", "eye", "sum", "transpose"):
+        return _PY["atom"]
+    if e.op == "const":
+        return _PY["atom"] if e.attrs[0] >= 0 and e.attrs[0].is_Integer else _PY["mul"]
+    if e.op == "broadcast":
+        return _py_prec(e.args[0])
+    if e.op == "add":
+        return _PY["add"]
+    if is_negation(e):
+        return _PY["neg"]
+    if e.op in ("mul", "scale", "matmul"):
+        return _PY["mul"]
+    f = e.attrs[0]
+    if f.name == "power":
+        return _PY["mul"] if f.params[0] == -1 else _PY["pow"]
+    return _PY["atom"]
+
+
+class NumpyPrinter(Printer):
+    """Readable NumPy with the notation's names."""
+
+    def paren(self, e: Expr, level: int, strict: bool = False) -> str:
+        s, p = self._print(e), _py_prec(e)
+        return f"({s})" if p < level or (strict and p == level) else s
+
+    def shaped(self, e: Expr) -> str:
+        """``e`` where its full shape matters: scalar broadcasts become real arrays."""
+        if e.op == "broadcast":
+            return f"np.broadcast_to({self._print(e.args[0])}, {self.shape(e.shape)})"
+        return self._print(e)
+
+    def shape(self, shape: Shape) -> str:
+        return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+    def _print_var(self, e: Expr) -> str:
+        return e.name
+
+    _print_dim = _print_var
+
+    def _print_const(self, e: Expr) -> str:
+        v = e.attrs[0]
+        if v.is_Integer:
+            return str(v)
+        if v.is_Rational:
+            return f"{v.p} / {v.q}"
+        return repr(float(v)) if isinstance(v, sympy.Float) else str(float(v))
+
+    def _print_eye(self, e: Expr) -> str:
+        return f"np.eye({e.shape[0]})"
+
+    def _print_broadcast(self, e: Expr) -> str:
+        return self._print(e.args[0])
+
+    def _print_matmul(self, e: Expr) -> str:
+        a, b = (self.shaped(x) if x.op == "broadcast" else x for x in e.args)
+        a = a if isinstance(a, str) else self.paren(a, _PY["mul"])
+        b = b if isinstance(b, str) else self.paren(b, _PY["mul"], strict=True)
+        return f"{a} @ {b}"
+
+    def _print_transpose(self, e: Expr) -> str:
+        x = e.args[0]
+        inner = self.shaped(x) if x.op == "broadcast" else self.paren(x, _PY["atom"])
+        return f"{inner}.T"
+
+    def _print_add(self, e: Expr) -> str:
+        a, b = e.args
+        if is_negation(b):
+            return f"{self._print(a)} - {self.paren(b.args[1], _PY['add'], strict=True)}"
+        return f"{self._print(a)} + {self.paren(b, _PY['add'], strict=True)}"
+
+    def _print_mul(self, e: Expr) -> str:
+        a, b = e.args
+        if is_reciprocal(b):
+            return f"{self.paren(a, _PY['mul'])} / {self.paren(b.args[0], _PY['mul'], strict=True)}"
+        return f"{self.paren(a, _PY['mul'])} * {self.paren(b, _PY['mul'], strict=True)}"
+
+    def _print_scale(self, e: Expr) -> str:
+        s, x = e.args
+        if is_negation(e):
+            return f"-{self.paren(x, _PY['neg'])}"
+        return f"{self.paren(s, _PY['mul'])} * {self.paren(x, _PY['mul'], strict=True)}"
+
+    def _print_sum(self, e: Expr) -> str:
+        axis, keep = e.attrs
+        x = self.shaped(e.args[0])
+        if axis is None:
+            return f"np.sum({x}, keepdims=True)" if keep and e.shape else f"np.sum({x})"
+        return f"np.sum({x}, axis={axis}" + (", keepdims=True)" if keep else ")")
+
+    def _print_fn(self, e: Expr) -> str:
+        f, x = e.attrs[0], e.args[0]
+        if f.name == "power":
+            k = f.params[0]
+            if k == -1:
+                return f"1 / {self.paren(x, _PY['pow'])}"
+            return f"{self.paren(x, _PY['pow'], strict=True)}**{_exponent(k)}"
+        whole = re.fullmatch(r"[\w.]+\(\{x\}\)", f.np_src) is not None
+        return f.np_src.format(x=self._print(x) if whole else self.paren(x, _PY["atom"]))
+
+
+def _exponent(k: sympy.Number) -> str:
+    return str(k) if k.is_Integer and k >= 0 else f"({k})" if k.is_Integer else f"({k.p} / {k.q})"
+
+
+def numpy_source(e: Expr) -> str:
+    """``e`` as one NumPy expression, its full shape kept."""
+    return NumpyPrinter().shaped(e)

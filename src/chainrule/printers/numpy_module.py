@@ -1,0 +1,63 @@
+"""A whole program (and its derivation) printed as a NumPy module of plain functions.
+
+``forward(**inputs)`` computes the named quantities of the forward pass; ``gradients(**inputs)`` also
+computes every backward step, in the derivation's order, with the derivation's formulas. The source
+is what :func:`chainrule.codegen.compile_module` compiles and what ``net.source()`` shows.
+"""
+
+from __future__ import annotations
+
+from ..autodiff.derivation import Derivation
+from ..autodiff.program import Program
+from ..ir.expr import Expr, walk
+from .numpy_code import NumpyPrinter
+
+__all__ = ["module_source", "helpers_used"]
+
+
+def helpers_used(exprs: list[Expr]) -> list[str]:
+    """Source of the helper functions (e.g. a stable ``sigmoid``) the expressions call."""
+    seen: dict[str, str] = {}
+    for e in exprs:
+        for n in walk(e):
+            if n.op == "fn" and n.attrs[0].helper:
+                seen.setdefault(n.attrs[0].name, n.attrs[0].helper)
+    return list(seen.values())
+
+
+def _signature(program: Program) -> str:
+    return ", ".join(v.name for v in program.inputs)
+
+
+def _dims(program: Program) -> list[str]:
+    lines, bound = [], set()
+    for v in program.inputs:
+        for axis, d in enumerate(v.shape):
+            if isinstance(d, str) and d not in bound:
+                bound.add(d)
+                lines.append(f"    {d} = {v.name}.shape[{axis}]")
+    return lines
+
+
+def _function(name: str, doc: str, program: Program, body: list[tuple[str, Expr]]) -> str:
+    p = NumpyPrinter()
+    lines = [f"def {name}(*, {_signature(program)}):", f'    """{doc}"""', *_dims(program)]
+    lines += [f"    {target} = {p.shaped(e)}" for target, e in body]
+    names = ", ".join(f'"{t}": {t}' for t, _ in body)
+    lines.append(f"    return {{{names}}}")
+    return "\n".join(lines) + "\n"
+
+
+def module_source(
+    program: Program, derivation: Derivation | None = None, title: str = "program"
+) -> str:
+    """The module's source: imports, helpers, ``forward`` and (with a derivation) ``gradients``."""
+    forward = [(eq.name, eq.expr) for eq in program.equations]
+    backward = [(s.target, s.expr) for s in derivation.steps] if derivation else []
+    parts = [f'"""NumPy code printed by chainrule from the {title}."""\n', "import numpy as np\n"]
+    parts += helpers_used([e for _, e in forward + backward])
+    parts.append(_function("forward", "The forward pass: every named quantity.", program, forward))
+    if derivation is not None:
+        doc = f"Forward and backward pass ({derivation.convention} convention)."
+        parts.append(_function("gradients", doc, program, forward + backward))
+    return "\n\n".join(parts)

@@ -1,0 +1,5 @@
+"""The closed set of primitives, one record each (see :mod:`chainrule.rules.primitives`)."""
+
+from .primitives import PRIMITIVES, Primitive, derivative_of, vjp
+
+__all__ = ["PRIMITIVES", "Primitive", "vjp", "derivative_of"]

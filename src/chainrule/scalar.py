@@ -1,0 +1,295 @@
+"""Elementwise (scalar) functions: one record each, holding all of the function's mathematics.
+
+A record gives the function as a SymPy expression of one scalar ``z`` (so its derivative and every
+algebraic simplification come from SymPy, never from a table of hand-written derivatives), its
+numerically stable NumPy meaning, and how printers spell it. Activations that SymPy does not know
+(sigmoid, relu, softplus, leaky relu) are SymPy functions defined here whose ``fdiff`` states their
+derivative identity. User-defined activations are records made from a SymPy expression.
+
+This module sits below the IR: it knows scalars only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+from .errors import SpecError
+
+__all__ = [
+    "ElementwiseFn",
+    "FUNCTIONS",
+    "Z",
+    "lookup",
+    "power",
+    "leaky_relu",
+    "custom",
+    "SYMPY_FUNCTIONS",
+    "sigmoid",
+    "relu",
+    "step",
+    "softplus",
+    "leaky_step",
+]
+
+Z = sympy.Symbol("z", real=True)
+
+
+# -- SymPy functions for the activations SymPy lacks ----------------------------------------------
+class sigmoid(sympy.Function):  # noqa: N801 - SymPy's naming convention
+    """σ(z) = 1 / (1 + e^(−z));  σ′(z) = σ(z) (1 − σ(z))."""
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sigmoid(self.args[0]) * (1 - sigmoid(self.args[0]))
+
+    def _eval_rewrite_as_exp(self, x: sympy.Expr, **kw: object) -> sympy.Expr:
+        return 1 / (1 + sympy.exp(-x))
+
+
+class step(sympy.Function):  # noqa: N801
+    """The unit step 𝟙[z > 0]; its derivative is 0 wherever it exists."""
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.S.Zero
+
+
+class relu(sympy.Function):  # noqa: N801
+    """relu(z) = max(z, 0);  relu′(z) = 𝟙[z > 0]."""
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return step(self.args[0])
+
+
+class leaky_step(sympy.Function):  # noqa: N801
+    """1 where z > 0, α elsewhere: the derivative of leaky relu."""
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.S.Zero
+
+
+class leaky_relu_fn(sympy.Function):  # noqa: N801
+    """leaky_relu(z, α) = max(z, α z);  its derivative is 1 where z > 0 and α elsewhere."""
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return leaky_step(*self.args) if argindex == 1 else sympy.S.Zero
+
+
+class softplus(sympy.Function):  # noqa: N801
+    """softplus(z) = log(1 + e^z);  softplus′(z) = σ(z)."""
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sigmoid(self.args[0])
+
+
+class cbrt(sympy.Function):  # noqa: N801
+    """The real cube root;  cbrt′(z) = 1 / (3 cbrt(z)²)."""
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return 1 / (3 * cbrt(self.args[0]) ** 2)
+
+
+# -- the record ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ElementwiseFn:
+    """An elementwise function f applied entry by entry: ``A = f(Z)`` means ``A_ij = f(Z_ij)``.
+
+    Its Jacobian is diagonal, so its vector–Jacobian product is the Hadamard product
+    ``dZ = dA ⊙ f′(Z)``; ``f′`` is SymPy's derivative of :attr:`expr`.
+    """
+
+    name: str
+    expr: sympy.Expr = field(compare=False)  # f(z) in the scalar z = :data:`Z`
+    numpy: Callable[..., np.ndarray] = field(compare=False)
+    np_src: str = field(compare=False)  # a template in {x}, or the name of a helper in the prelude
+    text: str = field(compare=False)  # display name, e.g. "σ"
+    latex: str = field(compare=False)
+    params: tuple = ()
+    helper: str | None = field(default=None, compare=False)  # source of a NumPy helper function
+
+    def of(self, x: sympy.Expr) -> sympy.Expr:
+        """f(x) as SymPy."""
+        return self.expr.subs(Z, x)
+
+    @property
+    def derivative(self) -> sympy.Expr:
+        """f′(z) as SymPy, in the scalar z."""
+        return sympy.diff(self.expr, Z)
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp(−softplus(−x)): no overflow for large |x|, unlike 1 / (1 + exp(−x))
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+_SIGMOID_SRC = "def sigmoid(x):\n    return np.exp(-np.logaddexp(0.0, -x))\n"
+
+_TABLE = [
+    ElementwiseFn(
+        "sigmoid", sigmoid(Z), _stable_sigmoid, "sigmoid({x})", "σ", r"\sigma", helper=_SIGMOID_SRC
+    ),
+    ElementwiseFn("tanh", sympy.tanh(Z), np.tanh, "np.tanh({x})", "tanh", r"\tanh"),
+    ElementwiseFn(
+        "relu",
+        relu(Z),
+        lambda x: np.maximum(x, 0),
+        "np.maximum({x}, 0)",
+        "relu",
+        r"\operatorname{relu}",
+    ),
+    ElementwiseFn(
+        "step",
+        step(Z),
+        lambda x: (x > 0).astype(np.result_type(x, np.float32)),
+        "({x} > 0)",
+        "𝟙",
+        r"\mathbb{1}",
+    ),
+    ElementwiseFn(
+        "softplus",
+        softplus(Z),
+        lambda x: np.logaddexp(0.0, x),
+        "np.logaddexp(0, {x})",
+        "softplus",
+        r"\operatorname{softplus}",
+    ),
+    ElementwiseFn("exp", sympy.exp(Z), np.exp, "np.exp({x})", "exp", r"\exp"),
+    ElementwiseFn("log", sympy.log(Z), np.log, "np.log({x})", "log", r"\log"),
+    ElementwiseFn("sqrt", sympy.sqrt(Z), np.sqrt, "np.sqrt({x})", "√", r"\sqrt"),
+    ElementwiseFn("abs", sympy.Abs(Z), np.abs, "np.abs({x})", "abs", r"\operatorname{abs}"),
+    ElementwiseFn("sign", sympy.sign(Z), np.sign, "np.sign({x})", "sign", r"\operatorname{sign}"),
+    ElementwiseFn("sin", sympy.sin(Z), np.sin, "np.sin({x})", "sin", r"\sin"),
+    ElementwiseFn("cos", sympy.cos(Z), np.cos, "np.cos({x})", "cos", r"\cos"),
+    ElementwiseFn("tan", sympy.tan(Z), np.tan, "np.tan({x})", "tan", r"\tan"),
+    ElementwiseFn("cbrt", cbrt(Z), np.cbrt, "np.cbrt({x})", "∛", r"\sqrt[3]"),
+]
+
+FUNCTIONS: dict[str, ElementwiseFn] = {f.name: f for f in _TABLE}
+
+
+def power(k: float | int | sympy.Number) -> ElementwiseFn:
+    """z ↦ z^k for a constant k (``square`` is k = 2, a reciprocal is k = −1)."""
+    k = sympy.nsimplify(k)
+    return ElementwiseFn(
+        "power",
+        Z**k,
+        lambda x, k=float(k): _np_power(x, k),
+        "{x}**" + _pow_src(k),
+        f"^{k}",
+        f"^{{{sympy.latex(k)}}}",
+        params=(k,),
+    )
+
+
+def _np_power(x: np.ndarray, k: float) -> np.ndarray:
+    if k == 2:
+        return x * x
+    if k == -1:
+        return 1 / x
+    return np.power(x, k)
+
+
+def _pow_src(k: sympy.Number) -> str:
+    return str(k) if k.is_Integer and k >= 0 else f"({k})" if k.is_Integer else f"({k.p}/{k.q})"
+
+
+def leaky_relu(alpha: float = 0.01) -> ElementwiseFn:
+    """max(z, α z) with slope α for negative z."""
+    a = sympy.nsimplify(alpha)
+    return ElementwiseFn(
+        "leaky_relu",
+        leaky_relu_fn(Z, a),
+        lambda x, a=float(a): np.where(x > 0, x, a * x),
+        f"np.where({{x}} > 0, {{x}}, {a} * {{x}})",
+        "leaky_relu",
+        r"\operatorname{leaky\_relu}",
+        params=(a,),
+    )
+
+
+def _leaky_step(alpha: sympy.Number) -> ElementwiseFn:
+    return ElementwiseFn(
+        "leaky_step",
+        leaky_step(Z, alpha),
+        lambda x, a=float(alpha): np.where(x > 0, 1.0, a).astype(x.dtype),
+        f"np.where({{x}} > 0, 1.0, {alpha})",
+        "𝟙α",
+        r"\mathbb{1}_{\alpha}",
+        params=(alpha,),
+    )
+
+
+def custom(
+    name: str,
+    expr: sympy.Expr,
+    numpy_impl: Callable[..., np.ndarray] | None = None,
+) -> ElementwiseFn:
+    """A user-defined activation from a SymPy expression in the symbol ``z``.
+
+    Its derivative comes from SymPy; its NumPy meaning is generated with ``sympy.lambdify`` (on
+    SymPy's own objects, never on a user string) unless ``numpy_impl`` is given.
+    """
+    if not name.isidentifier() or name in FUNCTIONS:
+        raise SpecError(
+            f"activation name {name!r} must be a new identifier",
+            hint=f"built-in names are {', '.join(sorted(FUNCTIONS))}",
+        )
+    free = {s.name for s in expr.free_symbols}
+    if free - {"z"}:
+        raise SpecError(
+            f"activation {name} = {expr} may only depend on z, not on "
+            f"{', '.join(sorted(free - {'z'}))}"
+        )
+    expr = expr.subs(sympy.Symbol("z"), Z)
+    impl = numpy_impl or sympy.lambdify(Z, expr, modules=[_LAMBDIFY, "numpy"])
+    return ElementwiseFn(
+        name,
+        expr,
+        impl,
+        f"{name}({{x}})",
+        name,
+        rf"\operatorname{{{name}}}",
+        params=(sympy.srepr(expr),),
+    )
+
+
+_LAMBDIFY = {
+    "sigmoid": _stable_sigmoid,
+    "relu": lambda x: np.maximum(x, 0),
+    "step": lambda x: (x > 0) * 1.0,
+    "softplus": lambda x: np.logaddexp(0.0, x),
+    "cbrt": np.cbrt,
+}
+
+# SymPy function class → record maker, for turning simplified SymPy back into the IR.
+SYMPY_FUNCTIONS: dict[type, Callable[..., ElementwiseFn]] = {
+    sigmoid: lambda: FUNCTIONS["sigmoid"],
+    sympy.tanh: lambda: FUNCTIONS["tanh"],
+    relu: lambda: FUNCTIONS["relu"],
+    step: lambda: FUNCTIONS["step"],
+    softplus: lambda: FUNCTIONS["softplus"],
+    sympy.exp: lambda: FUNCTIONS["exp"],
+    sympy.log: lambda: FUNCTIONS["log"],
+    sympy.Abs: lambda: FUNCTIONS["abs"],
+    sympy.sign: lambda: FUNCTIONS["sign"],
+    sympy.sin: lambda: FUNCTIONS["sin"],
+    sympy.cos: lambda: FUNCTIONS["cos"],
+    sympy.tan: lambda: FUNCTIONS["tan"],
+    cbrt: lambda: FUNCTIONS["cbrt"],
+    leaky_relu_fn: leaky_relu,
+    leaky_step: _leaky_step,
+}
+
+
+def lookup(name: str) -> ElementwiseFn:
+    """The record for a function name, or a SpecError listing the known names."""
+    if name in FUNCTIONS:
+        return FUNCTIONS[name]
+    if name == "square":
+        return power(2)
+    if name in ("leaky_relu", "leakyrelu"):
+        return leaky_relu()
+    known = sorted([*FUNCTIONS, "square", "leaky_relu"])
+    raise SpecError(f"unknown elementwise function {name!r}", hint=f"known: {', '.join(known)}")
