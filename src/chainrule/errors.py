@@ -35,17 +35,22 @@ class ShapeError(ChainruleError):
 
 
 class ParseError(ChainruleError):
-    """A string that is not a well-formed expression of the language."""
+    """A string that is not a well-formed expression of the language.
+
+    The message names the column and, on the following lines, shows the source with a caret.
+    """
 
     def __init__(
         self, message: str, *, source: str = "", col: int | None = None, hint: str | None = None
     ) -> None:
         self.source, self.col = source, col
         where = f" at column {col + 1}" if col is not None else ""
-        caret = ""
-        if source and col is not None:
-            caret = f"\n    {source}\n    {' ' * col}^"
-        super().__init__(f"{message}{where}{caret}", hint=hint)
+        caret = f"\n    {source}\n    {' ' * col}^" if source and col is not None else ""
+        super().__init__(f"{message}{where}" + (f" — {hint}" if hint else "") + caret)
+        self.message, self.hint = message, hint
+
+    def first_line(self) -> str:
+        return str(self).splitlines()[0]
 
 
 class UnknownFunctionError(ParseError):

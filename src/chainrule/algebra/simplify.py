@@ -76,9 +76,7 @@ def _elementwise(n: Expr, go: object, names: Mapping[Expr, Expr]) -> Expr:
     n = substitute(n, {a: go(a) for a in found.by_expr})
     atoms = Atoms()
     s = to_sympy(n, atoms)
-    refold = [
-        (to_sympy(d, atoms), atoms.symbol(v)) for v, d in names.items() if v.shape == n.shape
-    ]
+    refold = [(to_sympy(d, atoms), atoms.symbol(v)) for v, d in names.items() if v.shape == n.shape]
     forms = [_refold(c, refold) for c in _candidates(s)]
     ops = [sympy.count_ops(f) for f in forms]
     best = min(range(1, len(forms)), key=ops.__getitem__)

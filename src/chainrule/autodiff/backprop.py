@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..algebra.bridge import is_elementwise
 from ..algebra.simplify import fold, simplify, substitute
 from ..ir import build
-from ..ir.expr import Expr, walk
+from ..ir.expr import Expr, leaves, walk
 from ..rules.primitives import PRIMITIVES
 from .derivation import Contribution, Derivation, Step
 from .program import Program
@@ -36,16 +36,38 @@ def backprop(
     uses: dict[str, list[Contribution]] = {program.output: [Contribution("", (), seed)]}
     steps: list[Step] = []
     ctx = _Context(program, course)
-    for eq in reversed(program.equations):
-        if eq.name not in uses:
-            continue
-        g = seed if eq.name == program.output else ctx.name(eq.name, uses[eq.name], steps)
-        for leaf, contribution in _tree_vjp(eq.name, eq.expr, g, needed):
-            uses.setdefault(leaf, []).append(contribution)
-    for p in wrt:
-        if p in uses:
-            ctx.name(p, uses[p], steps, kind="param")
+    complete = _completed_at(program, wrt)  # a parameter is done once its first consumer is
+    for i in reversed(range(len(program.equations))):
+        eq = program.equations[i]
+        if eq.name in uses:
+            g = (
+                ctx.name(eq.name, uses[eq.name], steps)
+                if eq.name != program.output
+                else (seed if eq.expr.shape == () else build.broadcast(seed, eq.expr.shape))
+            )
+            for leaf, contribution in _tree_vjp(eq.name, eq.expr, g, needed):
+                uses.setdefault(leaf, []).append(contribution)
+        for p in complete.get(i, ()):
+            if p in uses:
+                ctx.name(p, sorted(uses[p], key=ctx.order), steps, kind="param")
     return Derivation(program, tuple(steps), "course" if course else "exact", seed)
+
+
+def _completed_at(program: Program, wrt: tuple[str, ...]) -> dict[int, list[str]]:
+    """Equation index → the inputs whose first (earliest) consumer it is."""
+    out: dict[int, list[str]] = {}
+    for p in wrt:
+        first = next(
+            (
+                i
+                for i, eq in enumerate(program.equations)
+                if any(v.name == p for v in leaves(eq.expr))
+            ),
+            None,
+        )
+        if first is not None:
+            out.setdefault(first, []).append(p)
+    return out
 
 
 class _Context:
@@ -62,6 +84,11 @@ class _Context:
         self.inline: dict[Expr, Expr] = {}  # elementwise adjoints, substituted before simplifying
         self.passthrough: dict[Expr, Expr] = {}  # linear pass-throughs, written out in `expanded`
         self.adjoints: set[Expr] = set()
+        self.index = {eq.name: i for i, eq in enumerate(program.equations)}
+
+    def order(self, c: Contribution) -> int:
+        """Contributions in forward order, so ``dW = (1/m)(dZ Aᵀ + λ W)`` reads loss-first."""
+        return self.index.get(c.consumer, -1)
 
     def name(
         self, name: str, uses: list[Contribution], steps: list[Step], kind: str = "intermediate"

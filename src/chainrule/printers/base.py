@@ -11,7 +11,15 @@ import re
 
 from ..ir.expr import Expr
 
-__all__ = ["Printer", "PRECEDENCE", "precedence", "layer_name", "is_negation", "is_reciprocal"]
+__all__ = [
+    "Printer",
+    "PRECEDENCE",
+    "precedence",
+    "layer_name",
+    "is_negation",
+    "is_reciprocal",
+    "denominator",
+]
 
 PRECEDENCE = {
     "add": 10,
@@ -41,7 +49,15 @@ def is_negation(e: Expr) -> bool:
 
 
 def is_reciprocal(e: Expr) -> bool:
+    """``1/x`` (possibly broadcast), printed as a division by its consumer."""
+    if e.op == "broadcast":
+        e = e.args[0]
     return e.op == "fn" and e.attrs[0].name == "power" and e.attrs[0].params[0] == -1
+
+
+def denominator(e: Expr) -> Expr:
+    """The ``x`` of a reciprocal ``1/x`` (see :func:`is_reciprocal`)."""
+    return e.args[0].args[0] if e.op == "broadcast" else e.args[0]
 
 
 def precedence(e: Expr) -> int:

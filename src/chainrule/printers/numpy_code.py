@@ -14,7 +14,7 @@ import sympy
 
 from ..ir.expr import Expr
 from ..ir.shapes import Shape
-from .base import Printer, is_negation, is_reciprocal
+from .base import Printer, denominator, is_negation, is_reciprocal
 
 __all__ = ["NumpyPrinter", "numpy_source"]
 
@@ -95,7 +95,7 @@ class NumpyPrinter(Printer):
     def _print_mul(self, e: Expr) -> str:
         a, b = e.args
         if is_reciprocal(b):
-            return f"{self.paren(a, _PY['mul'])} / {self.paren(b.args[0], _PY['mul'], strict=True)}"
+            return f"{self.paren(a, _PY['mul'])} / {self.paren(denominator(b), _PY['mul'], strict=True)}"
         return f"{self.paren(a, _PY['mul'])} * {self.paren(b, _PY['mul'], strict=True)}"
 
     def _print_scale(self, e: Expr) -> str:
@@ -118,7 +118,7 @@ class NumpyPrinter(Printer):
             if k == -1:
                 return f"1 / {self.paren(x, _PY['pow'])}"
             return f"{self.paren(x, _PY['pow'], strict=True)}**{_exponent(k)}"
-        whole = re.fullmatch(r"[\w.]+\(\{x\}\)", f.np_src) is not None
+        whole = re.fullmatch(r"[\w.]+\((?:[\w.]+, )?\{x\}\)", f.np_src) is not None
         return f.np_src.format(x=self._print(x) if whole else self.paren(x, _PY["atom"]))
 
 

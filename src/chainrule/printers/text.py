@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy
 
 from ..ir.expr import Expr
-from .base import PRECEDENCE, Printer, is_negation, is_reciprocal, layer_name
+from .base import PRECEDENCE, Printer, denominator, is_negation, is_reciprocal, layer_name
 
 __all__ = ["TextPrinter", "text"]
 
@@ -55,7 +55,7 @@ class TextPrinter(Printer):
         a, b = e.args
         p = PRECEDENCE["mul"]
         if is_reciprocal(b):
-            return f"{self.paren(a, p)} / {self.paren(b.args[0], p, strict=True)}"
+            return f"{self.paren(a, p)} / {self.paren(denominator(b), p, strict=True)}"
         return f"{self.paren(a, p)} ⊙ {self.paren(b, p, strict=True)}"
 
     def _print_scale(self, e: Expr) -> str:
@@ -81,7 +81,7 @@ class TextPrinter(Printer):
             if k == -1:
                 return f"1/{self.paren(x, PRECEDENCE['atom'])}"
             sup = str(k).translate(_SUP) if k.is_Integer else f"^({k})"
-            return f"{self.paren(x, PRECEDENCE['atom'])}{sup}"
+            return f"{self.paren(x, PRECEDENCE['fn'])}{sup}"
         if f.name == "step":
             return f"𝟙({self._print(x)} > 0)"
         return f"{f.text}({self._print(x)})"

@@ -1,0 +1,101 @@
+"""``cr.grad``: the gradient of a scalar expression, as a formula you can read and call.
+
+The expression becomes a one-equation program ``f = …``; backprop gives ``df/dW`` as an IR tree; the
+tree is printed for reading and printed again as NumPy for calling. ``shapes`` may be symbolic
+(``("n", "m")``); dimensions are bound from the arrays at call time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+
+import numpy as np
+
+from .autodiff import Derivation, Equation, Program, backprop
+from .codegen import compile_module
+from .errors import ShapeError, UnknownNameError
+from .evaluate import bind
+from .ir import build
+from .ir.expr import Expr, leaves
+from .ir.shapes import fmt_shape
+from .lang import parse
+from .printers.numpy_module import module_source
+from .printers.text import text
+
+__all__ = ["Gradient", "grad", "as_program"]
+
+
+def as_program(expr: Expr, wrt: tuple[str, ...], name: str = "f") -> Program:
+    """``f = expr`` as a program whose parameters are ``wrt``."""
+    if expr.shape not in ((), (1, 1)):
+        raise ShapeError(
+            f"grad needs a scalar expression, but it has shape {fmt_shape(expr.shape)}",
+            hint="sum it (np.sum(...)) or use cr.jacobian for a vector-valued one",
+        )
+    inputs = tuple(leaves(expr))
+    names = {v.name for v in inputs}
+    for w in wrt:
+        if w not in names:
+            raise UnknownNameError(
+                f"cannot differentiate with respect to {w!r}: the expression does not use it",
+                hint=f"it uses {', '.join(sorted(names))}",
+            )
+    return Program(inputs, (Equation(name, expr),), name, tuple(wrt))
+
+
+class Gradient:
+    """∂f/∂x for one variable x: ``str(g)`` is the formula, ``g(**arrays)`` its value."""
+
+    def __init__(self, expr: Expr, wrt: str, source: str | None = None) -> None:
+        self.f, self.wrt, self.source = expr, wrt, source
+        self.program = as_program(expr, (wrt,))
+
+    @cached_property
+    def derivation(self) -> Derivation:
+        return backprop(self.program, "exact")
+
+    @property
+    def expr(self) -> Expr:
+        """The gradient as an IR tree of the variable's shape."""
+        return self.derivation["d" + self.wrt].expr
+
+    @property
+    def shape(self) -> tuple:
+        return self.expr.shape
+
+    def __str__(self) -> str:
+        return text(self.expr)
+
+    def __repr__(self) -> str:
+        return f"<∂f/∂{self.wrt} = {self}>"
+
+    def numpy(self) -> str:
+        """The NumPy module computing f and its gradient."""
+        return module_source(self.program, self.derivation, f"gradient of f wrt {self.wrt}")
+
+    @cached_property
+    def _compiled(self) -> dict:
+        return compile_module(self.numpy(), "grad")
+
+    def __call__(self, **values: np.ndarray) -> np.ndarray:
+        """Evaluate the gradient; the result has the variable's shape."""
+        arrays = {k: np.asarray(v, dtype=np.result_type(v, np.float64)) for k, v in values.items()}
+        bind(self.program.inputs, arrays)
+        out = self._compiled["gradients"](**{v.name: arrays[v.name] for v in self.program.inputs})
+        return np.asarray(out["d" + self.wrt], dtype=np.float64).reshape(np.shape(arrays[self.wrt]))
+
+    def value(self, **values: np.ndarray) -> float:
+        """f itself at the given arrays."""
+        arrays = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
+        bind(self.program.inputs, arrays)
+        out = self._compiled["forward"](**{v.name: arrays[v.name] for v in self.program.inputs})
+        return float(np.asarray(out["f"]).reshape(()))
+
+
+def grad(expr: str | Expr, wrt: str, shapes: Mapping[str, tuple] | None = None) -> Gradient:
+    """``cr.grad("np.sum(np.tanh(W @ x))", wrt="W", shapes={"W": (3, 4), "x": (4, 1)})``."""
+    if isinstance(expr, str):
+        e = parse(expr, shapes or {})
+        return Gradient(e, wrt, expr)
+    return Gradient(build.lift(expr), wrt)

@@ -1,0 +1,203 @@
+"""``cr.mlp(...)``: a network you can derive, explain, evaluate and train.
+
+A :class:`Network` is a spec plus what is computed from it once and cached: the program, its
+derivation in each convention, and the NumPy module printed from that derivation. ``cost`` and
+``gradients`` call the printed code — the formulas you read are the formulas that run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+
+import numpy as np
+
+from ..algebra.stable import stable_program
+from ..autodiff import Derivation, Program, backprop
+from ..codegen import compile_module
+from ..errors import EvaluationError, ShapeError
+from ..evaluate import bind
+from ..ir.shapes import fmt_shape
+from ..printers.numpy_module import module_source
+from .init import initialize
+from .mlp import build_program
+from .spec import MLPSpec
+
+__all__ = ["Network", "mlp"]
+
+_QUANTITY = ("dW", "db", "dZ", "dA")
+
+
+class Network:
+    """A fully connected network in the course's notation (see :class:`MLPSpec`)."""
+
+    def __init__(self, spec: MLPSpec) -> None:
+        self.spec = spec
+        self._derivations: dict[str, Derivation] = {}
+        self._modules: dict[str, dict] = {}
+
+    # -- the mathematics ----------------------------------------------------------------------
+    @cached_property
+    def program(self) -> Program:
+        """The forward pass as named equations ``Z[l]``, ``A[l]``, ``L``, ``J``."""
+        return build_program(self.spec)
+
+    def derive(self, convention: str = "course") -> Derivation:
+        """The backward pass: ``dZ``, ``dA`` per example (course) or of J (exact); ``dW``, ``db`` of J."""
+        if convention not in ("course", "exact"):
+            raise ShapeError(f"unknown convention {convention!r}", hint="use 'course' or 'exact'")
+        if convention not in self._derivations:
+            self._derivations[convention] = backprop(self.program, convention)
+        return self._derivations[convention]
+
+    @property
+    def L(self) -> int:  # noqa: N802 - the course's name
+        return self.spec.L
+
+    def quantities(self, convention: str = "course") -> list[str]:
+        """The gradient names a learner asks about: ``dZ2, dW2, db2, dA1, dZ1, …``."""
+        return [s.target for s in self.derive(convention) if s.target.startswith(_QUANTITY)]
+
+    # -- code ---------------------------------------------------------------------------------
+    def source(self, convention: str = "course") -> str:
+        """The NumPy module printed from the derivation (what ``cost``/``gradients`` run)."""
+        title = f"network {self.describe()}"
+        return module_source(stable_program(self.program), self.derive(convention), title)
+
+    def _module(self, convention: str) -> dict:
+        if convention not in self._modules:
+            self._modules[convention] = compile_module(self.source(convention), "mlp")
+        return self._modules[convention]
+
+    def describe(self) -> str:
+        s = self.spec
+        hidden = ",".join(h.name for h in s.hidden) or "-"
+        return f"{'-'.join(map(str, s.layers))} ({hidden} → {s.output}, {s.loss})"
+
+    # -- numbers ------------------------------------------------------------------------------
+    def init(
+        self, seed: int = 0, method: str = "default", scale: float = 0.01, dtype: type = np.float64
+    ) -> dict[str, np.ndarray]:
+        """Seeded parameters ``{"W1", "b1", …}`` (see :func:`chainrule.nets.init.initialize`)."""
+        return initialize(self.spec, seed, method, scale, dtype)
+
+    def values(
+        self,
+        params: Mapping[str, np.ndarray],
+        X: np.ndarray,
+        Y: np.ndarray | None = None,
+        masks: Mapping[str, np.ndarray] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Every input the program takes: parameters, data, λ, and dropout masks (none by default)."""
+        X = np.asarray(X)
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        X = X.astype(dtype, copy=False)
+        values = {k: np.asarray(v) for k, v in params.items()}
+        values["X"] = X
+        if Y is not None:
+            values["Y"] = np.asarray(Y, dtype=dtype)
+        for v in self.program.inputs:
+            if v.name == "lambd":
+                values["lambd"] = (
+                    dtype.type(self.spec.l2) if hasattr(dtype, "type") else self.spec.l2
+                )
+            elif v.name.startswith("keep_prob"):
+                l = int(v.name[len("keep_prob") :])
+                values[v.name] = self.spec.keep_prob[l - 1] if masks else 1.0
+            elif v.name.startswith("D") and v.name not in values:
+                values[v.name] = (masks or {}).get(v.name, np.ones((1, 1), dtype=dtype))
+        return values
+
+    def _call(self, fn: str, values: dict, convention: str = "course") -> dict[str, np.ndarray]:
+        inputs = [v for v in self.program.inputs if not v.name.startswith("D")]
+        bind(tuple(inputs), values)
+        missing = [v.name for v in self.program.inputs if v.name not in values]
+        if missing:
+            raise EvaluationError(
+                f"missing {', '.join(missing)}", hint="pass every parameter from net.init()"
+            )
+        return self._module(convention)[fn](**values)
+
+    def forward(
+        self,
+        params: Mapping[str, np.ndarray],
+        X: np.ndarray,
+        Y: np.ndarray,
+        masks: Mapping[str, np.ndarray] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Every named forward quantity (``Z1``, ``A1``, …, ``L``, ``J``)."""
+        return self._call("forward", self.values(params, X, Y, masks))
+
+    def cost(self, params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
+        """The cost J (with the L2 penalty if the network has one)."""
+        return float(self.forward(params, X, Y)["J"])
+
+    def gradients(
+        self,
+        params: Mapping[str, np.ndarray],
+        X: np.ndarray,
+        Y: np.ndarray,
+        convention: str = "course",
+        masks: Mapping[str, np.ndarray] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Every ``dW``, ``db``, ``dZ``, ``dA`` computed by the derived formulas."""
+        out = self._call("gradients", self.values(params, X, Y, masks), convention)
+        return {k: v for k, v in out.items() if k.startswith(_QUANTITY)}
+
+    def probabilities(self, params: Mapping[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+        """The output activation A[L] (no dropout)."""
+        n_out = self.spec.layers[-1]
+        cols = self.spec.layout == "columns"
+        m = np.shape(X)[1 if cols else 0]
+        Y0 = np.zeros((n_out, m) if cols else (m, n_out))
+        return self.forward(params, X, Y0)[f"A{self.L}"]
+
+    def predict(self, params: Mapping[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+        """Labels: A[L] > 0.5 for sigmoid, the arg-max class for softmax, A[L] itself otherwise."""
+        A = self.probabilities(params, X)
+        axis = 0 if self.spec.layout == "columns" else 1
+        if self.spec.output == "sigmoid":
+            return (A > 0.5).astype(np.int64)
+        if self.spec.output == "softmax":
+            return np.argmax(A, axis=axis)
+        return A
+
+    def accuracy(self, params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
+        """Percentage of examples classified correctly."""
+        pred = self.predict(params, X)
+        Y = np.asarray(Y)
+        if self.spec.output == "softmax":
+            axis = 0 if self.spec.layout == "columns" else 1
+            truth = (
+                np.argmax(Y, axis=axis)
+                if Y.shape == np.shape(self.probabilities(params, X))
+                else Y.ravel()
+            )
+        else:
+            truth = Y
+        if np.size(pred) != np.size(truth):
+            raise ShapeError(
+                f"labels of shape {fmt_shape(np.shape(Y))} do not match {np.size(pred)} predictions"
+            )
+        return float(100.0 * np.mean(pred.ravel() == np.asarray(truth).ravel()))
+
+    def __repr__(self) -> str:
+        return f"<chainrule network {self.describe()}>"
+
+
+def mlp(
+    layers: list[int] | tuple[int, ...],
+    hidden: object = "relu",
+    output: str = "sigmoid",
+    loss: str | None = None,
+    layout: str = "columns",
+    l2: float = 0.0,
+    keep_prob: float | list[float] = 1.0,
+) -> Network:
+    """A fully connected network: ``cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")``.
+
+    ``hidden`` is one activation for every hidden layer or a list with one per layer; ``output`` is
+    ``sigmoid``, ``softmax``, ``linear``, ``tanh`` or ``relu``; ``loss`` is ``bce``, ``ce`` or ``mse``
+    (default: the one that pairs with the output).
+    """
+    return Network(MLPSpec.make(layers, hidden, output, loss, layout, l2, keep_prob))
