@@ -80,3 +80,8 @@ class Derivation:
     @property
     def convention_note(self) -> str:
         return CONVENTIONS[self.convention]
+
+    def __str__(self) -> str:
+        from ..printers.text import derivation_lines  # printers sit above; delegate as SymPy does
+
+        return "\n".join(derivation_lines(self))

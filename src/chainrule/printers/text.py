@@ -90,3 +90,32 @@ class TextPrinter(Printer):
 def text(e: Expr, layer_names: bool = False, batch: str | None = None) -> str:
     """``e`` in the course's unicode notation."""
     return TextPrinter(layer_names, batch).doprint(e)
+
+
+def target_text(name: str, layer_names: bool) -> str:
+    """A quantity's name in the course's notation: ``dZ1`` → ``dZ[1]``."""
+    base, layer = layer_name(name) if layer_names else (name, None)
+    return f"{base}[{layer}]" if layer is not None else base
+
+
+def derivation_lines(d: object, expanded: bool = True) -> list[str]:
+    """``dZ[2] = A[2] − Y`` … one line per backward step (the trivial ``dL = 1`` left out)."""
+    p = d.program
+    printer = TextPrinter(p.layer_names, p.batch)
+    lines = []
+    for s in d.steps:
+        if s.of == p.output or (s.expr.op in ("const", "broadcast") and s.expr.args == ()):
+            continue
+        if s.expr.op == "broadcast" and s.expr.args[0].op == "const":
+            continue
+        body = printer.doprint(s.expanded if expanded else s.expr)
+        lines.append(f"{target_text(s.target, p.layer_names)} = {body}")
+    return lines
+
+
+def forward_lines(p: object) -> list[str]:
+    """``Z[1] = W[1] X + b[1]`` … one line per equation of the forward pass."""
+    printer = TextPrinter(p.layer_names, p.batch)
+    return [
+        f"{target_text(eq.name, p.layer_names)} = {printer.doprint(eq.expr)}" for eq in p.equations
+    ]

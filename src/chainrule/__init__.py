@@ -1,0 +1,57 @@
+"""chainrule — backpropagation made transparent.
+
+Derive every gradient of a network or matrix expression symbolically, in the course's notation;
+explain each step; check it with numbers that do not come from chainrule; and train with exactly
+the NumPy code printed from the derivation.
+
+    >>> import chainrule as cr
+    >>> net = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")
+    >>> print(net.derive())                                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from .autodiff import Derivation, Program, Step, backprop
+from .errors import (
+    ChainruleError,
+    DataError,
+    EvaluationError,
+    ModelFileError,
+    ParseError,
+    ShapeError,
+    SpecError,
+    TrainingDiverged,
+    UnknownFunctionError,
+    UnknownNameError,
+)
+from .gradient import Gradient, grad
+from .lang import parse
+from .nets import MLPSpec, Network, mlp
+from .scalar import custom as activation
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChainruleError",
+    "DataError",
+    "Derivation",
+    "EvaluationError",
+    "Gradient",
+    "MLPSpec",
+    "ModelFileError",
+    "Network",
+    "ParseError",
+    "Program",
+    "ShapeError",
+    "SpecError",
+    "Step",
+    "TrainingDiverged",
+    "UnknownFunctionError",
+    "UnknownNameError",
+    "activation",
+    "backprop",
+    "grad",
+    "mlp",
+    "parse",
+    "__version__",
+]

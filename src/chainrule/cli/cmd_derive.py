@@ -1,0 +1,136 @@
+"""``chainrule derive``: the backward equations of a network, or the gradient of an expression."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import SpecError
+from ..gradient import grad
+from ..ir.shapes import fmt_shape
+from ..printers.numpy_code import numpy_source
+from ..printers.text import derivation_lines, forward_lines, target_text, text
+from .options import (
+    emit,
+    emit_json,
+    format_option,
+    network_from,
+    network_options,
+    output_option,
+    shape_arg,
+)
+
+
+@click.command("derive")
+@click.argument("expression", required=False)
+@network_options
+@click.option("--wrt", help="variable to differentiate an EXPRESSION with respect to")
+@click.option(
+    "--shape",
+    "shapes",
+    multiple=True,
+    metavar="NAME=3x4",
+    help="shape of a variable of EXPRESSION (repeatable; symbolic: x=n,1)",
+)
+@click.option(
+    "--convention",
+    default="course",
+    show_default=True,
+    type=click.Choice(["course", "exact"]),
+    help="dZ per example (course) or ∂J/∂Z",
+)
+@format_option("text", "json")
+@output_option
+def command(
+    expression: str | None,
+    wrt: str | None,
+    shapes: tuple[str, ...],
+    convention: str,
+    fmt: str,
+    out: object,
+    **net_kw: object,
+) -> None:
+    """Print the derived backward pass of a network, or the gradient of an EXPRESSION.
+
+    \b
+    Examples:
+      chainrule derive --layers 2,4,1 --hidden tanh --output sigmoid --loss bce
+      chainrule derive "np.sum(np.tanh(W @ x))" --wrt W --shape W=3x4 --shape x=4x1
+    """
+    if expression is not None and emit_to is None:
+        _expression(expression, wrt, shapes, fmt, out)
+        return
+    if emit_to is not None:
+        from ..export import export  # the code exporters sit above the derivation layer
+
+        target = (
+            grad(expression, wrt or "", dict(shape_arg(s) for s in shapes))
+            if expression is not None
+            else network_from(net_kw)
+        )
+        emit(export(target, to=emit_to), out)
+        return
+    net = network_from(net_kw)
+    d = net.derive(convention)
+    if fmt == "json":
+        emit_json(_network_json(net, d), out)
+        return
+    lines = [f"network {net.describe()}, examples as {net.spec.layout}", "", "forward:"]
+    lines += ["  " + s for s in forward_lines(d.program)]
+    lines += ["", f"backward ({d.convention} convention: {d.convention_note}):"]
+    lines += ["  " + s for s in derivation_lines(d)]
+    emit("\n".join(lines), out)
+
+
+def _expression(
+    source: str, wrt: str | None, shapes: tuple[str, ...], fmt: str, out: object
+) -> None:
+    if not wrt:
+        raise SpecError("--wrt is required with an expression", hint="e.g. --wrt W")
+    g = grad(source, wrt, dict(shape_arg(s) for s in shapes))
+    if fmt == "json":
+        emit_json(
+            {
+                "expression": source,
+                "wrt": wrt,
+                "gradient": str(g),
+                "shape": list(g.shape),
+                "numpy": numpy_source(g.expr),
+            },
+            out,
+        )
+        return
+    emit(f"∂f/∂{wrt} = {g}    {fmt_shape(g.shape)}", out)
+
+
+def _network_json(net: object, d: object) -> dict:
+    p = d.program
+    return {
+        "network": net.describe(),
+        "layers": list(net.spec.layers),
+        "layout": net.spec.layout,
+        "convention": d.convention,
+        "convention_note": d.convention_note,
+        "forward": [
+            {
+                "name": eq.name,
+                "display": target_text(eq.name, True),
+                "expr": text(eq.expr, True, p.batch),
+                "shape": list(eq.expr.shape),
+                "numpy": numpy_source(eq.expr),
+            }
+            for eq in p.equations
+        ],
+        "backward": [
+            {
+                "name": s.target,
+                "display": target_text(s.target, True),
+                "of": s.of,
+                "kind": s.kind,
+                "expr": text(s.expr, True, p.batch),
+                "expanded": text(s.expanded, True, p.batch),
+                "shape": list(s.shape),
+                "numpy": numpy_source(s.expr),
+            }
+            for s in d.steps
+        ],
+    }
