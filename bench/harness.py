@@ -1,19 +1,24 @@
 """Timing, memory and GEMM-throughput utilities.
 
 Timing protocol: every implementation is warmed up first, then the implementations run
-*interleaved* — each round runs one repetition of every implementation in turn (the starting
-implementation rotates from round to round) — so slow drifts of a noisy machine hit all of
-them alike. A repetition is ``inner`` consecutive steps (``inner > 1`` only for steps far
-below a millisecond) and yields one sample: its mean time per step.
+*interleaved* — round-robin, the starting implementation rotating from round to round — so slow
+drifts of a noisy machine hit all of them alike. One repetition of an implementation is a
+*block*: untimed steps for ``settle`` seconds, then ``block`` consecutive steps, each timed (one
+sample per step). The settle phase is there because NumPy (OpenBLAS), torch (OpenMP/MKL) and
+XLA each keep their own worker threads, which spin for a while after their last call: on a
+2-core machine, switching library after every single step measured mostly that contention
+(steps up to 2× slower than in a loop of one library); after ~0.05 s the spinners are idle.
 
 Memory is measured in a separate pass, never while timing: ``tracemalloc`` (sees NumPy's
 allocations, not torch's or XLA's, and slows Python down a lot) and the growth of the peak
-resident set size during one step (Linux ``/proc/self/clear_refs``; a lower bound, since
-memory the allocators already hold is reused without growing the RSS).
+resident set size during one step (Linux ``/proc/self/clear_refs``, after ``malloc_trim(0)``
+has handed cached free memory back to the kernel, so that reused memory shows up as well).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import statistics
 import time
@@ -40,9 +45,9 @@ def warm_up(step: StepFn, min_calls: int, min_time: float) -> tuple[float, float
     return first, statistics.median(times)
 
 
-def choose_inner(step_seconds: float, target_rep_seconds: float) -> int:
-    """Steps per repetition so that one repetition lasts about ``target_rep_seconds``."""
-    return max(1, round(target_rep_seconds / max(step_seconds, 1e-9)))
+def choose_block(step_seconds: float, block_time: float, lo: int, hi: int) -> int:
+    """Timed steps per block: about ``block_time`` seconds' worth, clamped to ``[lo, hi]``."""
+    return int(min(hi, max(lo, round(block_time / max(step_seconds, 1e-9)))))
 
 
 def choose_rounds(round_seconds: float, budget: float, lo: int, hi: int) -> int:
@@ -50,17 +55,25 @@ def choose_rounds(round_seconds: float, budget: float, lo: int, hi: int) -> int:
     return int(min(hi, max(lo, budget // max(round_seconds, 1e-9))))
 
 
-def _rep(step: StepFn, inner: int) -> float:
-    t0 = time.perf_counter()
-    for _ in range(inner):
+def run_block(step: StepFn, settle: float, block: int) -> list[float]:
+    """Untimed steps for ``settle`` seconds, then ``block`` individually timed steps."""
+    end = time.perf_counter() + settle
+    while time.perf_counter() < end:
         step()
-    return (time.perf_counter() - t0) / inner
+    times = []
+    for _ in range(block):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return times
 
 
-def interleave(steps: dict[str, StepFn], inner: dict[str, int], rounds: int) -> dict[str, list]:
-    """Round-robin timing; returns per-step seconds, one sample per round, per implementation."""
+def interleave(
+    steps: dict[str, StepFn], block: dict[str, int], rounds: int, settle: float
+) -> dict[str, list[list[float]]]:
+    """Round-robin timing; per implementation, one list of per-step seconds per round."""
     names = list(steps)
-    samples: dict[str, list[float]] = {n: [] for n in names}
+    samples: dict[str, list[list[float]]] = {n: [] for n in names}
     gc.collect()
     was_enabled = gc.isenabled()
     gc.disable()
@@ -68,26 +81,33 @@ def interleave(steps: dict[str, StepFn], inner: dict[str, int], rounds: int) -> 
         for r in range(rounds):
             for i in range(len(names)):
                 name = names[(r + i) % len(names)]
-                samples[name].append(_rep(steps[name], inner[name]))
+                samples[name].append(run_block(steps[name], settle, block[name]))
     finally:
         if was_enabled:
             gc.enable()
     return samples
 
 
-def summarize(samples: Sequence[float]) -> dict[str, float]:
-    """Median, min and max (seconds) and the number of samples."""
+def summarize(blocks: Sequence[Sequence[float]]) -> dict[str, float]:
+    """Median, min and max (seconds) over all steps of all blocks, and the number of steps."""
+    flat = [t for b in blocks for t in b]
     return {
-        "median_s": statistics.median(samples),
-        "min_s": min(samples),
-        "max_s": max(samples),
-        "n": len(samples),
+        "median_s": statistics.median(flat),
+        "min_s": min(flat),
+        "max_s": max(flat),
+        "n": len(flat),
     }
 
 
-def paired_ratio(samples: Sequence[float], base: Sequence[float]) -> float:
-    """Median over rounds of ``sample / base sample`` of the same round."""
-    return statistics.median(s / b for s, b in zip(samples, base, strict=True))
+def block_medians(blocks: Sequence[Sequence[float]]) -> list[float]:
+    """Median step time of every block (one per round)."""
+    return [statistics.median(b) for b in blocks]
+
+
+def paired_ratio(blocks: Sequence[Sequence[float]], base: Sequence[Sequence[float]]) -> float:
+    """Median over rounds of (block median / baseline block median of the same round)."""
+    pairs = zip(block_medians(blocks), block_medians(base), strict=True)
+    return statistics.median(s / b for s, b in pairs)
 
 
 # ---------------------------------------------------------------- memory
@@ -126,6 +146,14 @@ def _reset_peak_rss() -> bool:
         return False
 
 
+def _malloc_trim() -> None:
+    """Return glibc's cached free memory to the kernel (no-op elsewhere)."""
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
+
+
 def rss_peak_delta(step: StepFn, reps: int = 3) -> int | None:
     """Largest growth of the peak RSS over the RSS before one step, in bytes; None if unknown."""
     try:
@@ -133,8 +161,9 @@ def rss_peak_delta(step: StepFn, reps: int = 3) -> int | None:
     except (OSError, KeyError):
         return None
     delta = 0
+    gc.collect()
     for _ in range(reps):
-        gc.collect()
+        _malloc_trim()
         if not _reset_peak_rss():
             return None
         base = _status_kib("VmRSS")
@@ -156,11 +185,14 @@ def gemm_seconds(op: MatMul, dtype, min_time: float, target_rep: float = 2e-3) -
     """Median seconds of one ``np.dot`` with ``op``'s shapes and transposed views."""
     a, b = _operands(op, dtype, np.random.default_rng(0))
     _, est = warm_up(lambda: np.dot(a, b), 3, min(0.05, min_time))
-    inner = choose_inner(est, target_rep)
+    inner = max(1, round(target_rep / est))
     samples: list[float] = []
     start = time.perf_counter()
     while len(samples) < 5 or time.perf_counter() - start < min_time:
-        samples.append(_rep(lambda: np.dot(a, b), inner))
+        t0 = time.perf_counter()
+        for _ in range(inner):
+            np.dot(a, b)
+        samples.append((time.perf_counter() - t0) / inner)
     return statistics.median(samples)
 
 

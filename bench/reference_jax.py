@@ -64,8 +64,7 @@ if AVAILABLE:
             s = {k_: b2 * s[k_] + (1 - b2) * grads[k_] ** 2 for k_ in params}
             c1, c2 = 1 - b1**tf, 1 - b2**tf
             params = {
-                k_: p - lr * (v[k_] / c1) / (jnp.sqrt(s[k_] / c2) + eps)
-                for k_, p in params.items()
+                k_: p - lr * (v[k_] / c1) / (jnp.sqrt(s[k_] / c2) + eps) for k_, p in params.items()
             }
             return (params, v, s, t), cost
 

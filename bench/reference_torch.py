@@ -86,7 +86,11 @@ def build_adam(problem: Problem) -> Trainer:
     def step():
         k = state["t"] % spec.n_batches
         state["t"] += 1
-        loss = _loss(_forward(params, X[k * B : (k + 1) * B], spec.hidden), Y[k * B : (k + 1) * B], spec.output)
+        loss = _loss(
+            _forward(params, X[k * B : (k + 1) * B], spec.hidden),
+            Y[k * B : (k + 1) * B],
+            spec.output,
+        )
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

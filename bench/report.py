@@ -10,13 +10,16 @@ METHOD = """\
   the last partial batch is dropped). All implementations start from the same seeded data and
   initial parameters (`workloads.make_problem`); `check_references.py` checks they agree.
 * Timing: warm-up (this includes JAX's compilation), then the implementations run
-  **interleaved** — each round runs one repetition of every implementation, the starting one
-  rotating — so that the noise of a shared machine falls on all of them alike. A repetition is
-  `inner` consecutive steps (more than 1 only for sub-millisecond steps); each yields one sample,
-  its mean time per step. Median, min and max are over the samples; the garbage collector is
-  off while timing.
+  **interleaved** — each round runs one block of every implementation, the starting one
+  rotating — so that the noise of a shared machine falls on all of them alike. A block is
+  {settle} s of untimed steps, then a run of individually timed steps ("timed steps" = rounds ×
+  steps per block). The untimed start is needed because OpenBLAS, torch's OpenMP/MKL and XLA
+  each keep worker threads that spin for a while after their last call; on 2 cores, switching
+  library after every step measured that contention (up to 2× slower steps) instead of the
+  libraries. Median, min and max are over all timed steps; the garbage collector is off.
 * "× numpy (medians)" divides medians; "× numpy (paired)" is the median over rounds of the
-  ratio to the NumPy sample of the same round (more robust to drifting load). Below 1 = faster.
+  ratio of block medians to the NumPy block median of the same round (more robust to drifting
+  load). Below 1 = faster.
 * GEMM-bound fraction = (time NumPy's BLAS needs for exactly the matrix products of one step,
   measured one product at a time — see the GEMM section) / (median step time). 100 % would be
   a step that costs no more than its matrix products.
@@ -86,7 +89,7 @@ def _impl_row(r: dict) -> list[str]:
         _pct(r.get("gemm_fraction")),
         fmt_bytes(r.get("traced_peak_bytes")),
         fmt_bytes(r.get("rss_peak_delta_bytes")),
-        f"{r['n']} × {r['inner']}",
+        f"{r['rounds']} × {r['block']}",
         fmt_time(r.get("first_call_s")),
     ]
 
@@ -95,7 +98,7 @@ def combo_section(combo: dict) -> list[str]:
     """Detailed table of one (workload, dtype)."""
     headers = ["implementation", "median", "min – max", "× numpy (medians)",
                "× numpy (paired)", "GEMM-bound fraction", "traced peak / step",
-               "peak RSS Δ / step", "samples × steps", "first call"]  # fmt: skip
+               "peak RSS Δ / step", "timed steps", "first call"]  # fmt: skip
     out = [f"### ({combo['workload']}) {SPECS[combo['workload']].title} — {combo['dtype']}", ""]
     out += table(headers, [_impl_row(r) for r in combo["impls"]])
     ideal = combo.get("gemm_ideal")
@@ -173,5 +176,6 @@ def render(results: dict) -> str:
     for combo in results["workloads"]:
         out += combo_section(combo)
     out += [*gemm_section(results), "", *scaling_section(results)]
-    out += ["## Method", "", METHOD, *machine_section(results), ""]
+    method = METHOD.format(settle=meta["config"]["settle"])
+    out += ["## Method", "", method, *machine_section(results), ""]
     return "\n".join(out)

@@ -43,15 +43,18 @@ class Config:
 
     warm_calls: int
     warm_time: float
-    target_rep: float  # seconds per repetition (sets ``inner`` for sub-millisecond steps)
+    settle: float  # untimed seconds at the start of every block (see harness docstring)
+    block_time: float  # seconds of timed steps per block ...
+    min_block: int  # ... but at least this many steps
+    max_block: int  # ... and at most this many
     budget: float  # seconds of interleaved timing per (workload, dtype)
     min_rounds: int
     max_rounds: int  # also bounds how far training drifts from the initial parameters
     gemm_time: float  # seconds per GEMM shape and dtype
 
 
-FULL = Config(5, 0.3, 2e-3, 20.0, 30, 1000, 0.3)
-QUICK = Config(2, 0.0, 1e-3, 0.3, 3, 10, 0.02)
+FULL = Config(5, 0.3, 0.1, 0.1, 10, 500, 20.0, 5, 60, 0.3)
+QUICK = Config(2, 0.0, 0.01, 0.01, 3, 20, 0.3, 2, 3, 0.02)
 
 
 @dataclass(frozen=True)
@@ -121,38 +124,41 @@ def measure_memory(impl: Impl, step: StepFn) -> dict:
     return {"traced_peak_bytes": traced, "rss_peak_delta_bytes": harness.rss_peak_delta(step)}
 
 
-def impl_row(name: str, samples: dict, warm: dict, inner: dict, ideal: dict | None) -> dict:
+def impl_row(name: str, samples: dict, warm: dict, ideal: dict | None) -> dict:
     """Statistics of one implementation relative to the baseline of the same run."""
     stats = harness.summarize(samples[name])
     base = samples[BASELINE]
-    row = {"name": name, **stats, "inner": inner[name]}
+    row = {"name": name, **stats, "block": len(samples[name][0]), "rounds": len(samples[name])}
     row["ratio"] = stats["median_s"] / harness.summarize(base)["median_s"]
     row["paired_ratio"] = harness.paired_ratio(samples[name], base)
     row["first_call_s"], row["warm_step_s"] = warm[name]
     row["gemm_fraction"] = ideal["seconds"] / stats["median_s"] if ideal else None
-    row["samples_ns"] = [round(s * 1e9) for s in samples[name]]
+    row["block_medians_s"] = harness.block_medians(samples[name])
     return row
 
 
-def time_steps(steps: dict[str, StepFn], cfg: Config) -> tuple[dict, dict, dict, int]:
-    """Warm up, choose repetition sizes and rounds, then time interleaved."""
+def time_steps(steps: dict[str, StepFn], cfg: Config) -> tuple[dict, dict, int]:
+    """Warm up, size the blocks and the number of rounds, then time interleaved."""
     warm = {n: harness.warm_up(s, cfg.warm_calls, cfg.warm_time) for n, s in steps.items()}
-    inner = {n: harness.choose_inner(w[1], cfg.target_rep) for n, w in warm.items()}
-    per_round = sum(inner[n] * warm[n][1] for n in steps)
+    block = {
+        n: harness.choose_block(w[1], cfg.block_time, cfg.min_block, cfg.max_block)
+        for n, w in warm.items()
+    }
+    per_round = sum(cfg.settle + block[n] * warm[n][1] for n in steps)
     rounds = harness.choose_rounds(per_round, cfg.budget, cfg.min_rounds, cfg.max_rounds)
-    return harness.interleave(steps, inner, rounds), warm, inner, rounds
+    return harness.interleave(steps, block, rounds, cfg.settle), warm, rounds
 
 
 def bench_combo(key: str, dtype, impls: list[Impl], cfg: Config, gemm_rows: list) -> dict:
     """Everything measured for one (workload, dtype)."""
     problem = make_problem(key, dtype)
     steps, setup, notes = build_steps(impls, problem)
-    samples, warm, inner, rounds = time_steps(steps, cfg)
+    samples, warm, rounds = time_steps(steps, cfg)
     ideal = harness.gemm_ideal(gemm_rows, key, dtype)
     rows = []
     for impl in impls:
         if impl.name in steps:
-            row = impl_row(impl.name, samples, warm, inner, ideal)
+            row = impl_row(impl.name, samples, warm, ideal)
             row.update(setup_s=setup[impl.name], **measure_memory(impl, steps[impl.name]))
             rows.append(row)
     del steps
@@ -211,7 +217,11 @@ def write(results: dict, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return the exit status."""
     args = parse_args(argv)
-    cfg, t_start, load_before = (QUICK if args.quick else FULL), time.perf_counter(), os.getloadavg()
+    cfg, t_start, load_before = (
+        (QUICK if args.quick else FULL),
+        time.perf_counter(),
+        os.getloadavg(),
+    )
     impls, notes = reference_impls()
     plugin, plugin_notes = load_plugin()
     extra, extra_notes = chainrule_impl(plugin)

@@ -173,11 +173,15 @@ def matmuls(key: str) -> list[MatMul]:
     """All matrix products of one step (forward, then backward; no dA0 = W1.T @ dZ1)."""
     spec = SPECS[key]
     L, m, n = len(spec.layers) - 1, spec.step_batch, spec.layers
-    ops = [MatMul(f"Z{l} = W{l} A{l - 1}", (n[l], n[l - 1]), (n[l - 1], m)) for l in range(1, L + 1)]
+    ops = [
+        MatMul(f"Z{l} = W{l} A{l - 1}", (n[l], n[l - 1]), (n[l - 1], m)) for l in range(1, L + 1)
+    ]
     for l in range(L, 0, -1):
         ops.append(MatMul(f"dW{l} = dZ{l} A{l - 1}ᵀ", (n[l], m), (n[l - 1], m), trans_b=True))
         if l > 1:
-            ops.append(MatMul(f"dA{l - 1} = W{l}ᵀ dZ{l}", (n[l], n[l - 1]), (n[l], m), trans_a=True))
+            ops.append(
+                MatMul(f"dA{l - 1} = W{l}ᵀ dZ{l}", (n[l], n[l - 1]), (n[l], m), trans_a=True)
+            )
     return ops
 
 
