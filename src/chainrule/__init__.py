@@ -11,6 +11,7 @@ the NumPy code printed from the derivation.
 
 from __future__ import annotations
 
+from . import data
 from .autodiff import Derivation, Program, Step, backprop
 from .errors import (
     ChainruleError,
@@ -50,6 +51,7 @@ __all__ = [
     "UnknownNameError",
     "activation",
     "backprop",
+    "data",
     "grad",
     "mlp",
     "parse",
