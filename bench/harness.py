@@ -69,19 +69,30 @@ def run_block(step: StepFn, settle: float, block: int) -> list[float]:
 
 
 def interleave(
-    steps: dict[str, StepFn], block: dict[str, int], rounds: int, settle: float
+    steps: dict[str, StepFn],
+    block: dict[str, int],
+    rounds: tuple[int, int],
+    settle: float,
+    budget: float = float("inf"),
 ) -> dict[str, list[list[float]]]:
-    """Round-robin timing; per implementation, one list of per-step seconds per round."""
+    """Round-robin timing; per implementation, one list of per-step seconds per round.
+
+    Runs ``rounds[1]`` rounds, or stops after the first round that ends past ``budget``
+    seconds once ``rounds[0]`` rounds are done (a loaded machine slows everything down).
+    """
     names = list(steps)
     samples: dict[str, list[list[float]]] = {n: [] for n in names}
     gc.collect()
     was_enabled = gc.isenabled()
     gc.disable()
+    start = time.perf_counter()
     try:
-        for r in range(rounds):
+        for r in range(rounds[1]):
             for i in range(len(names)):
                 name = names[(r + i) % len(names)]
                 samples[name].append(run_block(steps[name], settle, block[name]))
+            if r + 1 >= rounds[0] and time.perf_counter() - start > budget:
+                break
     finally:
         if was_enabled:
             gc.enable()
@@ -181,41 +192,58 @@ def _operands(op: MatMul, dtype, rng: np.random.Generator) -> tuple[np.ndarray, 
     return (a.T if op.trans_a else a), (b.T if op.trans_b else b)
 
 
-def gemm_seconds(op: MatMul, dtype, min_time: float, target_rep: float = 2e-3) -> float:
-    """Median seconds of one ``np.dot`` with ``op``'s shapes and transposed views."""
-    a, b = _operands(op, dtype, np.random.default_rng(0))
-    _, est = warm_up(lambda: np.dot(a, b), 3, min(0.05, min_time))
-    inner = max(1, round(target_rep / est))
-    samples: list[float] = []
+def _gemm_reps(a: np.ndarray, b: np.ndarray, seconds: float, target_rep: float) -> list[float]:
+    """Mean seconds per ``np.dot(a, b)`` of repetitions of ~``target_rep`` s, for ``seconds``."""
+    t0 = time.perf_counter()
+    np.dot(a, b)
+    inner = max(1, round(target_rep / (time.perf_counter() - t0)))
+    reps: list[float] = []
     start = time.perf_counter()
-    while len(samples) < 5 or time.perf_counter() - start < min_time:
+    while len(reps) < 3 or time.perf_counter() - start < seconds:
         t0 = time.perf_counter()
         for _ in range(inner):
             np.dot(a, b)
-        samples.append((time.perf_counter() - t0) / inner)
-    return statistics.median(samples)
+        reps.append((time.perf_counter() - t0) / inner)
+    return reps
 
 
 def measure_gemms(
-    ops: dict[str, list[MatMul]], dtypes: Sequence, min_time: float, log: Callable = print
+    ops: dict[str, list[MatMul]],
+    dtypes: Sequence,
+    min_time: float,
+    rounds: int = 4,
+    log: Callable = print,
 ) -> list[dict]:
-    """Time every product of every workload in every dtype; one row per (workload, op, dtype)."""
+    """Time every product of every workload in every dtype; one row per (workload, op, dtype).
+
+    ``np.dot`` on operands of the step's shapes and layouts. The cases are timed round-robin,
+    ``rounds`` times ``min_time / rounds`` seconds each, so that a burst of load elsewhere on
+    the machine does not hit one case only; ``seconds`` is the best repetition (the rate the
+    BLAS can reach), ``median_seconds`` the median one.
+    """
+    rng = np.random.default_rng(0)
+    cases = [
+        (k, op, np.dtype(d), _operands(op, d, rng)) for k in ops for op in ops[k] for d in dtypes
+    ]
+    reps: list[list[float]] = [[] for _ in cases]
+    for r in range(rounds):
+        for i, (_, _, _, (a, b)) in enumerate(cases):
+            reps[i] += _gemm_reps(a, b, min_time / rounds, 2e-3)
+        log(f"  GEMM round {r + 1}/{rounds} done")
     rows = []
-    for key, key_ops in ops.items():
-        for op in key_ops:
-            for dtype in dtypes:
-                sec = gemm_seconds(op, dtype, min_time)
-                rows.append({
-                    "workload": key, "label": op.label, "product": op.describe(),
-                    "flops": op.flops, "dtype": np.dtype(dtype).name,
-                    "seconds": sec, "gflops": op.flops / sec / 1e9,
-                })  # fmt: skip
-        log(f"  GEMM shapes of ({key}) timed")
+    for (key, op, dtype, _), times in zip(cases, reps, strict=True):
+        best = min(times)
+        rows.append({
+            "workload": key, "label": op.label, "product": op.describe(), "flops": op.flops,
+            "dtype": dtype.name, "seconds": best, "gflops": op.flops / best / 1e9,
+            "median_seconds": statistics.median(times),
+            "median_gflops": op.flops / statistics.median(times) / 1e9,
+        })  # fmt: skip
     return rows
 
 
 def gemm_ideal(rows: list[dict], key: str, dtype) -> dict[str, float] | None:
-    """Matmul-only time of one step of ``key``: Σ measured product times (= flops / rate)."""
+    """Matmul-only time of one step of ``key``: Σ best product times (= flops / rate)."""
     mine = [r for r in rows if r["workload"] == key and r["dtype"] == np.dtype(dtype).name]
     if not mine:
         return None

@@ -21,13 +21,16 @@ METHOD = """\
   ratio of block medians to the NumPy block median of the same round (more robust to drifting
   load). Below 1 = faster.
 * GEMM-bound fraction = (time NumPy's BLAS needs for exactly the matrix products of one step,
-  measured one product at a time — see the GEMM section) / (median step time). 100 % would be
-  a step that costs no more than its matrix products.
+  measured one product at a time, best repetition — see the GEMM section) / (median step
+  time). 100 % would be a step that costs no more than its matrix products at NumPy's best
+  rates (an implementation with a faster GEMM or fused kernels can exceed it).
 * Memory, measured in a separate pass after timing: *traced peak* is tracemalloc's peak growth
   during one step (sees NumPy's allocations; n/a for torch and XLA, whose allocators it does not
   see; tracemalloc slows Python down, so it is never on while timing). *Peak RSS Δ* is the growth
-  of the process's peak resident set over its size before the step (Linux clear_refs): a lower
-  bound, since memory already held by an allocator's cache is reused without growing the RSS.
+  of the process's peak resident set over its size before the step (Linux clear_refs), measured
+  after `malloc_trim(0)` returned glibc's free memory to the kernel; memory an allocator keeps
+  by other means (XLA's buffer pools, NumPy's small-array cache) can still hide, so it is a
+  lower bound.
 """
 
 
@@ -106,8 +109,8 @@ def combo_section(combo: dict) -> list[str]:
         out += ["", f"Matrix products of one step: {ideal['flops'] / 1e6:.1f} MFLOP, "
                 f"{fmt_time(ideal['seconds'])} at NumPy's measured rates "
                 f"({ideal['gflops']:.1f} GFLOP/s effective)."]  # fmt: skip
-    out += [""] + [f"* {n}" for n in combo.get("notes", [])]
-    return out
+    notes = [f"* {n}" for n in combo.get("notes", [])]
+    return [*out, "", *notes, *([""] if notes else [])]
 
 
 def gemm_section(results: dict) -> list[str]:
@@ -115,14 +118,16 @@ def gemm_section(results: dict) -> list[str]:
     rows: dict[tuple, dict] = {}
     for r in results["gemm"]:
         row = rows.setdefault((r["workload"], r["label"], r["product"], r["flops"]), {})
-        row[r["dtype"]] = f"{r['gflops']:.1f}"
+        row[r["dtype"]] = f"{r['gflops']:.1f} ({r['median_gflops']:.1f})"
     dtypes = sorted({r["dtype"] for r in results["gemm"]}, reverse=True)
     body = [[f"({w})" if w in SPECS else w, label, f"`{prod}`", f"{flops / 1e6:.2f}",
              *(row.get(d, "–") for d in dtypes)]
             for (w, label, prod, flops), row in rows.items()]  # fmt: skip
     headers = ["workload", "product", "shapes", "MFLOP", *(f"{d} GFLOP/s" for d in dtypes)]
     intro = ("`np.dot` on operands of exactly these shapes and layouts (ᵀ = transposed view, "
-             "as the course code writes it); median over repetitions.")  # fmt: skip
+             "as the course code writes it), the cases timed round-robin over several rounds. "
+             "GFLOP/s of the best repetition (the rate the BLAS reaches; used for the "
+             "GEMM-bound ideal), in brackets that of the median repetition.")  # fmt: skip
     return ["## GEMM throughput (NumPy BLAS)", "", intro, "", *table(headers, body)]
 
 

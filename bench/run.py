@@ -34,6 +34,7 @@ from workloads import SPECS, MatMul, Problem, StepFn, make_problem, matmuls
 HERE = Path(__file__).resolve().parent
 BASELINE = "numpy (course)"
 GEMM_WORKLOADS = ("b", "c")
+T0 = time.perf_counter()
 SQUARE = MatMul("square 1024³ (reference)", (1024, 1024), (1024, 1024))
 
 
@@ -53,7 +54,7 @@ class Config:
     gemm_time: float  # seconds per GEMM shape and dtype
 
 
-FULL = Config(5, 0.3, 0.1, 0.1, 10, 500, 20.0, 5, 60, 0.3)
+FULL = Config(5, 0.3, 0.1, 0.1, 10, 500, 18.0, 5, 60, 0.3)
 QUICK = Config(2, 0.0, 0.01, 0.01, 3, 20, 0.3, 2, 3, 0.02)
 
 
@@ -67,8 +68,8 @@ class Impl:
 
 
 def log(msg: str) -> None:
-    """Progress goes to stderr."""
-    print(msg, file=sys.stderr, flush=True)
+    """Progress goes to stderr, stamped with the seconds since start."""
+    print(f"[{time.perf_counter() - T0:6.1f} s] {msg}", file=sys.stderr, flush=True)
 
 
 def reference_impls() -> tuple[list[Impl], list[str]]:
@@ -146,14 +147,18 @@ def time_steps(steps: dict[str, StepFn], cfg: Config) -> tuple[dict, dict, int]:
     }
     per_round = sum(cfg.settle + block[n] * warm[n][1] for n in steps)
     rounds = harness.choose_rounds(per_round, cfg.budget, cfg.min_rounds, cfg.max_rounds)
-    return harness.interleave(steps, block, rounds, cfg.settle), warm, rounds
+    bounds = (cfg.min_rounds, rounds)
+    samples = harness.interleave(steps, block, bounds, cfg.settle, cfg.budget)
+    return samples, warm, len(samples[BASELINE])
 
 
 def bench_combo(key: str, dtype, impls: list[Impl], cfg: Config, gemm_rows: list) -> dict:
     """Everything measured for one (workload, dtype)."""
     problem = make_problem(key, dtype)
     steps, setup, notes = build_steps(impls, problem)
+    log(f"  ({key}) {problem.dtype.name}: built")
     samples, warm, rounds = time_steps(steps, cfg)
+    log(f"  ({key}) {problem.dtype.name}: timed")
     ideal = harness.gemm_ideal(gemm_rows, key, dtype)
     rows = []
     for impl in impls:
@@ -173,7 +178,8 @@ def run_gemms(keys: list[str], cfg: Config) -> list[dict]:
     """GEMM rates for the products of (b) and (c) plus a square reference, both dtypes."""
     ops = {k: matmuls(k) for k in keys if k in GEMM_WORKLOADS}
     ops["ref"] = [SQUARE]
-    return harness.measure_gemms(ops, (np.float64, np.float32), cfg.gemm_time, log)
+    rounds = 2 if cfg.gemm_time < 0.1 else 4
+    return harness.measure_gemms(ops, (np.float64, np.float32), cfg.gemm_time, rounds, log)
 
 
 def scaling(plugin, notes: list[str]) -> list[dict] | None:

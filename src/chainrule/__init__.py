@@ -29,31 +29,57 @@ from .gradient import Gradient, grad
 from .lang import parse
 from .nets import MLPSpec, Network, mlp
 from .scalar import custom as activation
+from .train import (
+    Adam,
+    Decay,
+    GradientDescent,
+    History,
+    Momentum,
+    RMSprop,
+    ScheduledDecay,
+    accuracy,
+    fit,
+    load,
+    predict,
+    save,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Adam",
     "ChainruleError",
     "DataError",
+    "Decay",
     "Derivation",
     "EvaluationError",
     "Gradient",
+    "GradientDescent",
+    "History",
     "MLPSpec",
     "ModelFileError",
+    "Momentum",
     "Network",
     "ParseError",
     "Program",
+    "RMSprop",
+    "ScheduledDecay",
     "ShapeError",
     "SpecError",
     "Step",
     "TrainingDiverged",
     "UnknownFunctionError",
     "UnknownNameError",
+    "accuracy",
     "activation",
     "backprop",
     "data",
+    "fit",
     "grad",
+    "load",
     "mlp",
     "parse",
+    "predict",
+    "save",
     "__version__",
 ]

@@ -12,12 +12,13 @@ from functools import cached_property
 
 import numpy as np
 
+from .algebra.simplify import substitute
 from .autodiff import Derivation, Equation, Program, backprop
 from .codegen import compile_module
-from .errors import ShapeError, UnknownNameError
+from .errors import EvaluationError, ShapeError, UnknownNameError
 from .evaluate import bind
 from .ir import build
-from .ir.expr import Expr, leaves
+from .ir.expr import Expr, leaves, walk
 from .ir.shapes import fmt_shape
 from .lang import parse
 from .printers.numpy_module import module_source
@@ -57,8 +58,9 @@ class Gradient:
 
     @property
     def expr(self) -> Expr:
-        """The gradient as an IR tree of the variable's shape."""
-        return self.derivation["d" + self.wrt].expr
+        """The gradient as an IR tree of the variable's shape (``det(X) X⁻ᵀ``, not ``f X⁻ᵀ``)."""
+        f = self.program.equations[0]
+        return substitute(self.derivation["d" + self.wrt].expr, {f.var: f.expr})
 
     @property
     def shape(self) -> tuple:
@@ -82,15 +84,27 @@ class Gradient:
         """Evaluate the gradient; the result has the variable's shape."""
         arrays = {k: np.asarray(v, dtype=np.result_type(v, np.float64)) for k, v in values.items()}
         bind(self.program.inputs, arrays)
-        out = self._compiled["gradients"](**{v.name: arrays[v.name] for v in self.program.inputs})
+        out = self._run("gradients", arrays)
         return np.asarray(out["d" + self.wrt], dtype=np.float64).reshape(np.shape(arrays[self.wrt]))
 
     def value(self, **values: np.ndarray) -> float:
         """f itself at the given arrays."""
         arrays = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
         bind(self.program.inputs, arrays)
-        out = self._compiled["forward"](**{v.name: arrays[v.name] for v in self.program.inputs})
+        out = self._run("forward", arrays)
         return float(np.asarray(out["f"]).reshape(()))
+
+    def _run(self, fn: str, arrays: dict) -> dict:
+        """Call the compiled code; a singular matrix becomes an :class:`EvaluationError`."""
+        try:
+            return self._compiled[fn](**{v.name: arrays[v.name] for v in self.program.inputs})
+        except np.linalg.LinAlgError as e:
+            inverted = sorted({text(n.args[0]) for n in walk(self.expr) if n.op == "inv"})
+            raise EvaluationError(
+                f"singular matrix: cannot invert {', '.join(inverted) or 'a matrix'} at these "
+                f"values (NumPy: {e})",
+                hint="an inverse, and the gradient of a determinant, exist only where det ≠ 0",
+            ) from None
 
 
 def grad(expr: str | Expr, wrt: str, shapes: Mapping[str, tuple] | None = None) -> Gradient:

@@ -11,11 +11,14 @@ This module sits below the IR: it knows scalars only.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import sympy
+from sympy.printing.numpy import NumPyPrinter
 
 from .errors import SpecError
 
@@ -111,12 +114,24 @@ class ElementwiseFn:
 
     def of(self, x: sympy.Expr) -> sympy.Expr:
         """f(x) as SymPy."""
-        return self.expr.subs(Z, x)
+        return _of(self, x)
 
     @property
     def derivative(self) -> sympy.Expr:
-        """f′(z) as SymPy, in the scalar z."""
-        return sympy.diff(self.expr, Z)
+        """f′(z) as SymPy, in the scalar z (0 wherever SymPy says DiracDelta, as for the step)."""
+        return _derivative(self)
+
+
+# A record is equal to another only if its formula is (name and params say which), so SymPy's
+# answers can be cached per record: every layer of a deep network asks the same questions.
+@lru_cache(maxsize=4096)
+def _of(f: ElementwiseFn, x: sympy.Expr) -> sympy.Expr:
+    return f.expr.subs(Z, x)
+
+
+@lru_cache(maxsize=256)
+def _derivative(f: ElementwiseFn) -> sympy.Expr:
+    return sympy.diff(f.expr, Z).replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -169,6 +184,7 @@ _TABLE = [
 FUNCTIONS: dict[str, ElementwiseFn] = {f.name: f for f in _TABLE}
 
 
+@lru_cache(maxsize=256)
 def power(k: float | int | sympy.Number) -> ElementwiseFn:
     """z ↦ z^k for a constant k (``square`` is k = 2, a reciprocal is k = −1)."""
     k = sympy.nsimplify(k)
@@ -231,11 +247,13 @@ def custom(
     Its derivative comes from SymPy; its NumPy meaning is generated with ``sympy.lambdify`` (on
     SymPy's own objects, never on a user string) unless ``numpy_impl`` is given.
     """
-    if not name.isidentifier() or name in FUNCTIONS:
+    if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS or name in _RESERVED:
         raise SpecError(
             f"activation name {name!r} must be a new identifier",
             hint=f"built-in names are {', '.join(sorted(FUNCTIONS))}",
         )
+    if not isinstance(expr, sympy.Expr):
+        raise SpecError(f"activation {name} must be a SymPy expression in z, not {expr!r}")
     free = {s.name for s in expr.free_symbols}
     if free - {"z"}:
         raise SpecError(
@@ -243,7 +261,15 @@ def custom(
             f"{', '.join(sorted(free - {'z'}))}"
         )
     expr = expr.subs(sympy.Symbol("z"), Z)
+    unknown = _unsupported(expr) | _unsupported(sympy.diff(expr, Z))
+    if unknown:
+        raise SpecError(
+            f"activation {name} = {expr} uses {', '.join(sorted(unknown))}, which chainrule "
+            "cannot differentiate into matrix formulas",
+            hint=f"use + - * / ** and {', '.join(sorted(FUNCTIONS))}",
+        )
     impl = numpy_impl or sympy.lambdify(Z, expr, modules=[_LAMBDIFY, "numpy"])
+    code = _HelperPrinter().doprint(expr).replace("numpy.", "np.")
     return ElementwiseFn(
         name,
         expr,
@@ -252,7 +278,33 @@ def custom(
         name,
         rf"\operatorname{{{name}}}",
         params=(sympy.srepr(expr),),
+        helper=f"def {name}(z):\n    return {code}\n",
     )
+
+
+_RESERVED = {"np", "forward", "gradients", "square", "leaky_relu", "leaky_step", "power"}
+
+
+def _unsupported(expr: sympy.Expr) -> set[str]:
+    """Names of the SymPy heads in ``expr`` that have no elementwise record."""
+    algebra = (sympy.Add, sympy.Mul, sympy.Pow, sympy.Symbol, sympy.Number)
+    return {
+        type(e).__name__
+        for e in sympy.preorder_traversal(expr)
+        if not isinstance(e, algebra) and type(e) not in SYMPY_FUNCTIONS and e != sympy.E
+    }
+
+
+class _HelperPrinter(NumPyPrinter):
+    """SymPy → the NumPy source of a custom activation's helper, our functions spelt out stably."""
+
+    def _print_Function(self, e: sympy.Function) -> str:  # noqa: N802 - SymPy's dispatch name
+        x = f"({self._print(e.args[0])})"
+        if isinstance(e, sigmoid):
+            return f"np.exp(-np.logaddexp(0.0, -{x}))"
+        if type(e) in SYMPY_FUNCTIONS:
+            return SYMPY_FUNCTIONS[type(e)](*e.args[1:]).np_src.format(x=x)
+        return super()._print_Function(e)
 
 
 _LAMBDIFY = {

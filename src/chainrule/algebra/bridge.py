@@ -81,7 +81,7 @@ def _spread(e: Expr, shape: Shape) -> Expr:
 
 def _scalar(s: sympy.Expr, atoms: Atoms) -> Expr:
     """A scalar-valued SymPy expression as a tree of shape ()."""
-    if isinstance(s, sympy.Number):
+    if isinstance(s, sympy.Number) or s is sympy.zoo:  # const() rejects 1/0 with a clear error
         return build.const(s)
     if isinstance(s, sympy.Symbol):
         return atoms.by_symbol.get(s) or build.dim(s.name)
@@ -142,6 +142,8 @@ def _apply(s: sympy.Expr, rebuild: object) -> Expr:
         base = rebuild(s.base)
         if s.exp == sympy.Rational(1, 2):
             return build.fn(scalar.FUNCTIONS["sqrt"], base)
+        if s.exp.is_Rational and s.exp.q == 2:  # z^(k/2) = (√z)^k: 1/√(Σ x²) reads 1/‖x‖
+            return build.fn(scalar.power(s.exp.p), build.fn(scalar.FUNCTIONS["sqrt"], base))
         return build.fn(scalar.power(s.exp), base)
     if isinstance(s, sympy.exp) or s.func in scalar.SYMPY_FUNCTIONS:
         record = scalar.SYMPY_FUNCTIONS[s.func](*s.args[1:])

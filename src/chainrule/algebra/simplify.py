@@ -16,15 +16,15 @@ work as a 3-layer one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import lru_cache, reduce
 
 import sympy
 
-from ..ir import build
-from ..ir.expr import Expr
+from ..ir import build, linalg
+from ..ir.expr import Expr, walk
 from .bridge import Atoms, from_sympy, is_elementwise, to_sympy
 
-__all__ = ["fold", "simplify", "substitute"]
+__all__ = ["Definitions", "fold", "simplify", "substitute"]
 
 
 def substitute(e: Expr, table: Mapping[Expr, Expr]) -> Expr:
@@ -47,14 +47,52 @@ def fold(e: Expr, definitions: Mapping[Expr, Expr]) -> Expr:
     return substitute(e, definitions)
 
 
-def simplify(e: Expr, names: Mapping[Expr, Expr] | None = None) -> Expr:
+class Definitions:
+    """Variables and their elementwise definitions (``A1 → tanh(Z1)``), indexed by the opaque
+    subtrees (atoms) each definition reads.
+
+    A definition can be written back into a tree only if every atom it reads occurs there, so the
+    index lets :func:`simplify` look at a handful of candidates instead of every layer's: build it
+    once per derivation and simplification stays linear in depth.
+    """
+
+    def __init__(self, names: Mapping[Expr, Expr]) -> None:
+        self.table = dict(names)
+        self.by_atom: dict[Expr, list[tuple[int, Expr, Expr, frozenset]]] = {}
+        self.atomless: list[tuple[int, Expr, Expr, frozenset]] = []
+        for i, (v, d) in enumerate(self.table.items()):
+            found = Atoms()
+            to_sympy(d, found)
+            entry = (i, v, d, frozenset(found.by_expr))
+            for a in entry[3]:
+                self.by_atom.setdefault(a, []).append(entry)
+            if not entry[3]:
+                self.atomless.append(entry)
+
+    def relevant(self, shape: tuple, present: set[Expr]) -> list[tuple[Expr, Expr]]:
+        """``(variable, definition)`` pairs of ``shape``, in definition order, whose atoms all occur
+        in ``present`` or are variables refolded before them (``L`` reads ``A2`` once it is back)."""
+        present, frontier = set(present), list(present)
+        hits = {e[0]: e for e in self.atomless if e[1].shape == shape}
+        while frontier:
+            for e in self.by_atom.get(frontier.pop(), ()):
+                if e[0] not in hits and e[1].shape == shape and e[3] <= present:
+                    hits[e[0]] = e
+                    if e[1] not in present:
+                        present.add(e[1])
+                        frontier.append(e[1])
+        return [(v, d) for _, v, d, _ in sorted(hits.values(), key=lambda e: e[0])]
+
+
+def simplify(e: Expr, names: Mapping[Expr, Expr] | Definitions | None = None) -> Expr:
     """An equal expression in the form a reader expects (see the module docstring).
 
     ``names`` maps variables to their elementwise definitions (``A1 → tanh(Z1)``). Those variables
     are written out before the algebra, so that SymPy sees ``σ(z)`` rather than an opaque ``A``, and
-    named again afterwards wherever their definition reappears.
+    named again afterwards wherever their definition reappears. Pass a :class:`Definitions` when
+    simplifying many trees with the same names.
     """
-    names = dict(names or {})
+    names = names if isinstance(names, Definitions) else Definitions(names or {})
     memo: dict[Expr, Expr] = {}
 
     def go(n: Expr) -> Expr:
@@ -66,26 +104,32 @@ def simplify(e: Expr, names: Mapping[Expr, Expr] | None = None) -> Expr:
                 memo[n] = _structural(Expr(n.op, args, n.shape, n.attrs))
         return memo[n]
 
-    return go(substitute(e, names))
+    return go(substitute(e, names.table))
 
 
-def _elementwise(n: Expr, go: object, names: Mapping[Expr, Expr]) -> Expr:
+def _elementwise(n: Expr, go: object, names: Definitions) -> Expr:
     """Simplify the atoms first, then the whole tree as SymPy (atoms may simplify into it)."""
     found = Atoms()
     to_sympy(n, found)
     n = substitute(n, {a: go(a) for a in found.by_expr})
     atoms = Atoms()
     s = to_sympy(n, atoms)
-    refold = [(to_sympy(d, atoms), atoms.symbol(v)) for v, d in names.items() if v.shape == n.shape]
+    present = set(atoms.by_expr)
+    refold = [(to_sympy(d, atoms), atoms.symbol(v)) for v, d in names.relevant(n.shape, present)]
+    return _structural(from_sympy(_choose(s, tuple(refold)), atoms, n.shape))
+
+
+@lru_cache(maxsize=4096)
+def _choose(s: sympy.Expr, refold: tuple[tuple[sympy.Expr, sympy.Symbol], ...]) -> sympy.Expr:
+    """The form to print, cached by canonical form: every layer asks the same question."""
     forms = [_refold(c, refold) for c in _candidates(s)]
     ops = [sympy.count_ops(f) for f in forms]
     best = min(range(1, len(forms)), key=ops.__getitem__)
     # a rewrite must pay for itself: the rule's own form reads better unless much longer
-    chosen = forms[best] if ops[best] <= 0.6 * ops[0] else forms[0]
-    return _structural(from_sympy(chosen, atoms, n.shape))
+    return forms[best] if ops[best] <= 0.6 * ops[0] else forms[0]
 
 
-def _refold(s: sympy.Expr, refold: list[tuple[sympy.Expr, sympy.Symbol]]) -> sympy.Expr:
+def _refold(s: sympy.Expr, refold: tuple[tuple[sympy.Expr, sympy.Symbol], ...]) -> sympy.Expr:
     """Write named quantities back: ``exp(z)/s → a`` and ``s·exp(−z) → 1/a``."""
     for definition, symbol in refold:
         if definition.free_symbols and definition.free_symbols <= s.free_symbols:
@@ -201,3 +245,134 @@ def _broadcast_rules(n: Expr) -> Expr | None:
         args = tuple(build.broadcast(a, n.shape) for a in x.args)
         return Expr(x.op, args, n.shape, x.attrs)
     return None
+
+
+# -- matrix calculus: the forms a reader expects (Aᵀ Bᵀ, (A + Aᵀ) x, 2 Aᵀ (A x − b), X⁻ᵀ) ---------
+def _transposes(e: Expr) -> int:
+    return sum(1 for n in walk(e) if n.op == "transpose")
+
+
+@_identity
+def _transpose_more(n: Expr) -> Expr | None:
+    """Cᵀ = C for a 1×1 C;  (c 𝟏)ᵀ = c 𝟏;  Iᵀ = I;  (I ⊙ X)ᵀ = I ⊙ X (a diagonal matrix is
+    symmetric);  (A B)ᵀ = Bᵀ Aᵀ and (A + B)ᵀ = Aᵀ + Bᵀ when that leaves fewer transposes."""
+    if n.op != "transpose":
+        return None
+    x = n.args[0]
+    if x.shape == (1, 1) or x.op == "eye" or (x.op == "mul" and "eye" in _ops(x.args)):
+        return x
+    if x.op == "broadcast" and x.args[0].shape == ():
+        return build.broadcast(x.args[0], n.shape)
+    if x.op in ("matmul", "add"):
+        a, b = (simplify(build.transpose(y)) for y in x.args)
+        out = build.matmul(b, a) if x.op == "matmul" else build.add(a, b)
+        return out if _transposes(out) < _transposes(n) else None
+    return None
+
+
+def _ops(args: tuple[Expr, ...]) -> tuple[str, ...]:
+    return tuple(a.op for a in args)
+
+
+@_identity
+def _one_by_one(n: Expr) -> Expr | None:
+    """X (c 𝟏) = c X = (c 𝟏) X for a 1×1 constant c 𝟏: a 1×1 matrix acts as a scalar."""
+    if n.op != "matmul":
+        return None
+    for i, x in enumerate(n.args):
+        if x.shape == (1, 1) and x.op == "broadcast" and x.args[0].shape == ():
+            return build.scale(x.args[0], n.args[1 - i])
+    return None
+
+
+@_identity
+def _inverse_rules(n: Expr) -> Expr | None:
+    """(Xᵀ)⁻¹ = (X⁻¹)ᵀ = X⁻ᵀ;  (X⁻¹)⁻¹ = X;  X⁻¹ X = X X⁻¹ = I;  det Xᵀ = det X."""
+    x = n.args[0] if n.args else None
+    if n.op == "inv" and x.op in ("transpose", "inv"):
+        return build.transpose(linalg.inv(x.args[0])) if x.op == "transpose" else x.args[0]
+    if n.op == "det" and x.op == "transpose":
+        return linalg.det(x.args[0])
+    if n.op == "matmul":
+        a, b = n.args
+        if (a.op == "inv" and a.args[0] == b) or (b.op == "inv" and b.args[0] == a):
+            return build.eye(n.shape[0])
+    return None
+
+
+@_identity
+def _factor_matmul(n: Expr) -> Expr | None:
+    """A (c U + c V) = c A (U + V), likewise on the left: a numeric factor common to the terms of a
+    product's operand moves in front (SymPy distributes it over the sum; the product stops SymPy,
+    so it is collected here): Aᵀ (2 A x − 2 b) = 2 Aᵀ (A x − b)."""
+    if n.op != "matmul":
+        return None
+    for i, x in enumerate(n.args):
+        if (common := _common_factor(x)) is not None:
+            c, rest = common
+            args = (rest, n.args[1]) if i == 0 else (n.args[0], rest)
+            return build.scale(build.const(c), build.matmul(*args))
+    return None
+
+
+def _terms(e: Expr) -> list[tuple[sympy.Expr, Expr]]:
+    """A sum as its terms with their numeric coefficients: 2 A − 3 B → [(2, A), (−3, B)]."""
+    if e.op == "add":
+        return _terms(e.args[0]) + _terms(e.args[1])
+    c = sympy.S.One
+    while e.op == "scale" and e.args[0].op == "const":
+        c, e = c * e.args[0].attrs[0], e.args[1]
+    return [(c, e)]
+
+
+def _rebuild(terms: list[tuple[sympy.Expr, Expr]]) -> Expr:
+    out: Expr | None = None
+    for c, t in terms:
+        x = t if c == 1 else build.scale(build.const(c), t)
+        out = x if out is None else build.add(out, x)
+    return out
+
+
+def _common_factor(e: Expr) -> tuple[sympy.Expr, Expr] | None:
+    """``(c, U + V)`` for ``c U + c V`` with a rational c ≠ 1 (the gcd of the coefficients)."""
+    if e.op != "add":
+        return None
+    terms = _terms(e)
+    if not all(c.is_Rational for c, _ in terms):
+        return None
+    g = reduce(sympy.gcd, [c for c, _ in terms])
+    if g in (0, 1):
+        return None
+    return g, _rebuild([(c / g, t) for c, t in terms])
+
+
+@_identity
+def _collect(n: Expr) -> Expr | None:
+    """P u + Q u = (P + Q) u and u P + u Q = u (P + Q): products sharing a factor are collected,
+    untransposed factors first, so ∂(xᵀ A x)/∂x = Aᵀ x + A x reads (A + Aᵀ) x."""
+    if n.op != "add":
+        return None
+    terms = _terms(n)
+    for side in (1, 0):  # a shared right factor (P u + Q u), then a shared left one
+        groups: dict[Expr, list[int]] = {}
+        for i, (_, t) in enumerate(terms):
+            if t.op == "matmul":
+                groups.setdefault(t.args[side], []).append(i)
+        shared = next((ix for ix in groups.values() if len(ix) > 1), None)
+        if shared is not None:
+            return _rebuild(_collected(terms, shared, side))
+    return None
+
+
+def _collected(
+    terms: list[tuple[sympy.Expr, Expr]], shared: list[int], side: int
+) -> list[tuple[sympy.Expr, Expr]]:
+    factor = terms[shared[0]][1].args[side]
+    others = [(terms[i][0], terms[i][1].args[1 - side]) for i in shared]
+    inner = _rebuild(sorted(others, key=lambda ct: _transposes(ct[1])))
+    product = build.matmul(inner, factor) if side == 1 else build.matmul(factor, inner)
+    return [
+        (sympy.S.One, product) if i == shared[0] else term
+        for i, term in enumerate(terms)
+        if i == shared[0] or i not in shared
+    ]

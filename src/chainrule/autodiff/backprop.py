@@ -15,7 +15,7 @@ and ``db`` carry 1/m and its ``dZ`` does not.
 from __future__ import annotations
 
 from ..algebra.bridge import is_elementwise
-from ..algebra.simplify import fold, simplify, substitute
+from ..algebra.simplify import Definitions, fold, simplify, substitute
 from ..ir import build
 from ..ir.expr import Expr, leaves, walk
 from ..rules.primitives import PRIMITIVES
@@ -55,18 +55,14 @@ def backprop(
 
 def _completed_at(program: Program, wrt: tuple[str, ...]) -> dict[int, list[str]]:
     """Equation index → the inputs whose first (earliest) consumer it is."""
+    first: dict[str, int] = {}  # one pass over the equations, not one per input
+    for i, eq in enumerate(program.equations):
+        for v in leaves(eq.expr):
+            first.setdefault(v.name, i)
     out: dict[int, list[str]] = {}
     for p in wrt:
-        first = next(
-            (
-                i
-                for i, eq in enumerate(program.equations)
-                if any(v.name == p for v in leaves(eq.expr))
-            ),
-            None,
-        )
-        if first is not None:
-            out.setdefault(first, []).append(p)
+        if p in first:
+            out.setdefault(first[p], []).append(p)
     return out
 
 
@@ -76,11 +72,13 @@ class _Context:
     def __init__(self, program: Program, course: bool) -> None:
         self.program, self.course = program, course
         self.definitions = program.definitions
-        self.unfold = {
-            eq.var: simplify(eq.expr)
-            for eq in program.equations
-            if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
-        }
+        self.unfold = Definitions(
+            {
+                eq.var: simplify(eq.expr)
+                for eq in program.equations
+                if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
+            }
+        )
         self.inline: dict[Expr, Expr] = {}  # elementwise adjoints, substituted before simplifying
         self.passthrough: dict[Expr, Expr] = {}  # linear pass-throughs, written out in `expanded`
         self.adjoints: set[Expr] = set()

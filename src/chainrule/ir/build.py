@@ -13,7 +13,7 @@ import numbers
 import sympy
 
 from .. import scalar
-from ..errors import ShapeError
+from ..errors import EvaluationError, ShapeError
 from .expr import Expr
 from .shapes import Dim, Shape, check_shape, fmt_shape
 
@@ -48,13 +48,14 @@ def var(name: str, shape: tuple, props: frozenset[str] | tuple = ()) -> Expr:
 
 
 def const(value: float | sympy.Basic) -> Expr:
-    """A scalar constant, kept exact (``1/2`` stays a rational)."""
-    return Expr(
-        "const",
-        (),
-        (),
-        (sympy.nsimplify(value) if isinstance(value, float) else sympy.sympify(value),),
-    )
+    """A scalar constant, kept exact (``1/2`` stays a rational); never infinite or NaN."""
+    v = sympy.nsimplify(value) if isinstance(value, float) else sympy.sympify(value)
+    if any(v.has(x) for x in (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)):
+        raise EvaluationError(
+            f"the constant {v} is not a finite number",
+            hint="the expression divides by zero somewhere, e.g. 1/(W − W)",
+        )
+    return Expr("const", (), (), (v,))
 
 
 def dim(name: str) -> Expr:

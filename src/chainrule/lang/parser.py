@@ -9,6 +9,8 @@ are looked up by their last dotted component in :data:`FUNCTIONS` (``np.tanh``, 
 from __future__ import annotations
 
 import ast
+import math
+import warnings
 from collections.abc import Callable, Mapping
 
 from .. import scalar
@@ -114,21 +116,32 @@ def _subtract(a: Expr, b: Expr) -> Expr:
 
 @register("sum")
 def _sum(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
-    ax = None if axis is None else int(_number(axis, "axis"))
-    if ax is not None and ax < 0:
-        ax += len(x.shape)
     keep = bool(_number(keepdims, "keepdims"))
-    return build.sum_(x, ax, keep)
+    return build.sum_(x, _axis(axis, x), keep)
+
+
+def _axis(axis: object, x: Expr) -> int | None:
+    """NumPy's axis argument: None, or an integer counted from the end when negative."""
+    if axis is None:
+        return None
+    ax = _number(axis, "axis")
+    if isinstance(ax, bool) or ax != int(ax):
+        raise ParseError(f"axis must be an integer, not {ax!r}")
+    return int(ax) + len(x.shape) if ax < 0 else int(ax)
 
 
 @register("mean")
 def _mean(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
     total = _sum(x, axis, keepdims)
-    ax = None if axis is None else int(_number(axis, "axis")) % 2
+    ax = _axis(axis, x)
     dims = x.shape if ax is None else (x.shape[ax],)
-    count: Expr = build.const(1)
-    for d in dims:
-        count = build.np_mul(count, build.dim(d) if isinstance(d, str) else build.const(d))
+    sizes = [build.dim(d) for d in dims if isinstance(d, str)]
+    known = math.prod(d for d in dims if isinstance(d, int))
+    if known != 1 or not sizes:
+        sizes.insert(0, build.const(known))
+    count = sizes[0]
+    for size in sizes[1:]:
+        count = build.np_mul(count, size)
     return build.np_div(total, count)
 
 
@@ -144,7 +157,7 @@ def _logsumexp(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
 
 
 def _number(v: object, what: str) -> float:
-    if isinstance(v, bool | int | float):
+    if isinstance(v, bool | int | float) and math.isfinite(v):
         return v
     if isinstance(v, Expr) and v.op == "const":
         return float(v.attrs[0]) if not v.attrs[0].is_Integer else int(v.attrs[0])
@@ -187,9 +200,9 @@ class _Parser:
             return method(node)
         except ParseError:
             raise
-        except ShapeError as e:
-            raise ShapeError(
-                f"in {self.seg(node)!r} at column {node.col_offset + 1}: {e.message}", hint=e.hint
+        except ShapeError as e:  # once, at the innermost node; a ParseError passes outer ones
+            raise self.fail(
+                node, f"in {self.seg(node)!r}: {e.message}", e.hint, kind=_ShapeParseError
             ) from None
 
     def _Expression(self, node: ast.Expression) -> Expr:  # noqa: N802
@@ -198,6 +211,8 @@ class _Parser:
     def _Constant(self, node: ast.Constant) -> Expr:  # noqa: N802
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise self.fail(node, f"constant {node.value!r} is not a number")
+        if not math.isfinite(node.value):
+            raise self.fail(node, f"constant {self.seg(node)} is not a finite number")
         return build.const(node.value)
 
     def _Name(self, node: ast.Name) -> Expr:  # noqa: N802
@@ -267,8 +282,12 @@ class _Parser:
                 hint=f"known: {', '.join(sorted(FUNCTIONS))}",
                 kind=UnknownFunctionError,
             )
-        args = [self.expr(a) for a in node.args]
+        args = [self._arg(a) for a in node.args]
         kwargs = {k.arg: self._kwarg(k) for k in node.keywords}
+        if not getattr(FUNCTIONS[name], "takes_options", False) and any(
+            isinstance(v, str | tuple) for v in (*args, *kwargs.values())
+        ):
+            raise self.fail(node, f"{name} takes no string or tuple arguments")
         try:
             return FUNCTIONS[name](*args, **kwargs)
         except TypeError as e:
@@ -288,7 +307,23 @@ class _Parser:
             and isinstance(v.operand, ast.Constant)
         ):
             return -v.operand.value
-        return self.expr(v)
+        return self._arg(v)
+
+    def _arg(self, node: ast.AST) -> object:
+        """An argument: an expression, a shape tuple ``(n, 1)`` or an option string ``'fro'``."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Tuple):
+            return tuple(self._size(e) for e in node.elts)
+        return self.expr(node)
+
+    def _size(self, node: ast.AST) -> int | str:
+        """One entry of a shape tuple: a positive int or a declared dimension's name."""
+        if isinstance(node, ast.Constant) and type(node.value) is int and node.value > 0:
+            return node.value
+        if isinstance(node, ast.Name) and node.id in self.dims:
+            return node.id
+        raise self.fail(node, "a shape entry must be a positive int or a declared dimension")
 
     def _func_name(self, f: ast.AST) -> str:
         parts = []
@@ -320,7 +355,9 @@ def parse(
     if len(source) > 10_000:
         raise ParseError("expression longer than 10 000 characters")
     try:
-        tree = ast.parse(source.strip(), mode="eval")
+        with warnings.catch_warnings():  # Python's own warnings ("invalid decimal literal")
+            warnings.simplefilter("ignore")  # would reach the terminal as extra lines
+            tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as e:
         col = (e.offset or 1) - 1
         raise ParseError(f"syntax error: {e.msg}", source=source.strip(), col=col) from None

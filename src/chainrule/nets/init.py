@@ -1,8 +1,11 @@
 """Parameter initialisations, all seeded: zeros, random × scale, Xavier, He, and the course's own.
 
 ``course`` reproduces the Deep Learning Specialization's planar model exactly: the legacy generator
-seeded with ``np.random.seed(seed)`` (seed 2 in the course), then ``W[l] = randn(n[l], n[l−1]) · 0.01``
-layer by layer and zero biases. It uses a private ``RandomState`` so global state is untouched.
+seeded as ``np.random.seed(2)`` (the default seed for this method), then, layer by layer in the
+order ``W1, b1, W2, b2, …``, ``W[l] = randn(n[l], n[l−1]) · 0.01`` and ``b[l] = 0`` (zeros draw
+nothing, so only the W's consume random numbers). Every method uses a private ``RandomState``, so
+NumPy's global random state is untouched, and draws W in the columns shape (n[l], n[l−1]) — the
+rows layout gets the transpose of the same numbers.
 """
 
 from __future__ import annotations
@@ -12,31 +15,33 @@ import numpy as np
 from ..errors import SpecError
 from .spec import MLPSpec
 
-__all__ = ["INITS", "initialize"]
+__all__ = ["INITS", "COURSE_SEED", "initialize"]
 
 INITS = ("default", "zeros", "random", "xavier", "he", "course")
+COURSE_SEED = 2
+"""The course's ``np.random.seed(2)`` before ``initialize_parameters``."""
 
 
-def _std(method: str, fan_in: int, scale: float, hidden: str) -> float:
-    if method == "random" or method == "course":
+def _std(method: str, fan_in: int, scale: float) -> float:
+    """The spread of W[l]: scale (random, course), √(1/n[l−1]) Xavier, √(2/n[l−1]) He."""
+    if method in ("random", "course"):
         return scale
     if method == "xavier":
         return float(np.sqrt(1.0 / fan_in))
-    if method == "he":
-        return float(np.sqrt(2.0 / fan_in))
-    return 0.0
+    return float(np.sqrt(2.0 / fan_in))  # he
 
 
 def initialize(
     spec: MLPSpec,
-    seed: int = 0,
+    seed: int | None = None,
     method: str = "default",
     scale: float = 0.01,
     dtype: type = np.float64,
 ) -> dict[str, np.ndarray]:
     """``{"W1": …, "b1": …}`` with W[l] of shape (n[l], n[l−1]) (columns layout) and b[l] zeros.
 
-    ``default`` is He for relu-family hidden layers and Xavier otherwise.
+    ``default`` is He for relu-family hidden layers and Xavier otherwise; ``scale`` multiplies
+    ``random`` and ``course`` (0.01 in the course). ``seed=None`` means 0, or 2 for ``course``.
     """
     if method not in INITS:
         raise SpecError(
@@ -45,14 +50,18 @@ def initialize(
     hidden = spec.hidden[0].name if spec.hidden else "linear"
     if method == "default":
         method = "he" if hidden in ("relu", "leaky_relu") else "xavier"
-    rng = np.random.RandomState(2 if method == "course" and seed is None else seed)
+    if seed is None:
+        seed = COURSE_SEED if method == "course" else 0
+    rng = np.random.RandomState(seed)
     params: dict[str, np.ndarray] = {}
     cols = spec.layout == "columns"
     for l in range(1, spec.L + 1):
         n, n_prev = spec.layers[l], spec.layers[l - 1]
-        shape = (n, n_prev) if cols else (n_prev, n)
-        W = rng.randn(n, n_prev) * _std(method, n_prev, scale, hidden)
+        W = (
+            np.zeros((n, n_prev))
+            if method == "zeros"
+            else rng.randn(n, n_prev) * _std(method, n_prev, scale)
+        )
         params[f"W{l}"] = (W if cols else W.T.copy()).astype(dtype)
         params[f"b{l}"] = np.zeros((n, 1) if cols else (1, n), dtype=dtype)
-        assert params[f"W{l}"].shape == shape
     return params

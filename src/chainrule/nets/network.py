@@ -76,9 +76,16 @@ class Network:
 
     # -- numbers ------------------------------------------------------------------------------
     def init(
-        self, seed: int = 0, method: str = "default", scale: float = 0.01, dtype: type = np.float64
+        self,
+        seed: int | None = None,
+        method: str = "default",
+        scale: float = 0.01,
+        dtype: type = np.float64,
     ) -> dict[str, np.ndarray]:
-        """Seeded parameters ``{"W1", "b1", …}`` (see :func:`chainrule.nets.init.initialize`)."""
+        """Seeded parameters ``{"W1", "b1", …}`` (see :func:`chainrule.nets.init.initialize`).
+
+        ``seed=None`` is 0, or the course's 2 for ``method="course"``.
+        """
         return initialize(self.spec, seed, method, scale, dtype)
 
     def values(
@@ -105,7 +112,11 @@ class Network:
                 l = int(v.name[len("keep_prob") :])
                 values[v.name] = self.spec.keep_prob[l - 1] if masks else 1.0
             elif v.name.startswith("D") and v.name not in values:
-                values[v.name] = (masks or {}).get(v.name, np.ones((1, 1), dtype=dtype))
+                # no mask: all ones, full shape, so the batch size m read from D[l] is X's
+                m = X.shape[1 if self.spec.layout == "columns" else 0]
+                shape = tuple(m if isinstance(d, str) else d for d in v.shape)
+                mask = (masks or {}).get(v.name)
+                values[v.name] = np.ones(shape, dtype=dtype) if mask is None else mask
         return values
 
     def _call(self, fn: str, values: dict, convention: str = "course") -> dict[str, np.ndarray]:
@@ -131,6 +142,19 @@ class Network:
     def cost(self, params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> float:
         """The cost J (with the L2 penalty if the network has one)."""
         return float(self.forward(params, X, Y)["J"])
+
+    def step(
+        self,
+        params: Mapping[str, np.ndarray],
+        X: np.ndarray,
+        Y: np.ndarray,
+        masks: Mapping[str, np.ndarray] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """One call of the derived ``gradients()``: J, the forward quantities and every gradient.
+
+        What training runs each iteration (the cost comes from the same pass as the gradients).
+        """
+        return self._call("gradients", self.values(params, X, Y, masks))
 
     def gradients(
         self,

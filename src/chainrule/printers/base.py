@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..ir.expr import Expr
+from ..ir.linalg import Named, named
 
 __all__ = [
     "Printer",
@@ -33,6 +34,9 @@ PRECEDENCE = {
     "pow": 40,
     "fn": 50,
     "atom": 60,
+    "inv": 40,  # X⁻¹, a superscript like ᵀ
+    "det": 50,  # det(X), a function
+    "blocks": 60,
 }
 
 _LAYERED = re.compile(r"^(d?)([A-Za-z]+)(\d+)$")
@@ -92,6 +96,8 @@ class Printer:
         return self._print(e)
 
     def _print(self, e: Expr) -> str:
+        if (m := self.named(e)) is not None:
+            return getattr(self, f"_print_{m.name}")(m)
         method = getattr(self, f"_print_{e.op}", None)
         if method is None:
             return self.emptyPrinter(e)
@@ -103,11 +109,18 @@ class Printer:
     def paren(self, e: Expr, level: int, strict: bool = False) -> str:
         """Print ``e``, in parentheses if it binds more loosely than ``level``."""
         s = self._print(e)
-        p = precedence(e)
+        m = self.named(e)
+        p = PRECEDENCE[m.binds] if m is not None else precedence(e)
         return self.wrap(s) if p < level or (strict and p == level) else s
 
     def wrap(self, s: str) -> str:
         return f"({s})"
+
+    def named(self, e: Expr) -> Named | None:
+        """The named composition ``e`` is (see :mod:`chainrule.ir.linalg`), if this printer has a
+        ``_print_<name>`` for it: ``Σ (X ⊙ I)`` prints as ``tr(X)``."""
+        m = named(e)
+        return m if m is not None and hasattr(self, f"_print_{m.name}") else None
 
     def sum_axis_is_batch(self, e: Expr) -> bool:
         """True when a sum runs over the examples (the course's ``Σ`` in ``db``)."""

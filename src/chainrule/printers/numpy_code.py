@@ -13,6 +13,7 @@ import re
 import sympy
 
 from ..ir.expr import Expr
+from ..ir.linalg import Named
 from ..ir.shapes import Shape
 from .base import Printer, denominator, is_negation, is_reciprocal
 
@@ -22,7 +23,7 @@ _PY = {"add": 10, "neg": 25, "mul": 20, "matmul": 20, "pow": 30, "atom": 40}
 
 
 def _py_prec(e: Expr) -> int:
-    if e.op in ("var", "dim", "eye", "sum", "transpose"):
+    if e.op in ("var", "dim", "eye", "sum", "transpose", "inv", "det", "blocks"):
         return _PY["atom"]
     if e.op == "const":
         return _PY["atom"] if e.attrs[0] >= 0 and e.attrs[0].is_Integer else _PY["mul"]
@@ -44,13 +45,14 @@ class NumpyPrinter(Printer):
     """Readable NumPy with the notation's names."""
 
     def paren(self, e: Expr, level: int, strict: bool = False) -> str:
-        s, p = self._print(e), _py_prec(e)
+        s, p = self._print(e), _PY["atom"] if self.named(e) else _py_prec(e)
         return f"({s})" if p < level or (strict and p == level) else s
 
     def shaped(self, e: Expr) -> str:
-        """``e`` where its full shape matters: scalar broadcasts become real arrays."""
-        if e.op == "broadcast":
-            return f"np.broadcast_to({self._print(e.args[0])}, {self.shape(e.shape)})"
+        """``e`` where its full shape matters: implicit broadcasts inside it become real arrays."""
+        if _natural_shape(e) != e.shape:
+            inner = self._print(e.args[0] if e.op == "broadcast" else e)
+            return f"np.broadcast_to({inner}, {self.shape(e.shape)})"
         return self._print(e)
 
     def shape(self, shape: Shape) -> str:
@@ -76,14 +78,14 @@ class NumpyPrinter(Printer):
         return self._print(e.args[0])
 
     def _print_matmul(self, e: Expr) -> str:
-        a, b = (self.shaped(x) if x.op == "broadcast" else x for x in e.args)
+        a, b = (self.shaped(x) if _natural_shape(x) != x.shape else x for x in e.args)
         a = a if isinstance(a, str) else self.paren(a, _PY["mul"])
         b = b if isinstance(b, str) else self.paren(b, _PY["mul"], strict=True)
         return f"{a} @ {b}"
 
     def _print_transpose(self, e: Expr) -> str:
         x = e.args[0]
-        inner = self.shaped(x) if x.op == "broadcast" else self.paren(x, _PY["atom"])
+        inner = self.shaped(x) if _natural_shape(x) != x.shape else self.paren(x, _PY["atom"])
         return f"{inner}.T"
 
     def _print_add(self, e: Expr) -> str:
@@ -120,6 +122,49 @@ class NumpyPrinter(Printer):
             return f"{self.paren(x, _PY['pow'], strict=True)}**{_exponent(k)}"
         whole = re.fullmatch(r"[\w.]+\((?:[\w.]+, )?\{x\}\)", f.np_src) is not None
         return f.np_src.format(x=self._print(x) if whole else self.paren(x, _PY["atom"]))
+
+    # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
+    def _print_inv(self, e: Expr) -> str:
+        return f"np.linalg.inv({self.shaped(e.args[0])})"
+
+    def _print_det(self, e: Expr) -> str:
+        return f"np.linalg.det({self.shaped(e.args[0])})"
+
+    def _print_blocks(self, e: Expr) -> str:
+        p, r, kind = e.attrs
+        if kind == "repeat":
+            return f"np.kron(np.eye({p}), np.ones(({r}, 1)))"
+        return f"np.kron(np.ones(({p}, 1)), np.eye({r}))"
+
+    def _print_trace(self, m: Named) -> str:
+        return f"np.trace({self.shaped(m.args[0])})"
+
+    def _print_diag(self, m: Named) -> str:
+        return f"np.diagflat({self.shaped(m.args[0])})"
+
+    def _print_diag_part(self, m: Named) -> str:
+        return f"np.diag({self.shaped(m.args[0])})[:, None]"
+
+    def _print_kron(self, m: Named) -> str:
+        return f"np.kron({self.shaped(m.args[0])}, {self.shaped(m.args[1])})"
+
+    def _print_matrix_power(self, m: Named) -> str:
+        return f"np.linalg.matrix_power({self.shaped(m.args[0])}, {m.param})"
+
+    def _print_norm(self, m: Named) -> str:
+        return f"np.linalg.norm({self.shaped(m.args[0])})"
+
+
+def _natural_shape(e: Expr) -> Shape:
+    """The shape NumPy gives ``e`` as printed, where broadcasts are left implicit."""
+    if e.op in ("broadcast", "fn"):
+        return _natural_shape(e.args[0])
+    if e.op in ("add", "mul", "scale"):
+        a, b = (_natural_shape(x) for x in e.args)
+        if len(a) != len(b):
+            return a or b
+        return tuple(y if x == 1 else x for x, y in zip(a, b, strict=True))
+    return e.shape  # leaves, and products, transposes and sums, which are printed full-shaped
 
 
 def _exponent(k: sympy.Number) -> str:

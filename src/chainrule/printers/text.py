@@ -10,6 +10,7 @@ from __future__ import annotations
 import sympy
 
 from ..ir.expr import Expr
+from ..ir.linalg import Named
 from .base import PRECEDENCE, Printer, denominator, is_negation, is_reciprocal, layer_name
 
 __all__ = ["TextPrinter", "text"]
@@ -30,7 +31,8 @@ class TextPrinter(Printer):
 
     def _print_const(self, e: Expr) -> str:
         v = e.attrs[0]
-        return str(v) if not isinstance(v, sympy.Float) else f"{float(v):g}"
+        s = str(v) if not isinstance(v, sympy.Float) else f"{float(v):g}"
+        return s.replace("-", "−")  # the course's minus sign, as in A − Y
 
     def _print_eye(self, e: Expr) -> str:
         return "I"
@@ -39,35 +41,44 @@ class TextPrinter(Printer):
         return self._print(e.args[0])
 
     def _print_matmul(self, e: Expr) -> str:
-        p = PRECEDENCE["matmul"]
-        return f"{self.paren(e.args[0], p)} {self.paren(e.args[1], p, strict=True)}"
+        p, b = PRECEDENCE["matmul"], e.args[1]
+        strict = b.op != "matmul" or self.named(b) is not None  # A (B C) reads A B C
+        return f"{self.paren(e.args[0], p)} {self.paren(b, p, strict=strict)}"
 
     def _print_transpose(self, e: Expr) -> str:
-        return f"{self.paren(e.args[0], PRECEDENCE['atom'])}ᵀ"
+        x = e.args[0]
+        if x.op == "inv":  # (X⁻¹)ᵀ is written X⁻ᵀ
+            return f"{self.paren(x.args[0], PRECEDENCE['atom'])}⁻ᵀ"
+        return f"{self.paren(x, PRECEDENCE['atom'])}ᵀ"
 
     def _print_add(self, e: Expr) -> str:
         a, b = e.args
+        level = PRECEDENCE["neg"]  # a sum or a negation after + or − is parenthesised: A − (−B)
         if is_negation(b):
-            return f"{self._print(a)} − {self.paren(b.args[1], PRECEDENCE['add'], strict=True)}"
-        return f"{self._print(a)} + {self.paren(b, PRECEDENCE['add'], strict=True)}"
+            return f"{self._print(a)} − {self.paren(b.args[1], level, strict=True)}"
+        return f"{self._print(a)} + {self.paren(b, level, strict=True)}"
 
     def _print_mul(self, e: Expr) -> str:
         a, b = e.args
         p = PRECEDENCE["mul"]
         if is_reciprocal(b):
             return f"{self.paren(a, p)} / {self.paren(denominator(b), p, strict=True)}"
-        return f"{self.paren(a, p)} ⊙ {self.paren(b, p, strict=True)}"
+        op = " " if e.shape == () else " ⊙ "  # scalars multiply by juxtaposition: 1/(m n)
+        return f"{self.paren(a, p)}{op}{self.paren(b, p, strict=True)}"
 
     def _print_scale(self, e: Expr) -> str:
         s, x = e.args
         if is_negation(e):
             return f"−{self.paren(x, PRECEDENCE['scale'])}"
+        if is_reciprocal(x):  # c · 1/x reads c / x
+            return f"{self.coefficient(s)} / {self.paren(denominator(x), PRECEDENCE['mul'], True)}"
         return f"{self.coefficient(s)} {self.paren(x, PRECEDENCE['scale'], strict=x.op == 'scale')}"
 
     def coefficient(self, s: Expr) -> str:
         """A scalar factor in front: ``(1/m)``, ``2``, ``(λ/m)``."""
         text = self._print(s)
-        return text if s.op in ("const", "dim", "var") and "/" not in text else f"({text})"
+        plain = s.op in ("const", "dim", "var", "det") or getattr(self.named(s), "binds", "") == "atom"
+        return text if plain and "/" not in text else f"({text})"
 
     def _print_sum(self, e: Expr) -> str:
         axis = e.attrs[0]
@@ -79,12 +90,43 @@ class TextPrinter(Printer):
         if f.name == "power":
             k = f.params[0]
             if k == -1:
-                return f"1/{self.paren(x, PRECEDENCE['atom'])}"
+                return f"1/{self.paren(x, PRECEDENCE['fn'])}"
             sup = str(k).translate(_SUP) if k.is_Integer else f"^({k})"
             return f"{self.paren(x, PRECEDENCE['fn'])}{sup}"
         if f.name == "step":
             return f"𝟙({self._print(x)} > 0)"
         return f"{f.text}({self._print(x)})"
+
+    # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
+    def _print_inv(self, e: Expr) -> str:
+        return f"{self.paren(e.args[0], PRECEDENCE['atom'])}⁻¹"
+
+    def _print_det(self, e: Expr) -> str:
+        return f"det({self._print(e.args[0])})"
+
+    def _print_blocks(self, e: Expr) -> str:
+        p, r, kind = (str(a).translate(_SUB) if isinstance(a, int) else a for a in e.attrs)
+        return f"(I{p} ⊗ 𝟏{r})" if kind == "repeat" else f"(𝟏{p} ⊗ I{r})"
+
+    def _print_trace(self, m: Named) -> str:
+        return f"tr({self._print(m.args[0])})"
+
+    def _print_diag(self, m: Named) -> str:
+        return f"diag({self._print(m.args[0])})"
+
+    _print_diag_part = _print_diag
+
+    def _print_kron(self, m: Named) -> str:
+        a, b = m.args
+        p = PRECEDENCE["matmul"]
+        return f"{self.paren(a, p)} ⊗ {self.paren(b, p, strict=True)}"
+
+    def _print_matrix_power(self, m: Named) -> str:
+        return f"{self.paren(m.args[0], PRECEDENCE['atom'])}{str(m.param).translate(_SUP)}"
+
+    def _print_norm(self, m: Named) -> str:
+        x = m.args[0]
+        return f"‖{self._print(x)}‖" + ("" if 1 in x.shape else "_F")
 
 
 def text(e: Expr, layer_names: bool = False, batch: str | None = None) -> str:

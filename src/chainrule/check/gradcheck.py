@@ -1,0 +1,192 @@
+"""The course's gradient check: derived gradients against two-sided differences of the cost.
+
+The derived numbers come from ``net.gradients`` — the NumPy code printed from the derivation, the
+code training runs. The reference numbers come only from the cost J: for a parameter θ,
+``(J(θ + ε) − J(θ − ε)) / 2ε`` entry by entry (``net.cost``); for an intermediate such as ``Z[1]`` or
+``A[1]``, the same with that quantity perturbed and the rest of the forward pass re-run by the
+reference interpreter (:mod:`chainrule.evaluate`), one equation at a time. Nothing of the derivation
+enters the reference.
+
+In the course's convention ``dZ``, ``dA`` are gradients of ℒ = m·J (per-example losses), so their
+differences are scaled by the derivation's seed m; ``dW``, ``db`` are gradients of J in both
+conventions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from ..autodiff import Derivation
+from ..errors import EvaluationError, SpecError
+from ..evaluate import bind, evaluate, run
+from ..ir.shapes import concrete
+from ..nets import Network
+from .report import Report, Row, compare, relative_difference
+
+__all__ = ["gradcheck", "numeric_parameter", "numeric_intermediate", "THRESHOLD"]
+
+THRESHOLD = 2e-7  # the course's: "if difference > 2e-7: there is a mistake in backpropagation"
+
+Gradients = Callable[[Mapping[str, np.ndarray], np.ndarray, np.ndarray], Mapping[str, np.ndarray]]
+
+
+def gradcheck(
+    net: Network,
+    X: np.ndarray,
+    Y: np.ndarray,
+    params: Mapping[str, np.ndarray] | None = None,
+    epsilon: float = 1e-7,
+    threshold: float = THRESHOLD,
+    *,
+    convention: str = "course",
+    gradients: Gradients | None = None,
+    intermediates: bool = True,
+) -> Report:
+    """Check every ``dW``, ``db`` (and ``dZ``, ``dA``) of ``net`` against finite differences of J.
+
+    ``params`` defaults to ``net.init(seed=0)``. ``gradients(params, X, Y)`` replaces the derived
+    gradients (to test the check itself, e.g. with a planted bug); by default it is
+    ``net.gradients(params, X, Y, convention)``.
+    """
+    if not epsilon > 0:
+        raise SpecError(f"epsilon = {epsilon} must be positive", hint="the course uses 1e-7")
+    params = {k: np.asarray(v, dtype=np.float64) for k, v in (params or net.init(seed=0)).items()}
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    d = net.derive(convention)
+    derived = (gradients or (lambda p, x, y: net.gradients(p, x, y, convention)))(params, X, Y)
+    rows, approx = _parameter_rows(net, params, X, Y, derived, epsilon, threshold)
+    if intermediates:
+        rows += _intermediate_rows(net, d, params, X, Y, derived, epsilon, threshold)
+    names = [p for p in net.program.params]
+    overall = relative_difference(
+        np.concatenate([np.ravel(derived["d" + p]) for p in names]),
+        np.concatenate([np.ravel(approx[p]) for p in names]),
+    )
+    method = f"two-sided differences of the cost J, ε = {epsilon:g}"
+    return Report(
+        "gradient check",
+        method,
+        "finite differences",
+        net.describe(),
+        d.convention,
+        threshold,
+        overall,
+        tuple(rows),
+    )
+
+
+def numeric_parameter(
+    net: Network,
+    params: Mapping[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    name: str,
+    epsilon: float = 1e-7,
+) -> np.ndarray:
+    """∂J/∂θ for the parameter ``name``, entry by entry: (J(θ + ε) − J(θ − ε)) / 2ε."""
+    values = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
+    theta, out = values[name], np.zeros_like(values[name])
+    for idx in np.ndindex(theta.shape):
+        old = theta[idx]
+        theta[idx] = old + epsilon
+        plus = net.cost(values, X, Y)
+        theta[idx] = old - epsilon
+        minus = net.cost(values, X, Y)
+        theta[idx] = old
+        out[idx] = (plus - minus) / (2 * epsilon)
+    return out
+
+
+def numeric_intermediate(
+    net: Network,
+    params: Mapping[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    name: str,
+    epsilon: float = 1e-7,
+) -> np.ndarray:
+    """∂J/∂Q for the named forward quantity ``Q`` (``"Z1"``, ``"A1"``): perturb one entry of Q,
+    re-run the equations after it, and difference the cost."""
+    program = net.program
+    env, dims = _forward_env(net, params, X, Y)
+    later = [eq for eq in program.equations[_index(net, name) + 1 :]]
+    q, out = np.array(env[name], dtype=np.float64), np.zeros(np.shape(env[name]))
+
+    def cost() -> float:
+        local = dict(env, **{name: q})
+        for eq in later:
+            local[eq.name] = evaluate(eq.expr, local, dims)
+        return float(local[program.output])
+
+    for idx in np.ndindex(q.shape):
+        old = q[idx]
+        q[idx] = old + epsilon
+        plus = cost()
+        q[idx] = old - epsilon
+        minus = cost()
+        q[idx] = old
+        out[idx] = (plus - minus) / (2 * epsilon)
+    return out
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _parameter_rows(
+    net: Network,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    derived: Mapping[str, np.ndarray],
+    epsilon: float,
+    threshold: float,
+) -> tuple[list[Row], dict[str, np.ndarray]]:
+    rows, approx = [], {}
+    for p in net.program.params:
+        if "d" + p not in derived:
+            raise EvaluationError(f"the gradients given have no d{p}", hint="return every dW, db")
+        approx[p] = numeric_parameter(net, params, X, Y, p, epsilon)
+        rows.append(compare("d" + p, "parameter", derived["d" + p], approx[p], threshold))
+    return rows, approx
+
+
+def _intermediate_rows(
+    net: Network,
+    d: Derivation,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    derived: Mapping[str, np.ndarray],
+    epsilon: float,
+    threshold: float,
+) -> list[Row]:
+    """Rows for the ``dZ``, ``dA`` the gradients provide, scaled to the derivation's convention."""
+    _, dims = _forward_env(net, params, X, Y)
+    seed = float(evaluate(d.seed, {}, dims))  # m in the course's convention, 1 in the exact one
+    rows = []
+    for step in d.steps:
+        if step.kind != "intermediate" or step.target not in derived:
+            continue
+        approx = seed * numeric_intermediate(net, params, X, Y, step.of, epsilon)
+        rows.append(compare(step.target, "intermediate", derived[step.target], approx, threshold))
+    return rows
+
+
+def _forward_env(
+    net: Network, params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Every forward quantity by the reference interpreter, with dropout switched off (as in
+    ``net.cost``): masks of ones and keep_prob = 1."""
+    values = net.values(params, X, Y)
+    dims = bind(tuple(v for v in net.program.inputs if not v.name.startswith("D")), values)
+    for v in net.program.inputs:
+        if v.name.startswith("D"):
+            values[v.name] = np.ones(concrete(v.shape, dims))
+    return run(net.program, values), dims
+
+
+def _index(net: Network, name: str) -> int:
+    for i, eq in enumerate(net.program.equations):
+        if eq.name == name:
+            return i
+    raise EvaluationError(f"the network has no quantity {name}")

@@ -1,0 +1,300 @@
+"""``cr.fit``: train a network with the NumPy code printed from its own derivation.
+
+Every step calls one *gradient function* ``(params, X, Y, masks) -> {"J", "dW1", "db1", …}``. The
+default is :meth:`Network.step`, which runs the derived ``gradients()`` shown by ``net.source()``
+— the formula you read is the formula that runs; a faster compiled step with the same signature
+can be passed as ``gradient_fn`` (a result without ``"J"`` costs one extra forward pass per step).
+
+Full batch or mini-batches (reshuffled every epoch from the seeded generator, the last batch
+partial); counted in ``iterations`` (updates) or ``epochs``. Dropout masks are drawn for each step
+from the same seed. Ctrl-C stops cleanly: the History keeps the last complete parameters and says
+``interrupted``. A NaN or infinite cost stops training with :class:`TrainingDiverged`, naming the
+first layer whose numbers are not finite and the iteration; its ``history`` attribute keeps the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+
+import numpy as np
+
+from ..errors import DataError, SpecError, TrainingDiverged
+from ..nets import Network
+from .dropout import draw_masks
+from .history import History
+from .optimizers import Decay, Optimizer, ScheduledDecay, make_optimizer
+from .progress import TrainingProgress
+
+__all__ = ["fit", "predict", "accuracy", "check_data", "GradientFn"]
+
+Arrays = Mapping[str, np.ndarray]
+GradientFn = Callable[[Arrays, np.ndarray, np.ndarray, Arrays | None], Arrays]
+
+_NORM_POINTS = 200  # gradient norms are recorded about this many times per run
+
+
+def fit(
+    net: Network,
+    X: np.ndarray,
+    Y: np.ndarray,
+    optimizer: str | Optimizer = "gd",
+    *,
+    lr: float | None = None,
+    iterations: int | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    seed: int = 0,
+    init: str = "default",
+    init_seed: int | None = None,
+    init_scale: float = 0.01,
+    params: Arrays | None = None,
+    decay: Decay | ScheduledDecay | None = None,
+    gradient_fn: GradientFn | None = None,
+    norm_every: int | None = None,
+    progress: bool | None = None,
+) -> History:
+    """Train ``net`` on ``(X, Y)`` (examples as columns for the course's layout).
+
+    ``iterations`` counts updates (default 1000), ``epochs`` passes over the data (one of the
+    two). ``batch_size=None`` is full batch. ``params`` continues from given parameters, else they
+    come from ``net.init(init_seed, init, init_scale)``; ``init_seed`` defaults to ``seed``, except
+    for ``init="course"``, the course's ``np.random.seed(2)`` recipe. ``lr`` defaults to the
+    optimizer's own; ``decay`` is :class:`Decay` or :class:`ScheduledDecay`. ``seed`` also drives
+    the shuffling and the dropout masks. ``progress=None`` shows a bar on a terminal only.
+
+    >>> h = cr.fit(net, X, Y, "gd", lr=1.2, iterations=10000, init="course")  # doctest: +SKIP
+    """
+    X, Y = check_data(net, X, Y)
+    total, unit = _length(iterations, epochs, batch_size, X.shape[_batch_axis(net)])
+    opt = make_optimizer(optimizer, lr, decay)
+    if init_seed is None and init != "course":
+        init_seed = seed  # the course's recipe keeps its own seed, 2
+    start = dict(params) if params is not None else net.init(init_seed, init, init_scale, X.dtype)
+    history = History(
+        unit=unit, params=start, optimizer=opt.name, lr=opt.lr0, batch_size=batch_size, seed=seed
+    )
+    loop = _Loop(net, opt, gradient_fn or net.step, history, X.dtype)
+    loop.norm_every = norm_every or max(1, total // _NORM_POINTS)
+    shuffle_rng, mask_rng = map(np.random.default_rng, np.random.SeedSequence(seed).spawn(2))
+    iterations = total if unit == "iteration" else None
+    batches = _plan(X, Y, batch_size, iterations, epochs, shuffle_rng, _batch_axis(net))
+    began = time.perf_counter()
+    try:
+        quiet_fp = np.errstate(over="ignore", invalid="ignore", divide="ignore")  # checked below
+        with TrainingProgress(total, progress) as bar, quiet_fp:
+            for epoch, Xb, Yb in batches:
+                loop.step(epoch, Xb, Yb, mask_rng)
+                bar.update(history.updates, loop.last_cost)
+            loop.end_epoch()
+        loop.check_final()
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        history.seconds = time.perf_counter() - began
+    return history
+
+
+class _Loop:
+    """The state of one run: parameters, the epoch's running cost, what to record when."""
+
+    def __init__(
+        self, net: Network, opt: Optimizer, grad: GradientFn, history: History, dtype: type
+    ) -> None:
+        self.net, self.opt, self.grad, self.h, self.dtype = net, opt, grad, history, dtype
+        self.epoch, self.epoch_cost, self.epoch_m = -1, 0.0, 0
+        self.last_cost = float("nan")
+        self.norm_every = 1
+        self.layers = range(1, net.L + 1)
+
+    def step(self, epoch: int, X: np.ndarray, Y: np.ndarray, mask_rng: np.random.Generator) -> None:
+        """One update: the derived gradients on this batch, a check, a record, the optimizer."""
+        if epoch != self.epoch:
+            self.end_epoch()
+            self.epoch = epoch
+            self.opt.start_epoch(epoch)
+        h, params = self.h, self.h.params
+        m = X.shape[_batch_axis(self.net)]
+        masks = draw_masks(self.net, m, mask_rng, self.dtype)
+        out = self.grad(params, X, Y, masks)
+        J = float(out["J"]) if "J" in out else float(self.net.forward(params, X, Y, masks)["J"])
+        if not math.isfinite(J):
+            raise _diverged(self.net, params, out, h, J, self.opt.lr)
+        self.last_cost = J
+        if h.unit == "iteration":
+            h.steps.append(h.updates)
+            h.costs.append(J)
+        else:
+            self.epoch_cost, self.epoch_m = self.epoch_cost + J * m, self.epoch_m + m
+        if h.updates % self.norm_every == 0:
+            self.record_norms(out)
+        h.params = self.opt.update(params, out)  # new arrays: a Ctrl-C never leaves half a step
+        h.updates += 1
+
+    def end_epoch(self) -> None:
+        """Record the finished epoch's cost (epochs mode): Σ_batches J·m_batch / m."""
+        if self.h.unit == "epoch" and self.epoch_m:
+            self.h.steps.append(self.epoch)
+            self.h.costs.append(self.epoch_cost / self.epoch_m)
+        self.epoch_cost, self.epoch_m = 0.0, 0
+
+    def record_norms(self, grads: Arrays) -> None:
+        self.h.norm_steps.append(self.h.updates)
+        for l in self.layers:
+            norm = float(np.linalg.norm(grads[f"dW{l}"]))
+            self.h.grad_norms.setdefault(f"dW{l}", []).append(norm)
+
+    def check_final(self) -> None:
+        """The last update is never followed by a forward pass: check its parameters here."""
+        params = self.h.params
+        if not all(np.isfinite(v).all() for v in params.values()):
+            raise _diverged(self.net, params, {}, self.h, float("nan"), self.opt.lr)
+
+
+def _plan(
+    X: np.ndarray,
+    Y: np.ndarray,
+    batch_size: int | None,
+    iterations: int | None,
+    epochs: int | None,
+    rng: np.random.Generator,
+    axis: int,
+) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """``(epoch, X_batch, Y_batch)`` for every update, in order."""
+    done = 0
+    for epoch in itertools.count() if epochs is None else range(epochs):
+        for Xb, Yb in _batches(X, Y, batch_size, rng, axis):
+            if iterations is not None and done == iterations:
+                return
+            yield epoch, Xb, Yb
+            done += 1
+
+
+def _batches(
+    X: np.ndarray, Y: np.ndarray, size: int | None, rng: np.random.Generator, axis: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """One epoch: the whole set, or a seeded shuffle cut into batches (the last may be smaller)."""
+    m = X.shape[axis]
+    if size is None or size >= m:
+        yield X, Y
+        return
+    order = rng.permutation(m)
+    X, Y = np.take(X, order, axis=axis), np.take(Y, order, axis=axis)
+    for k in range(0, m, size):
+        cut = slice(k, k + size)
+        yield (X[:, cut], Y[:, cut]) if axis == 1 else (X[cut], Y[cut])
+
+
+def _length(
+    iterations: int | None, epochs: int | None, batch_size: int | None, m: int
+) -> tuple[int, str]:
+    """The number of updates and the unit costs are recorded in."""
+    if iterations is not None and epochs is not None:
+        raise SpecError("give iterations or epochs, not both")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise SpecError(f"batch size {batch_size!r} must be a positive integer", hint="e.g. 64")
+    if epochs is not None:
+        _positive("epochs", epochs)
+        per_epoch = 1 if batch_size is None else math.ceil(m / batch_size)
+        return epochs * per_epoch, "epoch"
+    iterations = 1000 if iterations is None else iterations
+    _positive("iterations", iterations)
+    return iterations, "iteration"
+
+
+def _positive(what: str, n: object) -> None:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise SpecError(f"{what} = {n!r} must be a whole number ≥ 0")
+
+
+# -- data -----------------------------------------------------------------------------------------
+def _batch_axis(net: Network) -> int:
+    return 1 if net.spec.layout == "columns" else 0
+
+
+def check_data(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """X and Y as float arrays in the network's layout, with clear errors when they do not fit.
+
+    Labels ``(1, m)`` for a softmax output with k classes are one-hot encoded to ``(k, m)``.
+    """
+    cols, n = net.spec.layout == "columns", net.spec.layers
+    X = np.asarray(X)
+    X = X.astype(X.dtype if X.dtype in (np.float32, np.float64) else np.float64, copy=False)
+    Y = np.asarray(Y, dtype=X.dtype)
+    if X.ndim != 2:
+        raise DataError(f"X of shape {X.shape} must be a matrix", hint=_layout_hint(cols, n))
+    m = X.shape[1 if cols else 0]
+    if Y.ndim == 1 and Y.size == m:
+        Y = Y.reshape((1, m) if cols else (m, 1))
+    if net.spec.output == "softmax" and n[-1] > 1 and (Y.shape == (1, m) or Y.shape == (m, 1)):
+        Y = _one_hot(Y.ravel(), n[-1], cols)
+    want_x, want_y = ((n[0], m), (n[-1], m)) if cols else ((m, n[0]), (m, n[-1]))
+    if X.shape != want_x or Y.shape != want_y:
+        raise DataError(
+            f"X {X.shape} and Y {Y.shape} do not fit the network {net.describe()}: "
+            f"expected X {_fmt(want_x)} and Y {_fmt(want_y)}",
+            hint=_layout_hint(cols, n),
+        )
+    return X, Y
+
+
+def _one_hot(labels: np.ndarray, k: int, cols: bool) -> np.ndarray:
+    if not np.all((labels == np.round(labels)) & (labels >= 0) & (labels < k)):
+        raise DataError(f"class labels must be whole numbers 0 … {k - 1} for {k} softmax outputs")
+    Y = np.eye(k, dtype=labels.dtype)[labels.astype(np.int64)]
+    return np.ascontiguousarray(Y.T if cols else Y)
+
+
+def _fmt(shape: tuple) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ")"
+
+
+def _layout_hint(cols: bool, n: tuple[int, ...]) -> str:
+    if cols:
+        return f"examples as columns: X ({n[0]}, m), Y ({n[-1]}, m); transpose with X.T if needed"
+    return f"examples as rows: X (m, {n[0]}), Y (m, {n[-1]})"
+
+
+# -- divergence -----------------------------------------------------------------------------------
+_NAME = re.compile(r"^(d?[A-Za-z]+?)(\d+)$")
+
+
+def _diverged(
+    net: Network, params: Arrays, out: Arrays, h: History, J: float, lr: float
+) -> TrainingDiverged:
+    """The error naming the first non-finite parameter, activation or gradient, by layer."""
+    forward = [k for k in out if k[:1] in "ZA" and _NAME.match(k)]
+    grads = [k for k in out if k.startswith(("dW", "db", "dZ", "dA"))]
+    ordered = [(k, params[k]) for k in params] + [(k, out[k]) for k in forward + grads]
+    where = "the cost J"
+    for name, value in ordered:
+        if not np.all(np.isfinite(value)):
+            base, layer = _NAME.match(name).groups()
+            kind = "NaN" if np.isnan(value).any() else "infinite values"
+            where = f"{base}[{layer}] (layer {layer}) holds {kind}"
+            break
+    err = TrainingDiverged(
+        f"training diverged at iteration {h.updates}: {where}; cost J = {J}",
+        hint=f"lower the learning rate (now {lr:g}) or try another initialization "
+        f"(he, xavier, or a smaller scale)",
+    )
+    err.history = h
+    return err
+
+
+# -- conveniences ---------------------------------------------------------------------------------
+def _params(p: Arrays | History) -> Arrays:
+    return p.params if isinstance(p, History) else p
+
+
+def predict(net: Network, params: Arrays | History, X: np.ndarray) -> np.ndarray:
+    """``net.predict`` with parameters or a History: labels, no dropout."""
+    return net.predict(_params(params), X)
+
+
+def accuracy(net: Network, params: Arrays | History, X: np.ndarray, Y: np.ndarray) -> float:
+    """Percentage of examples classified correctly (parameters or a History)."""
+    return net.accuracy(_params(params), X, Y)

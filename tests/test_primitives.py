@@ -1,0 +1,237 @@
+"""Every primitive and every elementwise function, one line each, against central differences.
+
+A line is a scalar expression that uses the primitive, the shapes of its variables and the variable
+to differentiate by. The reference is NumPy itself: the same NumPy text is evaluated by NumPy (with
+the few non-NumPy names the language knows, written out independently below), and its gradient is
+estimated by central differences in float64. chainrule's derived gradient is checked twice: the
+compiled NumPy code ``g(**arrays)`` and the reference interpreter on the derived formula.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy
+
+import chainrule as cr
+from chainrule import scalar
+from chainrule.evaluate import evaluate
+from chainrule.ir import build, walk
+from chainrule.ir.expr import LEAF_OPS, Expr
+from chainrule.rules.primitives import PRIMITIVES, READING
+
+SHAPES = {
+    "A": (2, 3),
+    "B": (3, 4),
+    "C": (2, 3),
+    "R": (2, 3),
+    "Q": (2, 4),
+    "S": (3, 2),
+    "T": (1, 1),
+    "b": (2, 1),
+    "r": (1, 3),
+    "s": (),
+}
+
+# NumPy has no sigmoid, relu, softplus or leaky relu; these are the textbook definitions.
+NON_NUMPY = {
+    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
+    "relu": lambda x: np.where(x > 0, x, 0.0),
+    "softplus": lambda x: np.log(1.0 + np.exp(x)),
+    "leaky_relu": lambda x, alpha=0.01: np.where(x > 0, x, alpha * x),
+}
+
+PRIMITIVE_LINES = [
+    # primitive          expression (NumPy syntax)                                     wrt
+    ("matmul, left", "np.sum((A @ B) * Q)", "A"),
+    ("matmul, right", "np.sum((A @ B) * Q)", "B"),
+    ("transpose", "np.sum(A.T * S)", "A"),
+    ("add, left", "np.sum((A + C) * R)", "A"),
+    ("add, right", "np.sum((A + C) * R)", "C"),
+    ("mul, left", "np.sum(A * C * R)", "A"),
+    ("mul, right", "np.sum(A * C * R)", "C"),
+    ("scale, the matrix", "np.sum(s * A * R)", "A"),
+    ("scale, the scalar", "np.sum(s * A * R)", "s"),
+    ("broadcast columns", "np.sum((A + b) * R)", "b"),
+    ("broadcast rows", "np.sum((A + r) * R)", "r"),
+    ("broadcast scalar", "np.sum((A + s) * R)", "s"),
+    ("sum axis 0", "np.sum(np.sum(A * R, axis=0, keepdims=True) * r)", "A"),
+    ("sum axis 1", "np.sum(np.sum(A * R, axis=1, keepdims=True) * b)", "A"),
+    ("sum all", "np.sum(A * R) ** 2", "A"),
+    ("sum all, keepdims", "np.sum(np.sum(A * R, keepdims=True) * T)", "A"),
+    ("fn", "np.sum(np.tanh(A) * R)", "A"),
+    ("division", "np.sum(A / C * R)", "C"),
+    ("subtraction", "np.sum((A - C) ** 2)", "C"),
+    ("mean", "np.sum(np.mean(A, axis=1, keepdims=True) * b)", "A"),
+]
+
+# Independent NumPy meaning of each elementwise function, and where its derivative is defined.
+FUNCTION_REFERENCE = {
+    "sigmoid": NON_NUMPY["sigmoid"],
+    "tanh": np.tanh,
+    "relu": NON_NUMPY["relu"],
+    "step": lambda x: np.where(x > 0, 1.0, 0.0),
+    "softplus": NON_NUMPY["softplus"],
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "sign": np.sign,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "cbrt": np.cbrt,
+}
+POSITIVE = {"log", "sqrt"}  # domain (0, ∞); the others are drawn away from 0 (kinks) and ±π/2
+
+
+def numeric_gradient(f, arrays: dict[str, np.ndarray], wrt: str, h: float = 1e-6) -> np.ndarray:
+    """Central differences (f(x + h e) − f(x − h e)) / 2h, entry by entry, in float64."""
+    x = np.array(arrays[wrt], dtype=np.float64)
+    out = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[idx] += h
+        minus[idx] -= h
+        out[idx] = (f({**arrays, wrt: plus}) - f({**arrays, wrt: minus})) / (2 * h)
+    return out
+
+
+def relative_error(g: np.ndarray, reference: np.ndarray) -> float:
+    return float(np.linalg.norm(g - reference) / max(np.linalg.norm(reference), 1e-8))
+
+
+def random_arrays(shapes: dict[str, tuple], seed: int, positive: bool = False) -> dict:
+    """Entries of size 0.3 to 1.3 with random signs (positive if asked): away from every kink."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for name, shape in shapes.items():
+        size = rng.uniform(0.3, 1.3, shape)
+        out[name] = size if positive else size * rng.choice([-1.0, 1.0], shape)
+    return out
+
+
+def check_gradient(expr: Expr, wrt: str, reference, arrays: dict) -> None:
+    """Derived gradient (compiled code and interpreter) vs central differences of ``reference``."""
+    g = cr.grad(expr, wrt=wrt)
+    fd = numeric_gradient(reference, arrays, wrt)
+    compiled = g(**arrays)
+    interpreted = evaluate(g.expr, arrays, {})
+    assert compiled.shape == np.shape(arrays[wrt])
+    assert relative_error(compiled, fd) < 1e-6, (str(g), compiled, fd)
+    assert relative_error(np.broadcast_to(interpreted, fd.shape), fd) < 1e-6, (str(g), fd)
+
+
+def numpy_meaning(source: str):
+    """The expression evaluated by NumPy itself (tests only: a fixed string of this file)."""
+    code = compile(source, "<test expression>", "eval")
+    return lambda arrays: float(eval(code, {"np": np, **NON_NUMPY}, dict(arrays)))  # noqa: S307
+
+
+@pytest.mark.parametrize(("label", "source", "wrt"), PRIMITIVE_LINES, ids=lambda v: str(v))
+def test_primitive_gradient(label: str, source: str, wrt: str) -> None:
+    expr = cr.parse(source, SHAPES)
+    arrays = random_arrays({v.name: v.shape for v in walk(expr) if v.op == "var"}, seed=1)
+    reference = numpy_meaning(source)
+    # the primitive's NumPy meaning (used by the interpreter) is NumPy's
+    assert np.isclose(float(evaluate(expr, arrays, {})), reference(arrays), rtol=1e-12)
+    check_gradient(expr, wrt, reference, arrays)
+
+
+def test_every_primitive_has_a_line() -> None:
+    used = {n.op for _, source, _ in PRIMITIVE_LINES for n in walk(cr.parse(source, SHAPES))}
+    assert set(PRIMITIVES) <= used, set(PRIMITIVES) - used
+
+
+def _function_line(record: scalar.ElementwiseFn, reference, positive: bool, seed: int = 2):
+    """sum(f(A) ⊙ R): the line every elementwise function gets."""
+    A, R = build.var("A", (2, 3)), build.var("R", (2, 3))
+    expr = build.sum_(build.fn(record, A) * R, None, keepdims=False)
+    arrays = random_arrays({"A": (2, 3)}, seed, positive) | random_arrays({"R": (2, 3)}, seed + 1)
+    check_gradient(expr, "A", lambda v: float(np.sum(reference(v["A"]) * v["R"])), arrays)
+
+
+@pytest.mark.parametrize("name", sorted(scalar.FUNCTIONS))
+def test_elementwise_function_gradient(name: str) -> None:
+    _function_line(scalar.FUNCTIONS[name], FUNCTION_REFERENCE[name], positive=name in POSITIVE)
+
+
+def test_every_elementwise_function_has_a_reference() -> None:
+    assert set(FUNCTION_REFERENCE) == set(scalar.FUNCTIONS)
+
+
+@pytest.mark.parametrize("k", [2, 3, -1, -2, 0.5, 1.5, -0.5, sympy.Rational(1, 3), 0])
+def test_power_gradient(k: object) -> None:
+    _function_line(scalar.power(k), lambda x: x ** float(k), positive=True)
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.2])
+def test_leaky_relu_gradient(alpha: float) -> None:
+    _function_line(scalar.leaky_relu(alpha), lambda x: np.where(x > 0, x, alpha * x), False)
+
+
+def test_custom_swish_gradient() -> None:
+    z = sympy.Symbol("z")
+    swish = scalar.custom("swish", z * scalar.sigmoid(z))
+    _function_line(swish, lambda x: x / (1.0 + np.exp(-x)), positive=False)
+
+
+def test_custom_function_of_functions_gradient() -> None:
+    z = sympy.Symbol("z")
+    f = scalar.custom("softsign_tanh", sympy.tanh(z) / (1 + sympy.Abs(z)) + scalar.softplus(z))
+    reference = lambda x: np.tanh(x) / (1 + np.abs(x)) + np.log1p(np.exp(x))  # noqa: E731
+    _function_line(f, reference, positive=False)
+
+
+# -- the registry --------------------------------------------------------------------------------
+def _built_ops() -> dict[str, int]:
+    """op → number of inputs, read from every ``Expr("op", (inputs…), …)`` in ir/build.py."""
+    source = Path(build.__file__).read_text(encoding="utf-8")
+    ops = {}
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "Expr"
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            assert isinstance(node.args[1], ast.Tuple), ast.unparse(node)
+            ops[node.args[0].value] = len(node.args[1].elts)
+    return ops
+
+
+def test_the_builders_are_found() -> None:
+    assert _built_ops()["matmul"] == 2 and _built_ops()["transpose"] == 1
+
+
+@pytest.mark.parametrize("op", sorted(set(_built_ops()) - LEAF_OPS))
+def test_every_built_op_has_a_complete_record(op: str) -> None:
+    arity = _built_ops()[op]
+    assert op in PRIMITIVES, f"no Primitive record for {op!r}"
+    p = PRIMITIVES[op]
+    assert p.op == op
+    for field in ("title", "notation", "shape_rule", "rule", "justification", "index_form"):
+        assert isinstance(getattr(p, field), str) and getattr(p, field).strip(), field
+    assert p.shape_argument.strip()
+    assert callable(p.build) and p.build.__module__ == build.__name__
+    assert callable(p.numpy)
+    assert len(p.vjps) == arity and all(callable(v) for v in p.vjps)
+    assert p.reading and set(p.reading) <= set(READING)
+
+
+def test_no_record_without_a_builder() -> None:
+    assert set(PRIMITIVES) <= set(_built_ops())
+
+
+def test_every_rule_returns_its_inputs_shape() -> None:
+    """Each VJP of each node in the lines above has the shape of the input it is the adjoint of."""
+    for _, source, _ in PRIMITIVE_LINES:
+        for node in walk(cr.parse(source, SHAPES)):
+            if node.op in LEAF_OPS:
+                continue
+            g = build.var("G", node.shape)
+            for arg, rule in zip(node.args, PRIMITIVES[node.op].vjps, strict=True):
+                assert rule(g, node).shape == arg.shape, (node.op, source)
