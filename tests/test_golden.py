@@ -214,7 +214,9 @@ def _f(name: str, x: Expr) -> Expr:
         ((A @ B).T, "(A B)ᵀ"),  # transpose of a product
         (A.T @ B.T, "Aᵀ Bᵀ"),
         ((A + B).T, "(A + B)ᵀ"),
-        (A @ (B @ C), "A (B C)"),
+        (A @ (B @ C), "A B C"),  # the product is associative
+        ((A + B) @ (B @ C), "(A + B) B C"),
+        (A @ (B + C), "A (B + C)"),
         ((A @ B) @ C, "A B C"),
         ((A + B) @ C, "(A + B) C"),
         (_f("tanh", Z) ** 2, "tanh(Z)²"),  # powers of functions

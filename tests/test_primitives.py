@@ -23,6 +23,8 @@ from chainrule.ir import build, walk
 from chainrule.ir.expr import LEAF_OPS, Expr
 from chainrule.rules.primitives import PRIMITIVES, READING
 
+IR_MODULES = sorted(Path(build.__file__).parent.glob("*.py"))
+
 SHAPES = {
     "A": (2, 3),
     "B": (3, 4),
@@ -34,6 +36,10 @@ SHAPES = {
     "b": (2, 1),
     "r": (1, 3),
     "s": (),
+    "M": (3, 3),
+    "N": (3, 3),
+    "P": (2, 2),
+    "K": (4, 6),
 }
 
 # NumPy has no sigmoid, relu, softplus or leaky relu; these are the textbook definitions.
@@ -63,9 +69,17 @@ PRIMITIVE_LINES = [
     ("sum all", "np.sum(A * R) ** 2", "A"),
     ("sum all, keepdims", "np.sum(np.sum(A * R, keepdims=True) * T)", "A"),
     ("fn", "np.sum(np.tanh(A) * R)", "A"),
+    ("inv", "np.sum(np.linalg.inv(M + 3 * np.eye(3)) * N)", "M"),
+    ("det", "np.linalg.det(M + 3 * np.eye(3))", "M"),
+    ("blocks (kron), left", "np.sum(np.kron(A, P) * K)", "A"),
+    ("blocks (kron), right", "np.sum(np.kron(A, P) * K)", "P"),
     ("division", "np.sum(A / C * R)", "C"),
     ("subtraction", "np.sum((A - C) ** 2)", "C"),
     ("mean", "np.sum(np.mean(A, axis=1, keepdims=True) * b)", "A"),
+    ("steps add as numbers", "np.sum(relu(A) + relu(A + 2))", "A"),  # not True + True = True
+    ("a negated step", "np.sum(A - relu(s))", "s"),
+    ("leaky steps add", "np.sum(leaky_relu(A) + leaky_relu(A + 2, alpha=0.2))", "A"),
+    ("spread over both axes", "np.sum(np.mean(A, axis=0, keepdims=True) * A * T)", "A"),
 ]
 
 # Independent NumPy meaning of each elementwise function, and where its derivative is defined.
@@ -188,10 +202,10 @@ def test_custom_function_of_functions_gradient() -> None:
 
 # -- the registry --------------------------------------------------------------------------------
 def _built_ops() -> dict[str, int]:
-    """op → number of inputs, read from every ``Expr("op", (inputs…), …)`` in ir/build.py."""
-    source = Path(build.__file__).read_text(encoding="utf-8")
+    """op → number of inputs, read from every ``Expr("op", (inputs…), …)`` in the IR modules."""
     ops = {}
-    for node in ast.walk(ast.parse(source)):
+    calls = (n for f in IR_MODULES for n in ast.walk(ast.parse(f.read_text(encoding="utf-8"))))
+    for node in calls:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
@@ -204,7 +218,8 @@ def _built_ops() -> dict[str, int]:
 
 
 def test_the_builders_are_found() -> None:
-    assert _built_ops()["matmul"] == 2 and _built_ops()["transpose"] == 1
+    ops = _built_ops()
+    assert ops["matmul"] == 2 and ops["transpose"] == 1 and ops["var"] == 0
 
 
 @pytest.mark.parametrize("op", sorted(set(_built_ops()) - LEAF_OPS))
@@ -216,7 +231,7 @@ def test_every_built_op_has_a_complete_record(op: str) -> None:
     for field in ("title", "notation", "shape_rule", "rule", "justification", "index_form"):
         assert isinstance(getattr(p, field), str) and getattr(p, field).strip(), field
     assert p.shape_argument.strip()
-    assert callable(p.build) and p.build.__module__ == build.__name__
+    assert callable(p.build) and p.build.__module__.startswith("chainrule.ir.")
     assert callable(p.numpy)
     assert len(p.vjps) == arity and all(callable(v) for v in p.vjps)
     assert p.reading and set(p.reading) <= set(READING)

@@ -68,8 +68,11 @@ def test_dropout_gradients_with_a_fixed_mask_match_finite_differences() -> None:
 def test_the_derivation_shows_the_l2_and_dropout_terms() -> None:
     net = cr.mlp([2, 3, 1], hidden="relu", l2=0.5, keep_prob=0.8)
     lines = {line.split(" = ")[0]: line for line in derivation_lines(net.derive())}
-    assert "W[1]" in lines["dW[1]"].split("Xᵀ")[1] and "lambd" in lines["dW[1]"]
-    assert "D[1]" in lines["dZ[1]"] and "keep_prob1" in lines["dZ[1]"]
+    # printed today as  dW[1] = (1/m) (dZ[1] Xᵀ + lambd W[1])
+    #                   dZ[1] = (1/keep_prob1) W[2]ᵀ dZ[2] ⊙ D[1] ⊙ 𝟙(Z[1] > 0)
+    assert "W[1]" in lines["dW[1]"].split("Xᵀ")[1]
+    assert "lambd" in lines["dW[1]"] or "λ" in lines["dW[1]"]
+    assert "D[1]" in lines["dZ[1]"] and "keep_prob" in lines["dZ[1]"]
     source = net.source()
     assert "lambd * W1" in source and "D1" in source and "keep_prob1" in source
 
@@ -283,3 +286,13 @@ def test_initializations_are_seeded_and_zeros_is_zero() -> None:
     state = np.random.get_state()[1].copy()
     net.init(method="course")
     assert np.array_equal(np.random.get_state()[1], state)  # global state untouched
+
+
+# -- progress ---------------------------------------------------------------------------------
+def test_progress_is_off_without_a_terminal_and_harmless_when_forced(capsys) -> None:
+    X, Y = cr.data.moons(m=40)
+    net = cr.mlp([2, 4, 1])
+    cr.fit(net, X, Y, iterations=20)
+    assert capsys.readouterr() == ("", "")  # not a terminal: no bar
+    h = cr.fit(net, X, Y, iterations=20, progress=True)
+    assert h.updates == 20 and capsys.readouterr().out == ""  # the bar draws on stderr only

@@ -89,3 +89,16 @@ def test_divergence_is_reported_with_exit_2(capsys: pytest.CaptureFixture) -> No
     args = "train --dataset moons --layers 2,8,1 --output linear --loss mse --lr 100 --quiet"
     code, _, err = run(args, capsys)
     assert code == 2 and "diverged at iteration" in err and "learning rate" in err
+
+
+def test_plot_functions_return_figures_that_show_inline() -> None:
+    from matplotlib.figure import Figure
+
+    from chainrule.train import plots
+
+    X, Y = cr.data.blobs(m=60, k=3)
+    net = cr.mlp([2, 5, 3], output="softmax")
+    h = cr.fit(net, X, Y, "adam", lr=0.05, iterations=30)
+    figures = [plots.cost_curve(h), plots.gradient_norms(h), plots.decision_boundary(net, h, X, Y)]
+    for fig in figures:
+        assert isinstance(fig, Figure) and fig._repr_png_()[:8] == PNG_MAGIC

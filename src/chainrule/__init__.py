@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from . import data
 from .autodiff import Derivation, Program, Step, backprop
+from .calculus import Jacobian, hessian, jacobian
+from .check import check_formula, crosscheck, gradcheck
 from .errors import (
     ChainruleError,
     DataError,
@@ -25,6 +27,7 @@ from .errors import (
     UnknownFunctionError,
     UnknownNameError,
 )
+from .export import export
 from .gradient import Gradient, grad
 from .lang import parse
 from .nets import MLPSpec, Network, mlp
@@ -56,6 +59,7 @@ __all__ = [
     "Gradient",
     "GradientDescent",
     "History",
+    "Jacobian",
     "MLPSpec",
     "ModelFileError",
     "Momentum",
@@ -73,9 +77,15 @@ __all__ = [
     "accuracy",
     "activation",
     "backprop",
+    "check_formula",
+    "crosscheck",
     "data",
+    "export",
     "fit",
     "grad",
+    "gradcheck",
+    "hessian",
+    "jacobian",
     "load",
     "mlp",
     "parse",

@@ -158,7 +158,7 @@ _TABLE = [
         "step",
         step(Z),
         lambda x: (x > 0).astype(np.result_type(x, np.float32)),
-        "({x} > 0)",
+        "np.heaviside({x}, 0)",  # a number, not a boolean: True + True would be True
         "𝟙",
         r"\mathbb{1}",
     ),
@@ -230,7 +230,7 @@ def _leaky_step(alpha: sympy.Number) -> ElementwiseFn:
         "leaky_step",
         leaky_step(Z, alpha),
         lambda x, a=float(alpha): np.where(x > 0, 1.0, a).astype(x.dtype),
-        f"np.where({{x}} > 0, 1.0, {alpha})",
+        f"np.where({{x}} > 0, 1.0, {alpha}).astype({{x}}.dtype)",
         "𝟙α",
         r"\mathbb{1}_{\alpha}",
         params=(alpha,),

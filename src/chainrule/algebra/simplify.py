@@ -216,8 +216,9 @@ def _sum_of_spread_product(x: Expr, axis: int, keep: bool) -> Expr | None:
     """Σ_k (X ⊙ r)_kj = (Σ_k X_kj) r_j when r is the same along the summed axis k."""
     for i, f in enumerate(x.args):
         if f.op == "broadcast" and f.args[0].shape and f.args[0].shape[axis] == 1 and keep:
-            other = x.args[1 - i]
-            return build.mul(build.sum_(other, axis, keep), f.args[0])
+            total = build.sum_(x.args[1 - i], axis, keep)
+            r = f.args[0]  # may be spread along the other axis too: (1, 1) → (1, m)
+            return build.mul(total, r if r.shape == total.shape else build.broadcast(r, total.shape))
     return None
 
 
@@ -255,7 +256,8 @@ def _transposes(e: Expr) -> int:
 @_identity
 def _transpose_more(n: Expr) -> Expr | None:
     """Cᵀ = C for a 1×1 C;  (c 𝟏)ᵀ = c 𝟏;  Iᵀ = I;  (I ⊙ X)ᵀ = I ⊙ X (a diagonal matrix is
-    symmetric);  (A B)ᵀ = Bᵀ Aᵀ and (A + B)ᵀ = Aᵀ + Bᵀ when that leaves fewer transposes."""
+    symmetric);  (A B)ᵀ = Bᵀ Aᵀ (unless that adds transposes: (D A)ᵀ = Aᵀ D for a symmetric D)
+    and (A + B)ᵀ = Aᵀ + Bᵀ when that leaves fewer transposes."""
     if n.op != "transpose":
         return None
     x = n.args[0]
@@ -266,7 +268,8 @@ def _transpose_more(n: Expr) -> Expr | None:
     if x.op in ("matmul", "add"):
         a, b = (simplify(build.transpose(y)) for y in x.args)
         out = build.matmul(b, a) if x.op == "matmul" else build.add(a, b)
-        return out if _transposes(out) < _transposes(n) else None
+        limit = _transposes(n) + (x.op == "matmul")  # a product may trade its outer ᵀ for one
+        return out if _transposes(out) < limit else None
     return None
 
 
@@ -376,3 +379,33 @@ def _collected(
         for i, term in enumerate(terms)
         if i == shared[0] or i not in shared
     ]
+
+
+def _diag_of(e: Expr) -> Expr | None:
+    """v for diag(v) = I ⊙ (v 𝟏ᵀ)."""
+    m = linalg.named(e)
+    return m.args[0] if m is not None and m.name == "diag" else None
+
+
+@_identity
+def _diag_rules(n: Expr) -> Expr | None:
+    """diag(a) diag(b) = diag(a ⊙ b);  diag(a) (diag(b) X) = diag(a ⊙ b) X;  diag(a) v = a ⊙ v;
+    Σ₀ diag(v) = vᵀ, Σ₁ diag(v) = v;  Σ₀ I = 𝟏ᵀ;  I₁ = 1;  a sum over an axis of length 1 is X."""
+    if n.op == "eye" and n.shape == (1, 1):
+        return linalg.ones((1, 1))
+    if n.op == "sum" and n.attrs[1] and n.attrs[0] is not None:
+        x, axis = n.args[0], n.attrs[0]
+        if x.shape[axis] == 1:
+            return x
+        if x.op == "eye":
+            return linalg.ones(n.shape)
+        if (v := _diag_of(x)) is not None:
+            return v if axis == 1 else build.transpose(v)
+    if n.op != "matmul" or (a := _diag_of(n.args[0])) is None:
+        return None
+    x = n.args[1]
+    if (b := _diag_of(x)) is not None:
+        return linalg.diag(build.mul(a, b))
+    if x.op == "matmul" and (b := _diag_of(x.args[0])) is not None:
+        return build.matmul(linalg.diag(build.mul(a, b)), x.args[1])
+    return build.mul(a, x) if x.shape[1] == 1 else None

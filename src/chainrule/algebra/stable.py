@@ -8,13 +8,18 @@ These are identities, applied to the forward program that runs; the derivation i
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
 import sympy
 
 from .. import scalar
-from ..autodiff.program import Equation, Program
 from ..ir.expr import Expr, walk
 from .bridge import Atoms, from_sympy, is_elementwise, to_sympy
 from .simplify import simplify, substitute
+
+if TYPE_CHECKING:  # a program is the autodiff layer's; this layer only rewrites its equations
+    from ..autodiff.program import Program
 
 __all__ = ["stable_program"]
 
@@ -61,14 +66,6 @@ def stable_program(program: Program) -> Program:
         if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
     }
     eqs = tuple(
-        Equation(eq.name, _stable(_unfold_logs(eq.expr, names))) for eq in program.equations
+        replace(eq, expr=_stable(_unfold_logs(eq.expr, names))) for eq in program.equations
     )
-    return Program(
-        program.inputs,
-        eqs,
-        program.output,
-        program.params,
-        program.batch,
-        program.layer_names,
-        program.meta,
-    )
+    return replace(program, equations=eqs)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from ..algebra.simplify import substitute
-from ..ir import build
+from ..ir import build, linalg
 from ..ir.expr import Expr, walk
 from ..printers.text import text
 
@@ -46,16 +46,27 @@ def common_subexpressions(
                 seen.add(n)
                 order.append(n)
                 uses.update(n.args)
-    taken = set(taken)
+    taken, inner = set(taken), _inside_named(order)
     table: dict[Expr, Expr] = {}
     definitions: list[tuple[str, Expr]] = []
     for n in order:  # children before parents
-        if uses[n] > 1 and not _cheap(n) and _weight(n) >= min_weight:
+        if uses[n] > 1 and n not in inner and not _cheap(n) and _weight(n) >= min_weight:
             name = _fresh(prefix, taken)
             args = tuple(substitute(a, table) for a in n.args)
             definitions.append((name, Expr(n.op, args, n.shape, n.attrs)))
             table[n] = build.var(name, n.shape)
     return definitions, [substitute(e, table) for e in exprs]
+
+
+def _inside_named(nodes: list[Expr]) -> set[Expr]:
+    """The nodes that make up a named composition (the ``v 𝟏ᵀ`` of ``diag(v)``): naming one would
+    hide the composition, so they are never named."""
+    inner: set[Expr] = set()
+    for n in nodes:
+        if (m := linalg.named(n)) is not None:
+            operands = {x for a in m.args for x in walk(a)}
+            inner.update(x for x in walk(n) if x not in operands and x != n)
+    return inner
 
 
 def _fresh(prefix: str, taken: set[str]) -> str:

@@ -6,7 +6,7 @@ vector u; the Jacobian is the matrix of that linear map, so no second set of dif
 as a column (a row's transpose):
 
     u ↦ I      a + b ↦ M_a + M_b      c h ↦ c M_h      P h ↦ P M_h      hᵀ ↦ M_h (h a vector)
-    r P ↦ Pᵀ M_r (r a row)      d ⊙ h ↦ diag(d) M_h      Σ h ↦ Σ₀ M_h      spread(s) ↦ spread(M_s)
+    r P ↦ Pᵀ M_r (r a row)      d ⊙ h ↦ diag(d) M_h      Σ h ↦ Σ₀ M_h      spread(s) ↦ 𝟏 M_s
     a s(u) ↦ a M_s (s a scalar)      (A B) c ↦ A (B c) when A carries u (products re-associated)
 
 A formula outside these (u inside a nonlinear function, u times u, a matrix-valued linear term that
@@ -105,8 +105,7 @@ class _Linear:
         return build.sum_(self.of(x), 0, keepdims=True)
 
     def _broadcast(self, h: Expr) -> Expr:
-        m = self.of(h.args[0])
-        return build.broadcast(m, (_size(h), self.n))
+        return build.matmul(linalg.ones((_size(h), 1)), self.of(h.args[0]))  # 𝟏 M_s
 
     def _matmul(self, h: Expr) -> Expr:
         a, b = h.args

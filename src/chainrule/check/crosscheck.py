@@ -43,7 +43,13 @@ def crosscheck(
     names = ["d" + p for p in net.program.params]
     names += [s.target for s in net.derive(convention) if s.kind == "intermediate"]
     rows = [
-        compare(n, "parameter" if n[1:] in params else "intermediate", derived[n], reference[n], tolerance)
+        compare(
+            n,
+            "parameter" if n[1:] in params else "intermediate",
+            derived[n],
+            reference[n],
+            tolerance,
+        )
         for n in names
         if n in derived and n in reference
     ]
@@ -104,7 +110,11 @@ def _forward(torch: Any, net: Network, P: dict, x: Any, y: Any) -> tuple[Any, di
     for l in range(1, spec.L + 1):
         W, b = P[f"W{l}"], P[f"b{l}"]
         Z = W @ A + b if cols else A @ W + b
-        A = _output(torch, spec.output, Z, cols) if l == spec.L else torch_activation(spec.hidden[l - 1])(Z)
+        A = (
+            _output(torch, spec.output, Z, cols)
+            if l == spec.L
+            else torch_activation(spec.hidden[l - 1])(Z)
+        )
         for name, t in ((f"Z{l}", Z), (f"A{l}", A)):
             t.retain_grad()
             named[name] = t

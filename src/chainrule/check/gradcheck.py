@@ -2,10 +2,10 @@
 
 The derived numbers come from ``net.gradients`` — the NumPy code printed from the derivation, the
 code training runs. The reference numbers come only from the cost J: for a parameter θ,
-``(J(θ + ε) − J(θ − ε)) / 2ε`` entry by entry (``net.cost``); for an intermediate such as ``Z[1]`` or
-``A[1]``, the same with that quantity perturbed and the rest of the forward pass re-run by the
-reference interpreter (:mod:`chainrule.evaluate`), one equation at a time. Nothing of the derivation
-enters the reference.
+``(J(θ + ε) − J(θ − ε)) / 2ε`` entry by entry (``net.cost``); for an intermediate such as ``Z[1]``
+or ``A[1]``, the same with that quantity perturbed and the rest of the forward pass re-run by the
+reference interpreter (:mod:`chainrule.evaluate`), one equation at a time. Nothing of the
+derivation enters the reference.
 
 In the course's convention ``dZ``, ``dA`` are gradients of ℒ = m·J (per-example losses), so their
 differences are scaled by the derivation's seed m; ``dW``, ``db`` are gradients of J in both

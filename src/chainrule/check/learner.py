@@ -19,12 +19,12 @@ import copy
 import re
 
 from .. import scalar
+from ..algebra.simplify import substitute
 from ..autodiff import Derivation
 from ..errors import ParseError, SpecError
 from ..ir import build
 from ..ir.expr import Expr, leaves
 from ..lang import parse
-from ..algebra.simplify import substitute
 from ..nets import Network
 from ..rules.primitives import derivative_of
 
@@ -55,7 +55,8 @@ def split_formula(formula: str) -> tuple[str, str]:
     match = _TARGET.match(normalize(formula))
     if match is None or not match.group(2).strip():
         raise ParseError(
-            f"cannot read {formula.strip()!r} as a formula: write the quantity, '=', then its formula",
+            f"cannot read {formula.strip()!r} as a formula: "
+            "write the quantity, '=', then its formula",
             hint="e.g. dZ1 = W2.T @ dZ2 * (1 - A1**2)",
         )
     return match.group(1), match.group(2).strip()
@@ -63,7 +64,8 @@ def split_formula(formula: str) -> tuple[str, str]:
 
 def show(tree: ast.AST) -> str:
     """The tree as the learner would write it (``g1'(Z1)`` again, not the placeholder call)."""
-    return re.sub(re.escape(PRIME) + r"(\w+)\(", r"\1'(", ast.unparse(tree))
+    source = re.sub(re.escape(PRIME) + r"(\w+)\(", r"\1'(", ast.unparse(tree))
+    return source.replace(" ** ", "**")
 
 
 class Reader:
@@ -80,7 +82,7 @@ class Reader:
 
     # -- text → tree ------------------------------------------------------------------------------
     def tree(self, source: str) -> ast.Expression:
-        """Python's syntax tree of a normalised right-hand side, with casts and ``np.where`` undone."""
+        """Python's syntax tree of a normalised right-hand side; casts and ``np.where`` undone."""
         try:
             tree = ast.parse(source, mode="eval")
         except SyntaxError as e:

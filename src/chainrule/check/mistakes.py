@@ -11,8 +11,9 @@ two transformations that are each other's inverse:
   and dZ2 (1, m)) has no IR to compare, so it is diagnosed by the repair that makes it right, and
   that repair is also the corrected formula in the learner's own spelling.
 
-Templates are filled from the fields a transformation reports (``operand``, ``fix``, ``wrong`` …)
-and from the context (``T`` is the quantity in the course's notation, ``Of`` what it differentiates).
+Templates are filled from the fields a transformation reports (``operand``, ``fix``, ``wrong``
+…) and from the context (``T``: the quantity in the course's notation, ``Of``: what it
+differentiates).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ Repair = tuple[ast.Expression, dict]  # a repaired learner formula and the field
 
 @dataclass(frozen=True)
 class Chain:
-    """``dZ[l] = dA[l] ⊙ g′(Z[l])`` for a layer whose activation ``A[l] = g(Z[l])`` is elementwise."""
+    """``dZ[l] = dA[l] ⊙ g′(Z[l])`` for an elementwise activation ``A[l] = g(Z[l])``."""
 
     layer: int
     g: scalar.ElementwiseFn
@@ -143,7 +144,11 @@ def _sites(
     for form in ctx.forms:
         for node in walk(form):
             for new, fields in local(node, ctx):
-                variant = None if new is None else _attempt(lambda f=form, n=node, x=new: replace(f, n, x))
+                variant = (
+                    None
+                    if new is None
+                    else _attempt(lambda f=form, n=node, x=new: replace(f, n, x))
+                )
                 if variant is not None and variant != form:
                     yield variant, {**fields, "form": form}
 
@@ -178,14 +183,17 @@ def _put(root: ast.Expression, old: ast.AST, new: ast.AST) -> ast.Expression:
     return root
 
 
-def _operands(tree: ast.Expression) -> set[int]:
-    """Ids of the nodes that are values in the formula (not function names, not sizes)."""
+def _operands(tree: ast.Expression, transposed: bool = True) -> set[int]:
+    """Ids of the nodes that are values in the formula (not function names, not sizes; with
+    ``transposed=False``, not what is already transposed)."""
     skip = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             skip.update(id(n) for n in ast.walk(node.func))
         if isinstance(node, ast.keyword):
             skip.update(id(n) for n in ast.walk(node.value))
+        if isinstance(node, ast.Attribute) and node.attr == "T" and not transposed:
+            skip.add(id(node.value))
     return {
         id(n)
         for n in ast.walk(tree)
@@ -194,6 +202,10 @@ def _operands(tree: ast.Expression) -> set[int]:
         and not (isinstance(n, ast.Name) and n.id == "m")
         and not (isinstance(n, ast.Attribute) and n.attr == "T")
     }
+
+
+def _has_t(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "T" for n in ast.walk(node))
 
 
 def _func(node: ast.AST) -> str:
@@ -219,7 +231,12 @@ def _missing_transpose(ctx: Context) -> Iterator[Variant]:
 
 
 def _add_transpose(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
-    ok = _operands(tree)
+    # not the whole result ("transposed-result"), nor what holds a .T already ("extra-transpose")
+    ok = {
+        i
+        for i, n in ((id(n), n) for n in ast.walk(tree))
+        if i in _operands(tree, transposed=False) and n is not tree.body and not _has_t(n)
+    }
 
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
         if id(n) in ok:
@@ -231,7 +248,7 @@ def _add_transpose(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
 
 def _extra_transpose(ctx: Context) -> Iterator[Variant]:
     def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
-        if n.op in ("var", "matmul") and len(n.shape) == 2:
+        if n.op == "var" and len(n.shape) == 2:  # a transposed product: "transposed-result"
             t = _attempt(lambda: build.transpose(n))
             yield t, {"operand": np_text(t) if t is not None else "", "fix": np_text(n)}
 
@@ -249,8 +266,9 @@ def _drop_transpose(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
 def _transposed_result(ctx: Context) -> Iterator[Variant]:
     for form in ctx.forms:
         t = _attempt(lambda f=form: build.transpose(f))
-        if t is not None and t.shape != form.shape:
-            yield t, {"shape": fmt_shape(t.shape), "form": form}
+        if t is not None:
+            situation = "square" if t.shape == form.shape else "default"
+            yield t, {"shape": fmt_shape(t.shape), "form": form, "situation": situation}
 
 
 def _product_order(ctx: Context) -> Iterator[Variant]:
@@ -323,12 +341,15 @@ def _wrong_sum_axis(ctx: Context) -> Iterator[Variant]:
         axis, keep = n.attrs
         for other in [a for a in (0, 1, None) if a != axis]:
             new = _attempt(lambda o=other: build.sum_(n.args[0], o, keep and o is not None))
-            yield new, {
-                "wrong": np_text(new) if new is not None else "",
-                "fix": np_text(n),
-                "wrong_axis": _axis_words(other, ctx),
-                "right_axis": _axis_words(axis, ctx),
-            }
+            yield (
+                new,
+                {
+                    "wrong": np_text(new) if new is not None else "",
+                    "fix": np_text(n),
+                    "wrong_axis": _axis_words(other, ctx),
+                    "right_axis": _axis_words(axis, ctx),
+                },
+            )
 
     return _sites(ctx, local)
 
@@ -357,12 +378,15 @@ def _change_axis(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
         for other in [a for a in (0, 1) if a != axis]:
             keep = True if axis is None else _keyword(n, "keepdims")
             fixed = _with(n, axis=other, keepdims=keep)
-            yield fixed, {
-                "wrong": _u(n),
-                "fix": _u(fixed),
-                "wrong_axis": _axis_words(axis, ctx),
-                "right_axis": _axis_words(other, ctx),
-            }
+            yield (
+                fixed,
+                {
+                    "wrong": _u(n),
+                    "fix": _u(fixed),
+                    "wrong_axis": _axis_words(axis, ctx),
+                    "right_axis": _axis_words(other, ctx),
+                },
+            )
 
     return _edits(tree, local)
 
@@ -491,7 +515,7 @@ def _drop_inv_m(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     return _edits(tree, local)
 
 
-# -- activation mistakes: on dZ[l] = dA[l] ⊙ g′(Z[l]) ------------------------------------------------
+# -- activation mistakes: on dZ[l] = dA[l] ⊙ g′(Z[l]) --------------------------------------------
 def _chain_fields(ctx: Context) -> dict:
     c = ctx.chain
     return {
@@ -511,7 +535,10 @@ def _chained(ctx: Context, local: Expr, fields: dict) -> Iterator[Variant]:
     for up in ctx.chain.upstream:
         v = _attempt(lambda u=up: build.np_mul(u, local))
         if v is not None:
-            yield v, {**_chain_fields(ctx), **fields, "form": build.np_mul(up, ctx.chain.derivative)}
+            yield (
+                v,
+                {**_chain_fields(ctx), **fields, "form": build.np_mul(up, ctx.chain.derivative)},
+            )
 
 
 def _activation_for_derivative(ctx: Context) -> Iterator[Variant]:
@@ -579,7 +606,10 @@ MISTAKES: tuple[Mistake, ...] = (
         {
             "default": "your formula computes the transpose of {T}: its shape is {shape}, but {T} "
             "has the shape of {Of}, {target_shape}. Swap the factors and transpose them "
-            "((A B)ᵀ = Bᵀ Aᵀ): {target} = {fix}."
+            "((A B)ᵀ = Bᵀ Aᵀ): {target} = {fix}.",
+            "square": "your formula computes the transpose of {T} ({Of} is square, {shape}, so "
+            "no shape error shows it). Swap the factors and transpose them ((A B)ᵀ = Bᵀ Aᵀ): "
+            "{target} = {fix}.",
         },
         _transposed_result,
     ),

@@ -1,14 +1,15 @@
 """Gradient-check reports: data first (rows of comparisons), then text, JSON and HTML.
 
 Both checks that hold chainrule's gradients against numbers from elsewhere — two-sided finite
-differences of the cost (:mod:`.gradcheck`) and PyTorch's autograd (:mod:`.crosscheck`) — produce one
-:class:`Report`, so they read alike and render alike. Objects do not print themselves: ``render``
-turns a report into each format.
+differences of the cost (:mod:`.gradcheck`) and PyTorch's autograd (:mod:`.crosscheck`) — produce
+one :class:`Report`, so they read alike and render alike. Objects do not print themselves:
+``render`` turns a report into each format.
 """
 
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -16,7 +17,16 @@ import numpy as np
 from ..printers.base import layer_name
 from ..printers.html_page import html_document
 
-__all__ = ["Entry", "Row", "Report", "relative_difference", "compare", "render"]
+__all__ = [
+    "Entry",
+    "Row",
+    "Report",
+    "relative_difference",
+    "compare",
+    "render",
+    "formula_text",
+    "formula_json",
+]
 
 FORMULA_TEXT = "‖g − g_approx‖₂ / (‖g‖₂ + ‖g_approx‖₂)"
 FORMULA_TEX = (
@@ -138,7 +148,8 @@ def _verdict(report: Report) -> str:
     if report.passed:
         return f"passed: every gradient agrees with {report.reference}"
     names = ", ".join(_display(r.name) for r in report.failures) or "the parameters as a whole"
-    return f"FAILED: {names} disagree{'s' if len(report.failures) == 1 else ''} with {report.reference}"
+    verb = "disagrees" if len(report.failures) == 1 else "disagree"
+    return f"FAILED: {names} {verb} with {report.reference}"
 
 
 def _worst(row: Row) -> str:
@@ -155,7 +166,14 @@ def _gap(row: Row) -> str:
 
 
 def _table(report: Report) -> list[list[str]]:
-    head = ["quantity", "kind", "shape", "difference", "result", f"worst entries (chainrule vs {report.reference})"]
+    head = [
+        "quantity",
+        "kind",
+        "shape",
+        "difference",
+        "result",
+        f"worst entries (chainrule vs {report.reference})",
+    ]
     rows = [
         [
             _display(r.name),
@@ -200,3 +218,24 @@ def _html(report: Report) -> str:
         ("h2", _verdict(report)),
     ]
     return html_document(f"chainrule {report.title}", blocks)
+
+
+# -- a formula check -------------------------------------------------------------------------------
+def formula_text(check: object) -> str:
+    """A :class:`~chainrule.check.formula.FormulaCheck` for the terminal."""
+    verdict = "✓ correct" if check.correct else f"✗ wrong — {check.title}"
+    if not check.correct and check.diagnosis:
+        verdict += f" ({check.diagnosis})"
+    body = textwrap.wrap(check.message, 96, initial_indent="  ", subsequent_indent="  ")
+    lines = [check.formula, verdict, *body]
+    if not check.correct:
+        lines.append(f"  corrected: {check.corrected}")
+    lines += [
+        f"  derived:   {check.expected}",
+        f"  network {check.network}, {check.convention} convention",
+    ]
+    return "\n".join(lines)
+
+
+def formula_json(check: object) -> str:
+    return json.dumps(check.to_dict(), indent=2, ensure_ascii=False)

@@ -38,6 +38,13 @@ from .options import (
     type=click.Choice(["course", "exact"]),
     help="dZ per example (course) or ∂J/∂Z",
 )
+@click.option(
+    "--emit",
+    "emit_to",
+    type=click.Choice(["numpy", "torch", "jax"]),
+    default=None,
+    help="print runnable code for the gradient instead of the formulas",
+)
 @format_option("text", "json")
 @output_option
 def command(
@@ -45,6 +52,7 @@ def command(
     wrt: str | None,
     shapes: tuple[str, ...],
     convention: str,
+    emit_to: str | None,
     fmt: str,
     out: object,
     **net_kw: object,

@@ -53,6 +53,7 @@ class Factor:
     paths: tuple[tuple[tuple[str, int], ...], ...] = ()
     g: Expr | None = None
     vjp: Expr | None = None
+    root: Expr | None = None  # the right-hand side (or part of it) the paths start from
 
     @property
     def ops(self) -> tuple[str, ...]:
@@ -151,10 +152,11 @@ class _Builder:
         return build.var("d" + name, shape)
 
     def consumer_factors(self, q: Expr, eq: Equation) -> list[Factor]:
-        """∂c/∂q for the consumer ``c = rhs``; one long path becomes one factor per primitive."""
+        """∂c/∂q for the consumer ``c = rhs``. In a one-equation program (an expression) a long
+        path becomes one factor per primitive; in a network each equation is one factor."""
         paths = occurrences(eq.expr, q)
         g = self.adjoint(eq.name, eq.expr.shape)
-        if len(paths) == 1:
+        if len(paths) == 1 and len(self.program.equations) == 1:
             segments = _segments(paths[0])
             if len(segments) > 1:
                 return self._split(q, eq, paths[0], segments, g)
@@ -168,7 +170,8 @@ class _Builder:
             v = compose(root, p, g)
             total = v if total is None else build.add(total, v)
         kind, value, side = self._classify(root, paths, g, total)
-        return Factor(num, den, kind, value, side, eq, paths, g, self.algebra.tidy(total))
+        vjp = self.algebra.tidy(total)
+        return Factor(num, den, kind, value, side, eq, paths, g, vjp, root)
 
     def _classify(self, root: Expr, paths: tuple, g: Expr, total: Expr) -> tuple:
         ops = [[(op, i) for op, i in p if op not in _PASS] for p in paths]
@@ -205,7 +208,7 @@ class _Builder:
     def known(self, name: str) -> Factor:
         s = self.d[name] if name in self.d else None
         var = self.program.names[name]
-        return Factor(build.var(self.top, ()), var, "known", s.expr if s else None)
+        return Factor(build.var(self.top, ()), var, "known", s.expanded if s else None)
 
     def upstream(self, consumer: str, expanded: Expr) -> list[Factor] | None:
         """Factors from the top down to ``consumer``; None when it branches (then it is known)."""

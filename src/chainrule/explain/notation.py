@@ -49,6 +49,8 @@ _OPS_LATEX = {
     "∈": r"\in",
     "≠": r"\neq",
     "⊗": r"\otimes",
+    "d/dz": r"\frac{d}{dz}",
+    "✓": r"\checkmark",
     "≤": r"\leq",
     "≥": r"\geq",
 }
@@ -95,10 +97,14 @@ _ATOM, _FN, _POW, _MUL, _NEG, _SIGMA, _ADD = 60, 50, 40, 20, 15, 12, 10
 
 
 class IndexPrinter:
-    """One entry of an IR formula with indices, in unicode (``latex=False``) or LaTeX."""
+    """One entry of an IR formula with indices, in unicode (``latex=False``) or LaTeX.
 
-    def __init__(self, node: Entry, latex: bool) -> None:
-        self.node, self.latex = node, latex
+    ``watch`` is a path from the root (as in :class:`~chainrule.autodiff.Contribution`); the
+    letters given to the node there are kept in :attr:`found`.
+    """
+
+    def __init__(self, node: Entry, latex: bool, watch: tuple | None = None) -> None:
+        self.node, self.latex, self.watch = node, latex, watch
         self.adjoints = dict(node.adjoints)
         used = {x for x in node.letters if x}
         order = dict.fromkeys((*node.fresh, *LETTERS))
@@ -106,19 +112,27 @@ class IndexPrinter:
         self.matrix = (LatexPrinter if latex else TextPrinter)(
             node.naming.layer_names, node.naming.batch
         )
+        self.path: list[tuple[str, int]] = []
+        self.found: tuple | None = None
 
     def doprint(self) -> str:
         return self.entry(self.node.expr, self.node.letters)
 
     def fresh(self) -> str:
-        return self.pool.pop(0) if self.pool else f"k{len(self.pool)}"
+        return self.pool.pop(0) if self.pool else f"k{len(self.path)}"
 
     def entry(self, e: Expr, ix: tuple) -> str:
+        if self.watch is not None and tuple(self.path) == self.watch and self.found is None:
+            self.found = ix
         method = getattr(self, f"_{e.op}", None)
         return method(e, ix) if method else self._other(e, ix)
 
-    def paren(self, e: Expr, ix: tuple, level: int, strict: bool = False) -> str:
-        s, p = self.entry(e, ix), self.prec(e)
+    def arg(self, e: Expr, i: int, ix: tuple, level: int = 0, strict: bool = False) -> str:
+        """Print argument ``i`` of ``e`` at ``ix``, in parentheses below ``level``."""
+        self.path.append((e.op, i))
+        s = self.entry(e.args[i], ix)
+        self.path.pop()
+        p = self.prec(e.args[i])
         return f"({s})" if p < level or (strict and p == level) else s
 
     def prec(self, e: Expr) -> int:
@@ -155,13 +169,8 @@ class IndexPrinter:
     def sigma(self, letters: str, body: str) -> str:
         return f"\\sum_{{{letters}}} {body}" if self.latex else f"Σ{subscript(letters)} {body}"
 
-    def times(self, a: str, b: str) -> str:
-        return f"{a} \\cdot {b}" if self.latex else f"{a} · {b}"
-
-    def frac(self, a: str, b: str, e_a: Expr, e_b: Expr, ix: tuple) -> str:
-        if self.latex:
-            return f"\\frac{{{a}}}{{{b}}}"
-        return f"{self.paren(e_a, ix, _MUL)} / {self.paren(e_b, ix, _MUL, strict=True)}"
+    def minus(self) -> str:
+        return "-" if self.latex else "−"
 
     # -- leaves -----------------------------------------------------------------------------------
     def _var(self, e: Expr, ix: tuple) -> str:
@@ -191,70 +200,85 @@ class IndexPrinter:
     def _broadcast(self, e: Expr, ix: tuple) -> str:
         a = e.args[0]
         if a.shape == ():
-            return self.entry(a, ())
+            return self.arg(e, 0, ())
         kept = tuple(x if a.shape[k] == e.shape[k] else None for k, x in enumerate(ix))
-        return self.entry(a, kept)
+        return self.arg(e, 0, kept)
 
     def _transpose(self, e: Expr, ix: tuple) -> str:
-        return self.entry(e.args[0], (ix[1], ix[0]))
+        return self.arg(e, 0, (ix[1], ix[0]))
 
     def _matmul(self, e: Expr, ix: tuple) -> str:
-        a, b = e.args
-        k = self.fresh() if a.shape[1] != 1 else None
-        body = f"{self.paren(a, (ix[0], k), _MUL)} {self.paren(b, (k, ix[1]), _MUL, strict=True)}"
-        return self.sigma(k, body) if k else body
+        k = self.fresh()  # even over one value: the index form shows the general pattern
+        a = self.arg(e, 0, (ix[0], k), _MUL)
+        b = self.arg(e, 1, (k, ix[1]), _MUL, strict=True)
+        return self.sigma(k, f"{a} {b}")
 
     def _sum(self, e: Expr, ix: tuple) -> str:
         (axis, keep), a = e.attrs, e.args[0]
         if axis is None:
             inner = tuple(self.fresh() if d != 1 else None for d in a.shape)
             letters = "".join(x for x in inner if x)
-            body = self.paren(a, inner, _MUL)
+            body = self.arg(e, 0, inner, _MUL)
             return self.sigma(letters, body) if letters else body
         k = self.fresh()
-        inner = list(ix) if keep else list(ix[:axis]) + [None] + list(ix[axis:])
+        inner = list(ix) if keep else [*ix[:axis], None, *ix[axis:]]
         inner[axis] = k
-        return self.sigma(k, self.paren(a, tuple(inner), _MUL))
+        return self.sigma(k, self.arg(e, 0, tuple(inner), _MUL))
 
     # -- elementwise ------------------------------------------------------------------------------
     def _add(self, e: Expr, ix: tuple) -> str:
-        a, b = e.args
+        b = e.args[1]
+        first = self.arg(e, 0, ix)
         if is_negation(b):
-            rest = self.paren(b.args[1], ix, _ADD, strict=True)
-            return f"{self.entry(a, ix)} {'-' if self.latex else '−'} {rest}"
-        return f"{self.entry(a, ix)} + {self.paren(b, ix, _ADD, strict=True)}"
+            self.path.append(("add", 1))
+            rest = self.arg(b, 1, ix, _ADD, strict=True)
+            self.path.pop()
+            return f"{first} {self.minus()} {rest}"
+        return f"{first} + {self.arg(e, 1, ix, _ADD, strict=True)}"
 
     def _mul(self, e: Expr, ix: tuple) -> str:
-        a, b = e.args
+        b = e.args[1]
         if is_reciprocal(b):
-            den = b.args[0].args[0] if b.op == "broadcast" else b.args[0]
-            return self.frac(self.entry(a, ix), self.entry(den, ix), a, den, ix)
-        return self.times(self.paren(a, ix, _MUL), self.paren(b, ix, _MUL, strict=True))
+            return self._quotient(e, ix)
+        a, b = self.arg(e, 0, ix, _MUL), self.arg(e, 1, ix, _MUL, strict=True)
+        return f"{a} \\cdot {b}" if self.latex else f"{a} · {b}"
+
+    def _quotient(self, e: Expr, ix: tuple) -> str:
+        b = e.args[1]
+        self.path.append(("mul", 1))
+        if b.op == "broadcast":
+            self.path.append(("broadcast", 0))
+            b = b.args[0]
+        den_level = 0 if self.latex else _MUL
+        den = self.arg(b, 0, ix if b.shape else (), den_level, strict=True)
+        self.path[:] = self.path[: len(self.path) - (2 if e.args[1].op == "broadcast" else 1)]
+        num = self.arg(e, 0, ix, 0 if self.latex else _MUL)
+        return f"\\frac{{{num}}}{{{den}}}" if self.latex else f"{num} / {den}"
 
     def _scale(self, e: Expr, ix: tuple) -> str:
         s, x = e.args
         if is_negation(e):
-            return f"{'-' if self.latex else '−'}{self.paren(x, ix, _NEG)}"
+            return f"{self.minus()}{self.arg(e, 1, ix, _NEG)}"
         coef = self.matrix.coefficient(s)
-        return f"{coef} {self.paren(x, ix, _MUL, strict=x.op == 'scale')}"
+        return f"{coef} {self.arg(e, 1, ix, _MUL, strict=x.op == 'scale')}"
 
     def _fn(self, e: Expr, ix: tuple) -> str:
-        f, x = e.attrs[0], e.args[0]
+        f = e.attrs[0]
         if f.name == "power":
-            return self._power(f.params[0], x, ix)
-        inner = self.entry(x, ix)
+            return self._power(e, f.params[0], ix)
+        inner = self.arg(e, 0, ix)
         if f.name == "sqrt":
             return f"\\sqrt{{{inner}}}" if self.latex else f"√({inner})"
         if f.name == "step":
             return f"\\mathbb{{1}}({inner} > 0)" if self.latex else f"𝟙({inner} > 0)"
         return f"{function_latex(f) if self.latex else f.text}({inner})"
 
-    def _power(self, k: sympy.Number, x: Expr, ix: tuple) -> str:
+    def _power(self, e: Expr, k: sympy.Number, ix: tuple) -> str:
         if k == -1:
             if self.latex:
-                return f"\\frac{{1}}{{{self.entry(x, ix)}}}"
-            return f"1/{self.paren(x, ix, _ATOM)}"
-        base = self.paren(x, ix, _FN)
+                return f"\\frac{{1}}{{{self.arg(e, 0, ix)}}}"
+            return f"1/{self.arg(e, 0, ix, _ATOM)}"
+        base = self.arg(e, 0, ix, _FN)
         if self.latex:
             return f"{{{base}}}^{{{sympy.latex(k)}}}"
         return base + (str(k).translate(_SUP) if k.is_Integer else f"^({k})")

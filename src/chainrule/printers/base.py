@@ -39,7 +39,7 @@ PRECEDENCE = {
     "blocks": 60,
 }
 
-_LAYERED = re.compile(r"^(d?)([A-Za-z]+)(\d+)$")
+_LAYERED = re.compile(r"^(d?)([A-Za-z_]*[A-Za-z])(\d+)$")
 
 
 def layer_name(name: str) -> tuple[str, str | None]:

@@ -131,7 +131,8 @@ class LatexPrinter(Printer):
         if is_reciprocal(b):
             return f"\\frac{{{self._print(a)}}}{{{self._print(denominator(b))}}}"
         p = PRECEDENCE["mul"]
-        return f"{self.paren(a, p)} \\odot {self.paren(b, p, strict=True)}"
+        sign = r"\cdot" if e.shape == () else r"\odot"  # scalars multiply, matrices Hadamard
+        return f"{self.paren(a, p)} {sign} {self.paren(b, p, strict=True)}"
 
     def _print_scale(self, e: Expr) -> str:
         s, x = e.args

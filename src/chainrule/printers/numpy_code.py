@@ -97,8 +97,14 @@ class NumpyPrinter(Printer):
     def _print_mul(self, e: Expr) -> str:
         a, b = e.args
         if is_reciprocal(b):
-            return f"{self.paren(a, _PY['mul'])} / {self.paren(denominator(b), _PY['mul'], strict=True)}"
-        return f"{self.paren(a, _PY['mul'])} * {self.paren(b, _PY['mul'], strict=True)}"
+            return f"{self.factor(a, b)} / {self.paren(denominator(b), _PY['mul'], strict=True)}"
+        return f"{self.factor(a, b)} * {self.factor(b, a, strict=True)}"
+
+    def factor(self, e: Expr, other: Expr, strict: bool = False) -> str:
+        """A step times a number array reads as the comparison: ``dA1 * (Z1 > 0)``."""
+        if _is_step(e) and not _is_step(other):
+            return f"({self._print(e.args[0])} > 0)"
+        return self.paren(e, _PY["mul"], strict)
 
     def _print_scale(self, e: Expr) -> str:
         s, x = e.args
@@ -120,7 +126,7 @@ class NumpyPrinter(Printer):
             if k == -1:
                 return f"1 / {self.paren(x, _PY['pow'])}"
             return f"{self.paren(x, _PY['pow'], strict=True)}**{_exponent(k)}"
-        whole = re.fullmatch(r"[\w.]+\((?:[\w.]+, )?\{x\}\)", f.np_src) is not None
+        whole = re.fullmatch(r"[\w.]+\((?:[\w.]+, )?\{x\}(?:, [\w.]+)?\)", f.np_src) is not None
         return f.np_src.format(x=self._print(x) if whole else self.paren(x, _PY["atom"]))
 
     # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
@@ -153,6 +159,10 @@ class NumpyPrinter(Printer):
 
     def _print_norm(self, m: Named) -> str:
         return f"np.linalg.norm({self.shaped(m.args[0])})"
+
+
+def _is_step(e: Expr) -> bool:
+    return e.op == "fn" and e.attrs[0].name == "step"
 
 
 def _natural_shape(e: Expr) -> Shape:

@@ -41,9 +41,14 @@ class TextPrinter(Printer):
         return self._print(e.args[0])
 
     def _print_matmul(self, e: Expr) -> str:
-        p, b = PRECEDENCE["matmul"], e.args[1]
+        p, a, b = PRECEDENCE["matmul"], *e.args
         strict = b.op != "matmul" or self.named(b) is not None  # A (B C) reads A B C
-        return f"{self.paren(e.args[0], p)} {self.paren(b, p, strict=strict)}"
+        return f"{self.ones(a) or self.paren(a, p)} {self.ones(b) or self.paren(b, p, strict)}"
+
+    def ones(self, e: Expr) -> str | None:
+        """A matrix of ones in a product is 𝟏 (``𝟏 xᵀ``), not the number 1."""
+        is_one = e.op == "broadcast" and e.args[0].op == "const" and e.args[0].attrs[0] == 1
+        return None if not is_one else "𝟏ᵀ" if e.shape[0] == 1 != e.shape[1] else "𝟏"
 
     def _print_transpose(self, e: Expr) -> str:
         x = e.args[0]
@@ -82,6 +87,8 @@ class TextPrinter(Printer):
 
     def _print_sum(self, e: Expr) -> str:
         axis = e.attrs[0]
+        if axis is None and e.args[0].shape == (1, 1):  # a 1×1 matrix read as a scalar
+            return self._print(e.args[0])
         sign = "Σ" if axis is None or self.sum_axis_is_batch(e) else f"Σ{str(axis).translate(_SUB)}"
         return f"{sign} {self.paren(e.args[0], PRECEDENCE['sum'])}"
 

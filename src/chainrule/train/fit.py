@@ -122,7 +122,7 @@ class _Loop:
         out = self.grad(params, X, Y, masks)
         J = float(out["J"]) if "J" in out else float(self.net.forward(params, X, Y, masks)["J"])
         if not math.isfinite(J):
-            raise _diverged(self.net, params, out, h, J, self.opt.lr)
+            raise _diverged(params, out, h, J, self.opt.lr)
         self.last_cost = J
         if h.unit == "iteration":
             h.steps.append(h.updates)
@@ -151,7 +151,7 @@ class _Loop:
         """The last update is never followed by a forward pass: check its parameters here."""
         params = self.h.params
         if not all(np.isfinite(v).all() for v in params.values()):
-            raise _diverged(self.net, params, {}, self.h, float("nan"), self.opt.lr)
+            raise _diverged(params, {}, self.h, None, self.opt.lr)
 
 
 def _plan(
@@ -263,13 +263,13 @@ _NAME = re.compile(r"^(d?[A-Za-z]+?)(\d+)$")
 
 
 def _diverged(
-    net: Network, params: Arrays, out: Arrays, h: History, J: float, lr: float
+    params: Arrays, out: Arrays, h: History, J: float | None, lr: float
 ) -> TrainingDiverged:
     """The error naming the first non-finite parameter, activation or gradient, by layer."""
     forward = [k for k in out if k[:1] in "ZA" and _NAME.match(k)]
     grads = [k for k in out if k.startswith(("dW", "db", "dZ", "dA"))]
     ordered = [(k, params[k]) for k in params] + [(k, out[k]) for k in forward + grads]
-    where = "the cost J"
+    where = "the cost is not finite"
     for name, value in ordered:
         if not np.all(np.isfinite(value)):
             base, layer = _NAME.match(name).groups()
@@ -277,7 +277,8 @@ def _diverged(
             where = f"{base}[{layer}] (layer {layer}) holds {kind}"
             break
     err = TrainingDiverged(
-        f"training diverged at iteration {h.updates}: {where}; cost J = {J}",
+        f"training diverged at iteration {h.updates}: {where}"
+        + ("" if J is None else f"; cost J = {J}"),
         hint=f"lower the learning rate (now {lr:g}) or try another initialization "
         f"(he, xavier, or a smaller scale)",
     )

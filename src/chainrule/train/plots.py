@@ -1,8 +1,9 @@
 """Pictures of a training run: the cost curve, the decision boundary, per-layer gradient norms.
 
-Each function returns a :class:`matplotlib.figure.Figure` built without ``pyplot``: no global
-state, no GUI backend (PNG files render with Agg), and a notebook shows the returned figure
-inline. :func:`save_plots` writes the PNGs of a run, each atomically through ``chainrule.io``.
+Each function returns a :class:`matplotlib.figure.Figure` (a :class:`PlotFigure`) built without
+``pyplot``: no global state, no GUI backend (PNGs render with Agg, display or not), and a notebook
+shows the returned figure inline through its ``_repr_png_``. :func:`save_plots` writes the PNGs
+of a run, each atomically through ``chainrule.io``.
 """
 
 from __future__ import annotations
@@ -21,14 +22,34 @@ from ..io import write_bytes_atomic
 from ..nets import Network
 from .history import History
 
-__all__ = ["cost_curve", "decision_boundary", "gradient_norms", "save_figure", "save_plots"]
+__all__ = [
+    "PlotFigure",
+    "cost_curve",
+    "decision_boundary",
+    "gradient_norms",
+    "save_figure",
+    "save_plots",
+]
 
 _SIZE = (6.4, 4.2)
 
 
+class PlotFigure(Figure):
+    """A Figure that shows itself inline in a notebook, even where pyplot was never imported."""
+
+    def _repr_png_(self) -> bytes:
+        return _png(self)
+
+
+def _png(fig: Figure, dpi: int = 120) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)  # the Agg renderer: no display needed
+    return buf.getvalue()
+
+
 def cost_curve(history: History, title: str | None = None) -> Figure:
     """The cost J against iterations (or epochs)."""
-    fig = Figure(figsize=_SIZE, layout="constrained")
+    fig = PlotFigure(figsize=_SIZE, layout="constrained")
     ax = fig.add_subplot()
     ax.plot(history.steps, history.costs, color="tab:blue", lw=1.5)
     ax.set_xlabel(history.unit)
@@ -57,7 +78,7 @@ def decision_boundary(
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid = np.vstack([gx.ravel(), gy.ravel()])
     Z = np.asarray(net.predict(params, grid if cols else grid.T), dtype=float).reshape(gx.shape)
-    fig = Figure(figsize=(5.6, 5.0), layout="constrained")
+    fig = PlotFigure(figsize=(5.6, 5.0), layout="constrained")
     ax = fig.add_subplot()
     if net.spec.output in ("sigmoid", "softmax"):  # one colour per class, the same for points
         k = max(int(labels.max()), int(Z.max()), 1) + 1
@@ -83,7 +104,7 @@ def _labels(Y: np.ndarray, m: int, cols: bool) -> np.ndarray:
 
 def gradient_norms(history: History, title: str | None = None) -> Figure:
     """‖dW[l]‖_F per layer during training, on a log scale: vanishing or exploding gradients."""
-    fig = Figure(figsize=_SIZE, layout="constrained")
+    fig = PlotFigure(figsize=_SIZE, layout="constrained")
     ax = fig.add_subplot()
     for name, norms in history.grad_norms.items():
         ax.plot(history.norm_steps, norms, lw=1.3, label=f"‖dW[{name[2:]}]‖")
@@ -99,9 +120,7 @@ def gradient_norms(history: History, title: str | None = None) -> Figure:
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
     """Render ``fig`` as PNG and write it atomically."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return write_bytes_atomic(path, buf.getvalue())
+    return write_bytes_atomic(path, _png(fig, dpi))
 
 
 def save_plots(

@@ -30,6 +30,7 @@ class TrainingProgress:
         self._bar = None
         self._task = None
         self._next = 0.0
+        self._first: tuple[float, int] | None = None
 
     def __enter__(self) -> TrainingProgress:
         if self.enabled:
@@ -54,7 +55,6 @@ class TrainingProgress:
             )
             self._bar.__enter__()
             self._task = self._bar.add_task("train", total=self.total, cost="…", speed="")
-            self._start = time.perf_counter()
         return self
 
     def update(self, done: int, cost: float) -> None:
@@ -65,8 +65,11 @@ class TrainingProgress:
         if now < self._next and done < self.total:
             return
         self._next = now + _REFRESH_SECONDS
-        rate = done / max(now - self._start, 1e-9)
-        self._bar.update(self._task, completed=done, cost=f"{cost:.6f}", speed=f"{rate:,.0f} it/s")
+        if self._first is None:  # speed from the first update on (the code compiles before it)
+            self._first = (now, done)
+        seconds, steps = now - self._first[0], done - self._first[1]
+        speed = f"{steps / seconds:,.0f} it/s" if seconds > 0 else ""
+        self._bar.update(self._task, completed=done, cost=f"{cost:.6f}", speed=speed)
 
     def __exit__(
         self,
