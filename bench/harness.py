@@ -23,7 +23,7 @@ import gc
 import statistics
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from workloads import MatMul, StepFn
@@ -207,39 +207,43 @@ def _gemm_reps(a: np.ndarray, b: np.ndarray, seconds: float, target_rep: float) 
     return reps
 
 
-def measure_gemms(
-    ops: dict[str, list[MatMul]],
-    dtypes: Sequence,
-    min_time: float,
-    rounds: int = 4,
-    log: Callable = print,
-) -> list[dict]:
-    """Time every product of every workload in every dtype; one row per (workload, op, dtype).
+class GemmBench:
+    """GEMM throughput of every product of some workloads, in several dtypes.
 
-    ``np.dot`` on operands of the step's shapes and layouts. The cases are timed round-robin,
-    ``rounds`` times ``min_time / rounds`` seconds each, so that a burst of load elsewhere on
-    the machine does not hit one case only; ``seconds`` is the best repetition (the rate the
-    BLAS can reach), ``median_seconds`` the median one.
+    ``np.dot`` on operands of the step's shapes and layouts. Each :meth:`run` pass times all
+    cases round-robin; passes can be spread over the benchmark (start and end) so that a burst
+    of load elsewhere on the machine does not hit one case only. Per case, ``seconds`` is the
+    best repetition (the rate the BLAS can reach), ``median_seconds`` the median one.
     """
-    rng = np.random.default_rng(0)
-    cases = [
-        (k, op, np.dtype(d), _operands(op, d, rng)) for k in ops for op in ops[k] for d in dtypes
-    ]
-    reps: list[list[float]] = [[] for _ in cases]
-    for r in range(rounds):
-        for i, (_, _, _, (a, b)) in enumerate(cases):
-            reps[i] += _gemm_reps(a, b, min_time / rounds, 2e-3)
-        log(f"  GEMM round {r + 1}/{rounds} done")
-    rows = []
-    for (key, op, dtype, _), times in zip(cases, reps, strict=True):
-        best = min(times)
-        rows.append({
-            "workload": key, "label": op.label, "product": op.describe(), "flops": op.flops,
-            "dtype": dtype.name, "seconds": best, "gflops": op.flops / best / 1e9,
-            "median_seconds": statistics.median(times),
-            "median_gflops": op.flops / statistics.median(times) / 1e9,
-        })  # fmt: skip
-    return rows
+
+    def __init__(self, ops: dict[str, list[MatMul]], dtypes: Sequence) -> None:
+        rng = np.random.default_rng(0)
+        self.cases = [
+            (key, op, np.dtype(d), _operands(op, d, rng))
+            for key in ops
+            for op in ops[key]
+            for d in dtypes
+        ]
+        self.reps: list[list[float]] = [[] for _ in self.cases]
+
+    def run(self, rounds: int, seconds_per_case: float) -> None:
+        """``rounds`` round-robin rounds, ``seconds_per_case / rounds`` per case and round."""
+        for _ in range(rounds):
+            for i, (_, _, _, (a, b)) in enumerate(self.cases):
+                self.reps[i] += _gemm_reps(a, b, seconds_per_case / rounds, 2e-3)
+
+    def rows(self) -> list[dict]:
+        """One row per (workload, product, dtype)."""
+        rows = []
+        for (key, op, dtype, _), times in zip(self.cases, self.reps, strict=True):
+            best, med = min(times), statistics.median(times)
+            rows.append({
+                "workload": key, "label": op.label, "product": op.describe(),
+                "flops": op.flops, "dtype": dtype.name, "seconds": best,
+                "gflops": op.flops / best / 1e9, "median_seconds": med,
+                "median_gflops": op.flops / med / 1e9, "reps": len(times),
+            })  # fmt: skip
+        return rows
 
 
 def gemm_ideal(rows: list[dict], key: str, dtype) -> dict[str, float] | None:
@@ -250,3 +254,28 @@ def gemm_ideal(rows: list[dict], key: str, dtype) -> dict[str, float] | None:
     seconds = sum(r["seconds"] for r in mine)
     flops = sum(r["flops"] for r in mine)
     return {"seconds": seconds, "flops": flops, "gflops": flops / seconds / 1e9}
+
+
+# ---------------------------------------------------------------- machine load
+
+
+def cpu_snapshot() -> tuple[int, int, int] | None:
+    """(all CPUs' jiffies, their busy jiffies, this process's jiffies), or None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        with open("/proc/self/stat") as f:
+            own = f.read().rsplit(")", 1)[1].split()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = sum(fields[:8])  # user nice system idle iowait irq softirq steal
+    busy = total - fields[3] - fields[4]
+    return total, busy, int(own[11]) + int(own[12])  # utime + stime
+
+
+def other_cpu_share(before, after) -> float | None:
+    """Fraction of the machine's CPU time used by other processes between two snapshots."""
+    if before is None or after is None or after[0] <= before[0]:
+        return None
+    busy, own = after[1] - before[1], after[2] - before[2]
+    return max(0.0, (busy - own) / (after[0] - before[0]))

@@ -103,6 +103,9 @@ def combo_section(combo: dict) -> list[str]:
                "× numpy (paired)", "GEMM-bound fraction", "traced peak / step",
                "peak RSS Δ / step", "timed steps", "first call"]  # fmt: skip
     out = [f"### ({combo['workload']}) {SPECS[combo['workload']].title} — {combo['dtype']}", ""]
+    if combo.get("other_cpu_share") is not None:
+        out += [f"Other processes used {100 * combo['other_cpu_share']:.0f} % of the machine's "
+                f"CPU time while this was timed; {combo['rounds']} rounds.", ""]  # fmt: skip
     out += table(headers, [_impl_row(r) for r in combo["impls"]])
     ideal = combo.get("gemm_ideal")
     if ideal:
@@ -125,7 +128,8 @@ def gemm_section(results: dict) -> list[str]:
             for (w, label, prod, flops), row in rows.items()]  # fmt: skip
     headers = ["workload", "product", "shapes", "MFLOP", *(f"{d} GFLOP/s" for d in dtypes)]
     intro = ("`np.dot` on operands of exactly these shapes and layouts (ᵀ = transposed view, "
-             "as the course code writes it), the cases timed round-robin over several rounds. "
+             "as the course code writes it), timed round-robin in passes before and after the "
+             "workloads. "
              "GFLOP/s of the best repetition (the rate the BLAS reaches; used for the "
              "GEMM-bound ideal), in brackets that of the median repetition.")  # fmt: skip
     return ["## GEMM throughput (NumPy BLAS)", "", intro, "", *table(headers, body)]
@@ -163,6 +167,23 @@ def scaling_section(results: dict) -> list[str]:
     return ["## Derivation scaling", "", *table(headers, body), ""]
 
 
+BUSY_THRESHOLD = 0.10
+
+
+def busy_warning(results: dict) -> list[str]:
+    """A warning when other processes took a noticeable share of the CPUs while timing."""
+    shares = [c["other_cpu_share"] for c in results["workloads"] if c.get("other_cpu_share")]
+    if not shares or max(shares) < BUSY_THRESHOLD:
+        return []
+    return [
+        f"**Warning: the machine was busy** — other processes used up to {100 * max(shares):.0f} %"
+        " of its CPU time while steps were timed. Multi-threaded BLAS (NumPy's OpenBLAS, torch's"
+        " MKL/OpenMP) slows down sharply, sometimes by 10× or more, when its threads have to"
+        " share the cores, so these numbers are not representative: rerun on an idle machine.",
+        "",
+    ]
+
+
 def render(results: dict) -> str:
     """The whole RESULTS.md."""
     meta = results["meta"]
@@ -175,6 +196,7 @@ def render(results: dict) -> str:
         *summary_section(results),
         "",
     ]
+    out += busy_warning(results)
     if results["notes"]:
         out += ["Notes:", "", *(f"* {n}" for n in results["notes"]), ""]
     out += ["## Per workload and dtype", ""]

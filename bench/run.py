@@ -51,11 +51,11 @@ class Config:
     budget: float  # seconds of interleaved timing per (workload, dtype)
     min_rounds: int
     max_rounds: int  # also bounds how far training drifts from the initial parameters
-    gemm_time: float  # seconds per GEMM shape and dtype
+    gemm_time: float  # seconds per GEMM case (shape, dtype), split over 2 passes
 
 
-FULL = Config(5, 0.3, 0.1, 0.1, 10, 500, 18.0, 5, 60, 0.3)
-QUICK = Config(2, 0.0, 0.01, 0.01, 3, 20, 0.3, 2, 3, 0.02)
+FULL = Config(5, 0.3, 0.1, 0.1, 10, 500, 18.0, 5, 60, 0.4)
+QUICK = Config(2, 0.0, 0.01, 0.01, 3, 20, 0.3, 2, 3, 0.04)
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def measure_memory(impl: Impl, step: StepFn) -> dict:
     return {"traced_peak_bytes": traced, "rss_peak_delta_bytes": harness.rss_peak_delta(step)}
 
 
-def impl_row(name: str, samples: dict, warm: dict, ideal: dict | None) -> dict:
+def impl_row(name: str, samples: dict, warm: dict) -> dict:
     """Statistics of one implementation relative to the baseline of the same run."""
     stats = harness.summarize(samples[name])
     base = samples[BASELINE]
@@ -133,7 +133,6 @@ def impl_row(name: str, samples: dict, warm: dict, ideal: dict | None) -> dict:
     row["ratio"] = stats["median_s"] / harness.summarize(base)["median_s"]
     row["paired_ratio"] = harness.paired_ratio(samples[name], base)
     row["first_call_s"], row["warm_step_s"] = warm[name]
-    row["gemm_fraction"] = ideal["seconds"] / stats["median_s"] if ideal else None
     row["block_medians_s"] = harness.block_medians(samples[name])
     return row
 
@@ -152,34 +151,40 @@ def time_steps(steps: dict[str, StepFn], cfg: Config) -> tuple[dict, dict, int]:
     return samples, warm, len(samples[BASELINE])
 
 
-def bench_combo(key: str, dtype, impls: list[Impl], cfg: Config, gemm_rows: list) -> dict:
+def bench_combo(key: str, dtype, impls: list[Impl], cfg: Config) -> dict:
     """Everything measured for one (workload, dtype)."""
     problem = make_problem(key, dtype)
     steps, setup, notes = build_steps(impls, problem)
-    log(f"  ({key}) {problem.dtype.name}: built")
+    cpu_before = harness.cpu_snapshot()
     samples, warm, rounds = time_steps(steps, cfg)
-    log(f"  ({key}) {problem.dtype.name}: timed")
-    ideal = harness.gemm_ideal(gemm_rows, key, dtype)
+    others = harness.other_cpu_share(cpu_before, harness.cpu_snapshot())
     rows = []
     for impl in impls:
         if impl.name in steps:
-            row = impl_row(impl.name, samples, warm, ideal)
+            row = impl_row(impl.name, samples, warm)
             row.update(setup_s=setup[impl.name], **measure_memory(impl, steps[impl.name]))
             rows.append(row)
     del steps
     gc.collect()
     med = ", ".join(f"{r['name']} {report.fmt_time(r['median_s'])}" for r in rows)
-    log(f"  ({key}) {problem.dtype.name}: {rounds} rounds — {med}")
+    log(f"({key}) {problem.dtype.name}: {rounds} rounds — {med}")
     return {"workload": key, "dtype": problem.dtype.name, "rounds": rounds,
-            "gemm_ideal": ideal, "impls": rows, "notes": notes}  # fmt: skip
+            "other_cpu_share": others, "impls": rows, "notes": notes}  # fmt: skip
 
 
-def run_gemms(keys: list[str], cfg: Config) -> list[dict]:
-    """GEMM rates for the products of (b) and (c) plus a square reference, both dtypes."""
+def add_gemm_fractions(combo: dict, gemm_rows: list[dict]) -> None:
+    """The GEMM-bound ideal of ``combo`` and each implementation's fraction of it."""
+    ideal = harness.gemm_ideal(gemm_rows, combo["workload"], combo["dtype"])
+    combo["gemm_ideal"] = ideal
+    for row in combo["impls"]:
+        row["gemm_fraction"] = ideal["seconds"] / row["median_s"] if ideal else None
+
+
+def gemm_bench(keys: list[str]) -> harness.GemmBench:
+    """GEMM cases for the products of (b) and (c) plus a square reference, both dtypes."""
     ops = {k: matmuls(k) for k in keys if k in GEMM_WORKLOADS}
     ops["ref"] = [SQUARE]
-    rounds = 2 if cfg.gemm_time < 0.1 else 4
-    return harness.measure_gemms(ops, (np.float64, np.float32), cfg.gemm_time, rounds, log)
+    return harness.GemmBench(ops, (np.float64, np.float32))
 
 
 def scaling(plugin, notes: list[str]) -> list[dict] | None:
@@ -233,8 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     extra, extra_notes = chainrule_impl(plugin)
     impls, notes = impls + extra, notes + plugin_notes + extra_notes
     log(f"implementations: {', '.join(i.name for i in impls)}")
-    gemm_rows = run_gemms(args.workloads, cfg)
-    combos = [bench_combo(k, d, impls, cfg, gemm_rows) for k in args.workloads for d in args.dtypes]
+    gemms, gemm_rounds = gemm_bench(args.workloads), 1 if args.quick else 2
+    gemms.run(gemm_rounds, cfg.gemm_time / 2)
+    log("GEMM pass 1/2 done")
+    combos = [bench_combo(k, d, impls, cfg) for k in args.workloads for d in args.dtypes]
+    gemms.run(gemm_rounds, cfg.gemm_time / 2)
+    log("GEMM pass 2/2 done")
+    gemm_rows = gemms.rows()
+    for combo in combos:
+        add_gemm_fractions(combo, gemm_rows)
     results = {"meta": {}, "notes": notes, "workloads": combos, "gemm": gemm_rows}
     if (rows := scaling(plugin, notes)) is not None:
         results["scaling"] = rows

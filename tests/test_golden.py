@@ -2,7 +2,7 @@
 
 The backward equations are derived, never templated, so these strings are the proof that the
 algebra (``A − Y`` for sigmoid with binary cross-entropy and for softmax with cross-entropy), the
-conventions (where ``1/m`` enters) and the printer's precedence all come out as the course writes them.
+conventions (where ``1/m`` enters) and the printer's precedence come out as the course writes them.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def test_course_convention_is_stated() -> None:
 
 def test_l2_penalty_joins_dW() -> None:
     lines = derivation_lines(cr.mlp([2, 4, 1], hidden="tanh", l2=0.1).derive())
-    assert "dW[2] = (1/m) (dZ[2] A[1]ᵀ + lambd W[2])" in lines
+    assert "dW[2] = (1/m) (dZ[2] A[1]ᵀ + λ W[2])" in lines
 
 
 # -- the NumPy code that runs -------------------------------------------------------------------

@@ -1,14 +1,16 @@
 """The package's imports flow one way: from the error family and the IR up to the CLI.
 
-Every module under ``src/chainrule`` is parsed with ``ast`` (nothing is imported), its module-level
-imports are collected — imports inside functions are deliberate lazy delegations (``str(derivation)``
-asks the text printer, as SymPy's objects do) and ``if TYPE_CHECKING:`` imports create no dependency
-— and each must come from the module's own layer or a lower one, as ARCHITECTURE.md's table says.
+Every module under ``src/chainrule`` is parsed with ``ast`` (nothing is imported) and its
+module-level imports are collected: imports inside functions are deliberate lazy delegations
+(``str(derivation)`` asks the text printer, as SymPy's objects do), and ``TYPE_CHECKING`` imports
+create no dependency. Each must come from the module's own layer or a lower one, as the table in
+ARCHITECTURE.md says.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -83,7 +85,9 @@ def imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFrom)
     else:
         package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
         parts = package.split(".")
-        base = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
+        base = ".".join(
+            parts[: len(parts) - node.level + 1] + ([node.module] if node.module else [])
+        )
     if base.split(".")[0] != "chainrule":
         return []
     # `from .. import scalar` loads the module chainrule.scalar, not the package's __init__
@@ -91,12 +95,15 @@ def imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFrom)
     return subs if len(subs) == len(node.names) else [base, *subs]
 
 
+@functools.cache
 def edges() -> list[tuple[str, str, int]]:
     out = []
     for module, path in MODULES.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in module_level_imports(tree):
-            out += [(module, target, node.lineno) for target in imported_modules(module, path, node)]
+            out += [
+                (module, target, node.lineno) for target in imported_modules(module, path, node)
+            ]
     return out
 
 
@@ -129,6 +136,7 @@ def test_imports_flow_downward(module: str) -> None:
     assert not upward, "\n".join(upward)
 
 
+@functools.cache
 def _all_nodes() -> list[tuple[str, ast.AST]]:
     return [
         (module, node)

@@ -15,6 +15,7 @@ kinked layer is at least 1e-3 from 0, a thousand times the finite-difference ste
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +26,6 @@ HIDDEN = ["tanh", "relu", "sigmoid", "leaky_relu", "softplus"]
 KINKED = {"relu", "leaky_relu"}
 PAIRS = [("sigmoid", "bce"), ("softmax", "ce"), ("linear", "mse"), ("tanh", "mse")]
 H = 1e-6  # central-difference step
-ENTRIES = 6  # entries checked per quantity (all of them when it has no more)
 
 # The textbook definitions, independent of chainrule, for the cost check.
 ACTIVATIONS = {
@@ -100,7 +100,10 @@ def draw_params(case: dict, rng: np.random.Generator) -> dict[str, np.ndarray]:
     for l in range(1, len(n)):
         W = rng.normal(0.0, 1.2 / np.sqrt(n[l - 1]), (n[l], n[l - 1]))
         b = rng.normal(0.0, 0.5, (n[l], 1))
-        params[f"W{l}"], params[f"b{l}"] = as_layout(W, case["layout"]), as_layout(b, case["layout"])
+        params[f"W{l}"], params[f"b{l}"] = (
+            as_layout(W, case["layout"]),
+            as_layout(b, case["layout"]),
+        )
     return params
 
 
@@ -123,7 +126,9 @@ def reference_cost(case: dict, params: dict, X: np.ndarray, Y: np.ndarray) -> fl
     A, Y = (X, Y) if cols else (X.T, Y.T)
     acts = [*hidden_names(case), case["output"]]
     for l, act in enumerate(acts, start=1):
-        W, b = (params[f"W{l}"], params[f"b{l}"]) if cols else (params[f"W{l}"].T, params[f"b{l}"].T)
+        W, b = (
+            (params[f"W{l}"], params[f"b{l}"]) if cols else (params[f"W{l}"].T, params[f"b{l}"].T)
+        )
         Z = W @ A + b
         A = np.exp(Z) / np.sum(np.exp(Z), axis=0) if act == "softmax" else ACTIVATIONS[act](Z)
     if case["loss"] == "bce":
@@ -179,10 +184,34 @@ def test_every_derived_gradient_matches_finite_differences(case: dict) -> None:
     for target, g in grads.items():
         name = target[1:]
         assert g.shape == quantities[name].shape, target
-        all_entries = list(np.ndindex(g.shape))
-        picks = rng.permutation(len(all_entries))[:ENTRIES]
-        entries = [all_entries[i] for i in picks]
+        entries = list(np.ndindex(g.shape))  # every entry: the networks are small
         scale = 1 if target.startswith(("dW", "db")) else per_example
         fd = finite_differences(net, values, name, scale, entries)
         derived = [g[idx] for idx in entries]
         np.testing.assert_allclose(derived, fd, rtol=1e-5, atol=1e-7, err_msg=f"{target} {case}")
+
+
+# -- float32 end to end --------------------------------------------------------------------------
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize(("output", "loss"), PAIRS)
+@pytest.mark.parametrize("layout", ["columns", "rows"])
+def test_float32_in_float32_out(hidden: str, output: str, loss: str, layout: str) -> None:
+    """float32 parameters and data give float32 gradients, equal to float64's in float32."""
+    case = {"layers": [3, 4, 3, 1 if loss == "bce" else 3], "hidden": hidden, "output": output}
+    case |= {"loss": loss, "layout": layout, "m": 5}
+    net = cr.mlp(case["layers"], hidden, output, loss, layout=layout, l2=0.1, keep_prob=0.8)
+    rng = np.random.default_rng(7)
+    X, Y = draw_data(case, rng)
+    params = draw_params(case, rng)
+    masks = {f"D{l}": (rng.random((4, 5) if l == 1 else (3, 5)) < 0.8) * 1.0 for l in (1, 2)}
+    masks = {k: as_layout(v, layout) for k, v in masks.items()}
+    as32 = lambda d: {k: v.astype(np.float32) for k, v in d.items()}  # noqa: E731
+    for convention in ("course", "exact"):
+        g64 = net.gradients(params, X, Y, convention, masks=masks)
+        X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
+        g32 = net.gradients(as32(params), X32, Y32, convention, masks=as32(masks))
+        assert {k: v.dtype for k, v in g32.items()} == {k: np.dtype(np.float32) for k in g64}
+        for k in g64:
+            np.testing.assert_allclose(g32[k], g64[k], rtol=2e-3, atol=2e-5, err_msg=k)
+    cost = net.forward(as32(params), X.astype(np.float32), Y.astype(np.float32))["J"]
+    assert np.asarray(cost).dtype == np.float32

@@ -27,6 +27,7 @@ from .errors import (
     UnknownFunctionError,
     UnknownNameError,
 )
+from .explain import explain
 from .export import export
 from .gradient import Gradient, grad
 from .lang import parse
@@ -80,6 +81,7 @@ __all__ = [
     "check_formula",
     "crosscheck",
     "data",
+    "explain",
     "export",
     "fit",
     "grad",

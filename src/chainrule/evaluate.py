@@ -1,7 +1,7 @@
 """The reference interpreter: an IR tree and arrays in, an array out.
 
-It is deliberately plain — one memoised walk applying each primitive's NumPy meaning from its record —
-so it can serve as the independent check on the generated NumPy code (training runs the generated
+It is deliberately plain — one memoised walk applying each primitive's NumPy meaning from its record
+— so it can serve as the independent check on the generated NumPy code (training runs the generated
 code, tests compare the two).
 """
 

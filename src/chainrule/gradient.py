@@ -40,7 +40,7 @@ def as_program(expr: Expr, wrt: tuple[str, ...], name: str = "f") -> Program:
         if w not in names:
             raise UnknownNameError(
                 f"cannot differentiate with respect to {w!r}: the expression does not use it",
-                hint=f"it uses {', '.join(sorted(names))}",
+                hint=f"it uses {', '.join(sorted(names)) or 'no variables'}",
             )
     return Program(inputs, (Equation(name, expr),), name, tuple(wrt))
 
@@ -71,6 +71,22 @@ class Gradient:
 
     def __repr__(self) -> str:
         return f"<∂f/∂{self.wrt} = {self}>"
+
+    # Jupyter's rich display; the documents are written by explain/, which sits above
+    def _repr_markdown_(self) -> str:
+        from .explain.formats import rich
+
+        return rich(self, "markdown")
+
+    def _repr_html_(self) -> str:
+        from .explain.formats import rich
+
+        return rich(self, "html")
+
+    def _repr_latex_(self) -> str:
+        from .explain.formats import rich
+
+        return rich(self, "latex")
 
     def numpy(self) -> str:
         """The NumPy module computing f and its gradient."""

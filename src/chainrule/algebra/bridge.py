@@ -1,10 +1,10 @@
 """The bridge between IR trees and SymPy scalar expressions.
 
 An *elementwise tree* is a tree of ``add``, ``mul``, ``scale``, ``fn``, scalar constants, dimension
-values and broadcasts of scalars. Such a tree means the same scalar formula at every entry, so it can
-be handed to SymPy with every other subtree (a matrix product, a sum, a variable) standing in as an
-opaque symbol — an *atom*. Atoms are named by order of first appearance (``x0``, ``x1`` …), so two
-trees of the same form give the same SymPy expression and a cache keyed on it is shared across
+values and broadcasts of scalars. Such a tree means the same scalar formula at every entry, so it
+can be handed to SymPy with every other subtree (a matrix product, a sum, a variable) standing in as
+an opaque symbol — an *atom*. Atoms are named by order of first appearance (``x0``, ``x1`` …), so
+two trees of the same form give the same SymPy expression and a cache keyed on it is shared across
 layers: this is what keeps derivation linear in depth.
 """
 
@@ -104,7 +104,7 @@ def _add(s: sympy.Add, atoms: Atoms, shape: Shape) -> Expr:
 
 
 def _mul(s: sympy.Mul, atoms: Atoms, shape: Shape) -> Expr:
-    """Scalar factors in front as one ``scale``; matrix factors as Hadamard products, quotients last."""
+    """Scalar factors in front as one ``scale``, matrix factors as ⊙ products, quotients last."""
     if shape == ():
         num, rest = s.as_coeff_Mul()
         factors, coeff = list(rest.as_ordered_factors()), [num] if num != 1 else []

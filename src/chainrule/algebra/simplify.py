@@ -2,12 +2,12 @@
 
 Two passes, each a short walk:
 
-* :func:`fold` replaces every subtree equal to a named definition by its name (``tanh(Z1)`` → ``A1``),
-  so derivatives speak of the quantities the forward pass already computed;
-* :func:`simplify` applies a handful of structural identities (scalars move out of products, sums and
-  transposes; ``(Xᵀ)ᵀ = X``; a sum of a variable known to sum to one is one) and hands each maximal
-  elementwise tree to SymPy. Nothing is special-cased per network: ``A − Y`` for sigmoid with binary
-  cross-entropy, or for softmax with categorical cross-entropy, falls out of this algebra.
+* :func:`fold` replaces every subtree equal to a named definition by its name (``tanh(Z1)`` →
+  ``A1``), so derivatives speak of the quantities the forward pass already computed;
+* :func:`simplify` applies a handful of structural identities (scalars move out of products, sums
+  and transposes; ``(Xᵀ)ᵀ = X``; a sum of a variable known to sum to one is one) and hands each
+  maximal elementwise tree to SymPy. Nothing is special-cased per network: ``A − Y`` for sigmoid
+  with binary cross-entropy, or for softmax with cross-entropy, falls out of this algebra.
 
 SymPy results are cached by the tree's canonical form, so a 500-layer network costs the same SymPy
 work as a 3-layer one.
@@ -71,7 +71,7 @@ class Definitions:
 
     def relevant(self, shape: tuple, present: set[Expr]) -> list[tuple[Expr, Expr]]:
         """``(variable, definition)`` pairs of ``shape``, in definition order, whose atoms all occur
-        in ``present`` or are variables refolded before them (``L`` reads ``A2`` once it is back)."""
+        in ``present`` or are variables refolded before them (``L`` reads ``A2`` once back)."""
         present, frontier = set(present), list(present)
         hits = {e[0]: e for e in self.atomless if e[1].shape == shape}
         while frontier:
@@ -218,7 +218,8 @@ def _sum_of_spread_product(x: Expr, axis: int, keep: bool) -> Expr | None:
         if f.op == "broadcast" and f.args[0].shape and f.args[0].shape[axis] == 1 and keep:
             total = build.sum_(x.args[1 - i], axis, keep)
             r = f.args[0]  # may be spread along the other axis too: (1, 1) → (1, m)
-            return build.mul(total, r if r.shape == total.shape else build.broadcast(r, total.shape))
+            spread = r if r.shape == total.shape else build.broadcast(r, total.shape)
+            return build.mul(total, spread)
     return None
 
 

@@ -65,7 +65,5 @@ def stable_program(program: Program) -> Program:
         for eq in program.equations
         if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
     }
-    eqs = tuple(
-        replace(eq, expr=_stable(_unfold_logs(eq.expr, names))) for eq in program.equations
-    )
+    eqs = tuple(replace(eq, expr=_stable(_unfold_logs(eq.expr, names))) for eq in program.equations)
     return replace(program, equations=eqs)

@@ -6,10 +6,10 @@ push it through the right-hand side that defined the quantity, one primitive rul
 (:func:`chainrule.rules.vjp`).
 
 Conventions. ``exact`` seeds ∂J/∂J = 1, so every step is a gradient of the cost J. ``course`` (when
-the program averages over a batch dimension m) seeds m instead — it differentiates ℒ = m·J = Σᵢ L⁽ⁱ⁾,
-whose gradient with respect to a per-example quantity holds ∂L⁽ⁱ⁾/∂z⁽ⁱ⁾ in column i — and multiplies
-each parameter gradient by 1/m to make it ∂J/∂W again. That is the whole reason the course's ``dW``
-and ``db`` carry 1/m and its ``dZ`` does not.
+the program averages over a batch dimension m) seeds m instead — it differentiates
+ℒ = m·J = Σᵢ L⁽ⁱ⁾, whose gradient with respect to a per-example quantity holds
+∂L⁽ⁱ⁾/∂z⁽ⁱ⁾ in column i — and multiplies each parameter gradient by 1/m to make it ∂J/∂W again.
+That is the whole reason the course's ``dW`` and ``db`` carry 1/m and its ``dZ`` does not.
 """
 
 from __future__ import annotations

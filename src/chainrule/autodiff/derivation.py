@@ -85,3 +85,19 @@ class Derivation:
         from ..printers.text import derivation_lines  # printers sit above; delegate as SymPy does
 
         return "\n".join(derivation_lines(self))
+
+    # Jupyter's rich display; the documents are written by explain/, which sits above
+    def _repr_markdown_(self) -> str:
+        from ..explain.formats import rich
+
+        return rich(self, "markdown")
+
+    def _repr_html_(self) -> str:
+        from ..explain.formats import rich
+
+        return rich(self, "html")
+
+    def _repr_latex_(self) -> str:
+        from ..explain.formats import rich
+
+        return rich(self, "latex")

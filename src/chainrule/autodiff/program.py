@@ -1,9 +1,9 @@
 """A program: a flat list of single-assignment equations, the forward pass as data.
 
-``Z1 = W1 @ X + b1``, ``A1 = tanh(Z1)``, …, ``J = (1/m) Σ L``. Each right-hand side is an IR tree whose
-leaves are inputs (parameters, data) or the names of earlier equations. Naming the intermediates is
-what lets a derivation say ``dZ[1]`` rather than repeat a growing expression, and it keeps every tree
-shallow however deep the network.
+``Z1 = W1 @ X + b1``, ``A1 = tanh(Z1)``, …, ``J = (1/m) Σ L``. Each right-hand side is an IR tree
+whose leaves are inputs (parameters, data) or the names of earlier equations. Naming the
+intermediates is what lets a derivation say ``dZ[1]`` rather than repeat a growing expression, and
+it keeps every tree shallow however deep the network.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ class Program:
 
     ``params`` are the inputs gradients are wanted for. ``batch`` names the examples dimension
     (``"m"``) when the output is an average over examples, which is what gives meaning to the
-    course's convention (per-example ``dZ``, averaged ``dW``). ``layer_names`` asks printers to write
-    ``W1`` as ``W[1]``.
+    course's convention (per-example ``dZ``, averaged ``dW``). ``layer_names`` asks printers to
+    write ``W1`` as ``W[1]``.
     """
 
     inputs: tuple[Expr, ...]

@@ -78,7 +78,7 @@ def _fresh(prefix: str, taken: set[str]) -> str:
 
 
 def formula_lines(target: str, e: Expr, min_weight: int = 5) -> list[str]:
-    """``e`` for the reader, larger repeated subexpressions named first: ``T1 = …``, ``J = … T1 …``."""
+    """``e`` for the reader, its larger repeated subexpressions named first (``T1 = …``)."""
     taken = {v.name for v in walk(e) if v.op == "var"}
     defs, (body,) = common_subexpressions([e], "T", taken, min_weight)
     return [f"{name} = {text(d)}" for name, d in defs] + [f"{target} = {text(body)}"]

@@ -61,7 +61,7 @@ def _fresh(base: str, taken: set[str]) -> str:
 
 
 class Jacobian:
-    """∂f/∂x for a vector (or scalar) f and x: ``str(J)`` is the formula, ``J(**arrays)`` its value."""
+    """∂f/∂x for vectors or scalars f, x: ``str(J)`` is the formula, ``J(**arrays)`` its value."""
 
     def __init__(
         self, f: Expr, wrt: str, layout: str = "numerator", symbol: str = "J", x: Expr | None = None
@@ -147,7 +147,7 @@ def jacobian(
     shapes: Mapping[str, tuple] | None = None,
     layout: str = "numerator",
 ) -> Jacobian:
-    """``cr.jacobian("np.tanh(W @ x)", wrt="x", shapes={"W": (3, 4), "x": (4, 1)})``: J_ij = ∂f_i/∂x_j.
+    """J_ij = ∂f_i/∂x_j, e.g. ``cr.jacobian("np.tanh(W @ x)", "x", {"W": (3, 4), "x": (4, 1)})``.
 
     The numerator layout has shape (n_out, n_in); ``layout="denominator"`` gives the transpose.
     """

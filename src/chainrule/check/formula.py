@@ -12,7 +12,9 @@ language: what is wrong, why, and the corrected formula.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -36,6 +38,7 @@ __all__ = ["FormulaCheck", "check_formula", "Numbers"]
 
 _SIZES = (5, 3, 4, 6, 7, 2, 8, 9)  # m for each random draw
 _LIMIT = 40  # candidate repairs carried to the second round
+_BUDGET = 600  # repaired formulas parsed per search, so a long formula is answered in a second
 
 
 @dataclass(frozen=True)
@@ -120,25 +123,27 @@ class Numbers:
         return self._memo[e, i]
 
     def same(self, a: Expr, b: Expr) -> bool:
-        """Equal shapes (a scalar counts as (1, 1)) and equal numbers on every draw."""
+        """Equal shapes (a scalar broadcasts, as in NumPy) and equal numbers on every draw."""
         if not _same_shape(a.shape, b.shape):
             return False
         for i in range(len(self.envs)):
             x, y = self.value(a, i), self.value(b, i)
-            if x is None or y is None or x.size != y.size:
+            if x is None or y is None or x.size not in (1, y.size):
                 return False
             finite = np.abs(y[np.isfinite(y)])
             scale = 1.0 + float(finite.max(initial=0.0))
-            if not np.allclose(x.reshape(y.shape), y, rtol=1e-7, atol=1e-9 * scale, equal_nan=True):
+            x = np.broadcast_to(x.reshape(y.shape) if x.size == y.size else x.reshape(()), y.shape)
+            if not np.allclose(x, y, rtol=1e-7, atol=1e-9 * scale, equal_nan=True):
                 return False
         return True
 
     def gap(self, a: Expr, b: Expr) -> tuple[tuple[int, ...], float, float]:
         """The entry where ``a`` and ``b`` differ most on the first draw."""
         x, y = self.value(a, 0), self.value(b, 0)
-        diff = np.abs(np.nan_to_num(x.reshape(y.shape) - y, nan=np.inf))
+        x = np.broadcast_to(x.reshape(y.shape) if x.size == y.size else x.reshape(()), y.shape)
+        diff = np.abs(np.nan_to_num(x - y, nan=np.inf))
         k = np.unravel_index(int(np.argmax(diff)), y.shape) if y.shape else ()
-        return tuple(int(i) for i in k), float(x.reshape(y.shape)[k]), float(y[k])
+        return tuple(int(i) for i in k), float(x[k]), float(y[k])
 
 
 def _overlap(form: Expr | None, e: Expr) -> int:
@@ -156,7 +161,8 @@ def _sentence(s: str) -> str:
 
 
 def _same_shape(a: Shape, b: Shape) -> bool:
-    return a == b or {a, b} == {(), (1, 1)}
+    """``a`` can stand for ``b``: the same shape, or a scalar (which NumPy broadcasts)."""
+    return a == b or a == ()
 
 
 # -- the judge -------------------------------------------------------------------------------------
@@ -235,27 +241,23 @@ class _Judge:
     ) -> tuple[tuple, str | None] | None:
         """Repairs of the learner's formula, one or two at a time; then, if a repair type-checks
         but is still wrong, a mistake matched on it."""
-        frontier, typed = [(tree, ())], []
         mistakes = [m for m in MISTAKES if m.repair and (only is None or m.name in only)]
+        frontier, typed, budget = [(tree, ())], [], _BUDGET
         for _ in range(rounds):
             failing = []
-            for t, path in frontier:
-                for mistake in mistakes:
-                    for fixed, fields in mistake.repair(t, self.ctx):
-                        if _uses(fixed, self.step.target):
-                            continue
-                        steps = (*path, (mistake, fields))
-                        try:
-                            e = self.reader.ir(fixed)
-                        except ShapeError:
-                            failing.append((fixed, steps))
-                            continue
-                        except ChainruleError:
-                            continue
-                        if self.numbers.same(e, self.right):
-                            return steps, show(fixed)
-                        if _same_shape(e.shape, self.step.shape):
-                            typed.append((steps, e))
+            for fixed, steps in itertools.islice(self._repairs(frontier, mistakes), budget):
+                budget -= 1
+                try:
+                    e = self.reader.ir(fixed)
+                except ShapeError:
+                    failing.append((fixed, steps))
+                    continue
+                except ChainruleError:
+                    continue
+                if self.numbers.same(e, self.right):
+                    return steps, show(fixed)
+                if _same_shape(e.shape, self.step.shape):
+                    typed.append((steps, e))
             frontier = failing[:_LIMIT]
         for steps, e in typed[:_LIMIT] if deep else ():
             match = self._match(e)
@@ -263,22 +265,40 @@ class _Judge:
                 return (*steps, match), None
         return None
 
+    def _repairs(self, frontier: list, mistakes: list[Mistake]) -> Iterator[tuple]:
+        """Each formula of the frontier with one more repair: ``(tree, ((mistake, fields), …))``."""
+        for tree, path in frontier:
+            for mistake in mistakes:
+                for fixed, fields in mistake.repair(tree, self.ctx):
+                    if not _uses(fixed, self.step.target):
+                        yield fixed, (*path, (mistake, fields))
+
     # -- verdicts --------------------------------------------------------------------------------
     def _result(
-        self, formula: str, correct: bool, diagnosis: str | None, **kw: object
+        self,
+        formula: str,
+        diagnosis: str | None,
+        message: str,
+        *,
+        correct: bool = False,
+        title: str = "",
+        corrected: str | None = None,
+        symbolic: bool = False,
+        mistakes: tuple[str, ...] = (),
     ) -> FormulaCheck:
+        target = self.step.target
         return FormulaCheck(
             formula=formula,
-            target=self.step.target,
+            target=target,
             correct=correct,
             diagnosis=diagnosis,
-            title=kw.pop("title", ""),
-            message=kw.pop("message"),
-            corrected=f"{self.step.target} = {kw.pop('corrected', None) or self.expected_numpy}",
+            title=title,
+            message=message,
+            corrected=f"{target} = {corrected or self.expected_numpy}",
             expected=self.expected,
-            expected_numpy=f"{self.step.target} = {self.expected_numpy}",
-            symbolic=kw.pop("symbolic", False),
-            mistakes=kw.pop("mistakes", ()),
+            expected_numpy=f"{target} = {self.expected_numpy}",
+            symbolic=symbolic,
+            mistakes=mistakes,
             network=self.net.describe(),
             convention=self.d.convention,
         )
@@ -300,7 +320,7 @@ class _Judge:
             )
         message = f"Correct: {how} the derived {self.expected}.{note}"
         return self._result(
-            formula, True, None, message=message, corrected=show(tree), symbolic=symbolic
+            formula, None, message, correct=True, corrected=show(tree), symbolic=symbolic
         )
 
     def _reject(
@@ -315,10 +335,9 @@ class _Judge:
         first = steps[0][0]
         return self._result(
             formula,
-            False,
             first.name,
+            " ".join(parts),
             title=first.title,
-            message=" ".join(parts),
             corrected=corrected,
             mistakes=tuple(m.name for m, _ in steps),
         )
@@ -330,10 +349,8 @@ class _Judge:
         if found is not None:
             return self._reject(formula, *found, prefix=prefix)
         hint = f" ({err.hint})" if err.hint else ""
-        message = f"{err.message}{hint}; no single known mistake explains it."
-        return self._result(
-            formula, False, "shape-mismatch", title="shapes that do not fit", message=message
-        )
+        message = f"{err.message}{hint}; none of the known mistakes explains it."
+        return self._result(formula, "shape-mismatch", message, title="shapes that do not fit")
 
     def _unrecognized(self, formula: str, e: Expr) -> FormulaCheck:
         T, Of = self.ctx.fields["T"], self.ctx.fields["Of"]
@@ -349,7 +366,7 @@ class _Judge:
                 f"{want:.4g} (entry {list(idx)})"
             )
         message = f"Wrong: {why}, and it matches none of the known mistakes."
-        return self._result(formula, False, None, title="not recognised", message=message)
+        return self._result(formula, None, message, title="not recognised")
 
     def _symbolic(self, e: Expr) -> bool:
         """Whether the algebra turns both into one expression (a proof, where it succeeds)."""

@@ -206,7 +206,8 @@ class _Lift(ast.NodeTransformer):
 
 
 class _Rewrite(ast.NodeTransformer):
-    """Undo spellings with no IR meaning of their own: casts, ``.astype``, ``np.where``."""
+    """Undo spellings with no IR meaning of their own: casts, ``.astype``, ``np.where``, and
+    ``np.heaviside(x, c)`` (the step ``x > 0``; its value at exactly 0 never matters here)."""
 
     def visit_Call(self, node: ast.Call) -> ast.AST:  # noqa: N802
         self.generic_visit(node)
@@ -215,6 +216,8 @@ class _Rewrite(ast.NodeTransformer):
             return node.func.value
         if name.split(".")[-1] in _CASTS and len(node.args) == 1 and not node.keywords:
             return node.args[0]
+        if name.split(".")[-1] == "heaviside" and len(node.args) == 2 and not node.keywords:
+            return ast.Compare(node.args[0], [ast.Gt()], [ast.Constant(0)])
         if name.split(".")[-1] == "where" and len(node.args) == 3 and not node.keywords:
             cond, a, b = node.args
             not_cond = ast.BinOp(ast.Constant(1), ast.Sub(), copy.deepcopy(cond))

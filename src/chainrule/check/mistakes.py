@@ -33,6 +33,7 @@ from ..ir.expr import Expr, walk
 from ..ir.shapes import fmt_shape
 from ..printers.numpy_code import NumpyPrinter
 from ..rules.primitives import derivative_of
+from .learner import show
 
 __all__ = ["Mistake", "Context", "Chain", "MISTAKES", "BY_NAME", "replace", "np_text"]
 
@@ -144,13 +145,16 @@ def _sites(
     for form in ctx.forms:
         for node in walk(form):
             for new, fields in local(node, ctx):
-                variant = (
-                    None
-                    if new is None
-                    else _attempt(lambda f=form, n=node, x=new: replace(f, n, x))
-                )
+                variant = None if new is None else _replaced(form, node, new)
                 if variant is not None and variant != form:
                     yield variant, {**fields, "form": form}
+
+
+def _replaced(form: Expr, node: Expr, new: Expr) -> Expr | None:
+    try:
+        return replace(form, node, new)
+    except ShapeError:
+        return None
 
 
 def _whole(ctx: Context, change: Callable[[Expr], Expr], fields: dict) -> Iterator[Variant]:
@@ -164,23 +168,41 @@ def _whole(ctx: Context, change: Callable[[Expr], Expr], fields: dict) -> Iterat
 def _edits(
     tree: ast.Expression, local: Callable[[ast.AST, ast.Expression], Iterator[tuple[ast.AST, dict]]]
 ) -> Iterator[Repair]:
-    """Copies of ``tree`` with one node replaced, for each replacement ``local(node)`` offers."""
-    for i, node in enumerate(ast.walk(tree)):
+    """Copies of ``tree`` with one node replaced, for each replacement ``local(node)`` offers.
+
+    Only the path from the root to the node is copied; the rest is shared, never changed."""
+    parents = {
+        id(child): (parent, name, index)
+        for parent in ast.walk(tree)
+        for name, value in ast.iter_fields(parent)
+        for index, child in _children(value)
+    }
+    for node in list(ast.walk(tree)):
         for new, fields in local(node, tree):
-            copied = copy.deepcopy(tree)
-            yield _put(copied, list(ast.walk(copied))[i], new), fields
+            yield _path_copy(tree, node, new, parents), fields
 
 
-def _put(root: ast.Expression, old: ast.AST, new: ast.AST) -> ast.Expression:
-    for parent in ast.walk(root):
-        for name, value in ast.iter_fields(parent):
-            if value is old:
-                setattr(parent, name, new)
-                return ast.fix_missing_locations(root)
-            if isinstance(value, list) and any(v is old for v in value):
-                value[[id(v) for v in value].index(id(old))] = new
-                return ast.fix_missing_locations(root)
-    return root
+def _children(value: object) -> Iterator[tuple[int | None, ast.AST]]:
+    if isinstance(value, ast.AST):
+        yield None, value
+    elif isinstance(value, list):
+        yield from ((i, v) for i, v in enumerate(value) if isinstance(v, ast.AST))
+
+
+def _path_copy(tree: ast.AST, old: ast.AST, new: ast.AST, parents: dict) -> ast.Expression:
+    while old is not tree:
+        parent, name, index = parents[id(old)]
+        copied = copy.copy(parent)
+        if index is None:
+            setattr(copied, name, new)
+        else:
+            setattr(
+                copied,
+                name,
+                [new if i == index else v for i, v in enumerate(getattr(parent, name))],
+            )
+        old, new = parent, copied
+    return new
 
 
 def _operands(tree: ast.Expression, transposed: bool = True) -> set[int]:
@@ -215,12 +237,6 @@ def _func(node: ast.AST) -> str:
     return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
 
 
-def _u(node: ast.AST) -> str:
-    from .learner import show
-
-    return show(node)
-
-
 # -- the mistakes ----------------------------------------------------------------------------------
 def _missing_transpose(ctx: Context) -> Iterator[Variant]:
     def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
@@ -232,16 +248,13 @@ def _missing_transpose(ctx: Context) -> Iterator[Variant]:
 
 def _add_transpose(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     # not the whole result ("transposed-result"), nor what holds a .T already ("extra-transpose")
-    ok = {
-        i
-        for i, n in ((id(n), n) for n in ast.walk(tree))
-        if i in _operands(tree, transposed=False) and n is not tree.body and not _has_t(n)
-    }
+    values = _operands(tree, transposed=False)
+    ok = {id(n) for n in ast.walk(tree) if id(n) in values and n is not tree.body and not _has_t(n)}
 
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
         if id(n) in ok:
             fixed = ast.Attribute(value=n, attr="T", ctx=ast.Load())
-            yield fixed, {"operand": _u(n), "fix": _u(fixed)}
+            yield fixed, {"operand": show(n), "fix": show(fixed)}
 
     return _edits(tree, local)
 
@@ -258,7 +271,7 @@ def _extra_transpose(ctx: Context) -> Iterator[Variant]:
 def _drop_transpose(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
         if isinstance(n, ast.Attribute) and n.attr == "T":
-            yield n.value, {"operand": _u(n), "fix": _u(n.value)}
+            yield n.value, {"operand": show(n), "fix": show(n.value)}
 
     return _edits(tree, local)
 
@@ -284,10 +297,10 @@ def _swap_factors(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult):
             fixed = ast.BinOp(n.right, ast.MatMult(), n.left)
-            yield fixed, {"wrong": _u(n), "fix": _u(fixed)}
+            yield fixed, {"wrong": show(n), "fix": show(fixed)}
         elif _func(n) in ("dot", "matmul") and len(n.args) == 2:
             fixed = ast.Call(n.func, [n.args[1], n.args[0]], [])
-            yield fixed, {"wrong": _u(n), "fix": _u(fixed)}
+            yield fixed, {"wrong": show(n), "fix": show(fixed)}
 
     return _edits(tree, local)
 
@@ -305,7 +318,7 @@ def _star_to_at(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
             fixed = ast.BinOp(n.left, ast.MatMult(), n.right)
-            yield fixed, {"wrong": _u(n), "fix": _u(fixed)}
+            yield fixed, {"wrong": show(n), "fix": show(fixed)}
 
     return _edits(tree, local)
 
@@ -323,7 +336,7 @@ def _at_to_star(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult):
             fixed = ast.BinOp(n.left, ast.Mult(), n.right)
-            yield fixed, {"wrong": _u(n), "fix": _u(fixed)}
+            yield fixed, {"wrong": show(n), "fix": show(fixed)}
 
     return _edits(tree, local)
 
@@ -381,8 +394,8 @@ def _change_axis(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
             yield (
                 fixed,
                 {
-                    "wrong": _u(n),
-                    "fix": _u(fixed),
+                    "wrong": show(n),
+                    "fix": show(fixed),
                     "wrong_axis": _axis_words(axis, ctx),
                     "right_axis": _axis_words(other, ctx),
                 },
@@ -405,7 +418,7 @@ def _add_keepdims(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
         if _func(n) in ("sum", "mean") and _keyword(n, "axis") is not None:
             if not _keyword(n, "keepdims"):
                 fixed = _with(n, axis=_keyword(n, "axis"), keepdims=True)
-                yield fixed, {"wrong": _u(n), "fix": _u(fixed), "shape": ""}
+                yield fixed, {"wrong": show(n), "fix": show(fixed), "shape": ""}
 
     return _edits(tree, local)
 
@@ -455,6 +468,29 @@ def _reindex(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     return _edits(tree, local)
 
 
+def _penalized(e: Expr) -> bool:
+    return any(n.op == "var" and n.name == "lambd" for n in walk(e))
+
+
+def _missing_regularization(ctx: Context) -> Iterator[Variant]:
+    """Drop the L2 term: ``(1/m)(dZ Aᵀ + λ W)`` → ``(1/m) dZ Aᵀ``."""
+
+    def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
+        if n.op == "add" and _penalized(n):
+            for kept, dropped in ((n.args[0], n.args[1]), (n.args[1], n.args[0])):
+                if _penalized(dropped) and not _penalized(kept):
+                    yield kept, {"W": ctx.target[1:]}
+
+    return _sites(ctx, local)
+
+
+def _add_penalty(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    """``… + lambd / m * W[l]``, the gradient of (λ/2m) ‖W[l]‖²."""
+    if ctx.target.startswith("dW") and "lambd" in ctx.names:
+        term = ast.parse(f"lambd / m * {ctx.target[1:]}", mode="eval").body
+        yield ast.Expression(body=ast.BinOp(tree.body, ast.Add(), term)), {"W": ctx.target[1:]}
+
+
 def _inv_m(ctx: Context) -> Expr:
     return build.np_pow(build.dim(ctx.batch), -1)
 
@@ -478,7 +514,7 @@ def _extra_inv_m(ctx: Context) -> Iterator[Variant]:
 def _times_inv_m(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     inv_m = ast.BinOp(ast.Constant(1), ast.Div(), ast.Name(id="m", ctx=ast.Load()))
     body = ast.BinOp(inv_m, ast.Mult(), tree.body)
-    yield ast.fix_missing_locations(ast.Expression(body=body)), {}
+    yield ast.Expression(body=body), {}
 
 
 def _is_inv_m(n: ast.AST) -> bool:
@@ -727,6 +763,16 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _lost_keepdims,
         _add_keepdims,
+    ),
+    Mistake(
+        "missing-regularization",
+        "a missing L2 term",
+        {
+            "default": "the L2 term is missing: the cost has (λ/2m) Σₗ ‖W[l]‖², whose gradient "
+            "adds (λ/m) {W} to {T}: {target} = {fix}."
+        },
+        _missing_regularization,
+        _add_penalty,
     ),
     Mistake(
         "wrong-layer-index",

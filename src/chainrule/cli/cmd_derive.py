@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..errors import SpecError
+from ..explain.formats import FORMATS, render
 from ..gradient import grad
 from ..ir.shapes import fmt_shape
 from ..printers.numpy_code import numpy_source
@@ -45,7 +48,12 @@ from .options import (
     default=None,
     help="print runnable code for the gradient instead of the formulas",
 )
-@format_option("text", "json")
+@click.option(
+    "--steps",
+    is_flag=True,
+    help="the whole derivation as a document: forward pass with shapes, every step justified",
+)
+@format_option(*FORMATS)
 @output_option
 def command(
     expression: str | None,
@@ -53,17 +61,26 @@ def command(
     shapes: tuple[str, ...],
     convention: str,
     emit_to: str | None,
+    steps: bool,
     fmt: str,
     out: object,
     **net_kw: object,
 ) -> None:
     """Print the derived backward pass of a network, or the gradient of an EXPRESSION.
 
+    With --steps (or --format latex, markdown or html) the output is a document: the forward pass
+    with a table of shapes, then every backward step in order with its justification.
+
     \b
     Examples:
       chainrule derive --layers 2,4,1 --hidden tanh --output sigmoid --loss bce
+      chainrule derive --layers 2,4,1 --hidden tanh --output sigmoid --loss bce --steps
+      chainrule derive --layers 2,4,1 --hidden tanh --steps --format html -o steps.html
       chainrule derive "np.sum(np.tanh(W @ x))" --wrt W --shape W=3x4 --shape x=4x1
     """
+    if emit_to is None and (steps or fmt in ("latex", "markdown", "html")):
+        _document(expression, wrt, shapes, convention, fmt, out, net_kw)
+        return
     if expression is not None and emit_to is None:
         _expression(expression, wrt, shapes, fmt, out)
         return
@@ -87,6 +104,30 @@ def command(
     lines += ["", f"backward ({d.convention} convention: {d.convention_note}):"]
     lines += ["  " + s for s in derivation_lines(d)]
     emit("\n".join(lines), out)
+
+
+def _document(
+    expression: str | None,
+    wrt: str | None,
+    shapes: tuple[str, ...],
+    convention: str,
+    fmt: str,
+    out: object,
+    net_kw: dict,
+) -> None:
+    """The derivation as a document (``--steps``), in ``fmt``."""
+    from ..explain.steps import derivation_document
+
+    if expression is not None:
+        if not wrt:
+            raise SpecError("--wrt is required with an expression", hint="e.g. --wrt W")
+        g = grad(expression, wrt, dict(shape_arg(s) for s in shapes))
+        doc = derivation_document(g.derivation, f"f = {expression}")
+    else:
+        net = network_from(net_kw)
+        subject = f"network {net.describe()}, examples as {net.spec.layout}"
+        doc = derivation_document(net.derive(convention), subject)
+    emit(render(doc, fmt, color=out is None and sys.stdout.isatty()), out)
 
 
 def _expression(

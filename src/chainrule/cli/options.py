@@ -15,7 +15,7 @@ __all__ = ["network_options", "network_from", "format_option", "output_option", 
 
 
 def network_options(f: Callable) -> Callable:
-    """``--layers``, ``--hidden``, ``--output``, ``--loss``, ``--layout``, ``--l2``, ``--keep-prob``."""
+    """The network's options: --layers, --hidden, --output, --loss, --layout, --l2, --keep-prob."""
     opts = [
         click.option("--layers", "layers", help="layer sizes n_x,n_1,…,n_L, e.g. 2,4,1"),
         click.option(
@@ -61,7 +61,7 @@ def network_from(kw: dict) -> Network:
     if not layers:
         raise SpecError("--layers is required", hint="e.g. --layers 2,4,1")
     try:
-        sizes = [int(x) for x in layers.replace(" ", "").split(",") if x]
+        sizes = [int(x) for x in layers.replace(" ", "").split(",")]  # "2,,4" is a typo
     except ValueError:
         raise SpecError(
             f"--layers {layers!r} must be comma-separated integers", hint="e.g. --layers 2,4,1"

@@ -24,7 +24,7 @@ from ..ir import build
 from ..ir.expr import Expr, walk
 from ..ir.shapes import Shape
 from ..printers.base import layer_name
-from .chain import Algebra, Factor, Term, compose
+from .chain import Algebra, Factor, Term
 from .doc import Entry, Ex, Math, Naming, Partial, Sub, Sym
 from .notation import IndexPrinter
 
@@ -76,7 +76,7 @@ class IndexArgument:
     premise: Entry
     target: Math
     conclusion: Entry
-    matrix: Math
+    matrix: Math | None
     summed: tuple[str, ...]
     letters: tuple[str, ...]  # the quantity's letters
 
@@ -126,7 +126,9 @@ def shape_argument(f: Factor) -> ShapeArgument | None:
         return None
     g, v = f.g, f.value
     pairs = [(a, b) for x, y in ((v, g), (g, v)) for a in (x, _t(x)) for b in (y, _t(y))]
-    return ShapeArgument(f, f.den.shape, tuple(_arrange(a, b, f.den.shape) for a, b in pairs), f.vjp)
+    return ShapeArgument(
+        f, f.den.shape, tuple(_arrange(a, b, f.den.shape) for a, b in pairs), f.vjp
+    )
 
 
 # -- the index argument -------------------------------------------------------------------------
@@ -136,12 +138,14 @@ def lowered(name: str, shape: Shape, naming: Naming) -> bool:
     return naming.batch in shape and len(base) == 1 and base != "L"
 
 
-def root_letters(e: Expr) -> tuple[str | None, ...]:
-    """``(i, j)`` for a matrix; an axis of size 1 that the right-hand side sums over gets none."""
+def root_letters(e: Expr, keep_ones: bool = True) -> tuple[str | None, ...]:
+    """``(i, j)`` for a matrix. An axis of size 1 gets no letter when the right-hand side sums
+    over it, or (``keep_ones=False``, for expressions) always: a column vector has one index."""
     summed = {n.attrs[0] for n in walk(e) if n.op == "sum" and n.attrs[0] is not None}
     letters = ("i", "j")[: len(e.shape)]
     return tuple(
-        None if e.shape[k] == 1 and k in summed else x for k, x in enumerate(letters)
+        None if e.shape[k] == 1 and (k in summed or not keep_ones) else x
+        for k, x in enumerate(letters)
     )
 
 
@@ -162,8 +166,9 @@ def index_argument(
     """The consumer entry by entry, and the rule's result entry by entry."""
     if f.kind in ("known", "identity") or f.root is None or not f.paths:
         return None
-    letters = root_letters(f.root)
-    premise = Entry(f.root, letters, naming, top)
+    keep = naming.batch is not None
+    letters = root_letters(f.root, keep_ones=keep)
+    premise = Entry(f.root, letters, naming, top, keep_ones=keep)
     p = IndexPrinter(premise, latex=False, watch=f.paths[0])
     before = list(p.pool)
     p.doprint()
@@ -174,18 +179,25 @@ def index_argument(
     vjp = _conclusion_formula(f, top, scale, algebra)
     adjoints = ((f.g.name, f.num.name),) if f.num.op == "var" and f.g.op == "var" else ()
     fresh = tuple(x for x in used if x not in q_letters)
-    conclusion = Entry(vjp, q_letters, naming, top, fresh, adjoints)
+    conclusion = Entry(vjp, q_letters, naming, top, fresh, adjoints, keep)
     c = IndexPrinter(conclusion, latex=False)
     before = list(c.pool)
     c.doprint()
     lhs_top = "J" if scale is not None else top
     target = Partial(Sym(lhs_top), _name_or_group(f.den, q_letters, naming))
-    matrix = Sub(Ex(vjp, naming), tuple(x for x in q_letters if x))
+    constant = not any(n.op == "var" for n in walk(vjp))
+    matrix = None if constant else Sub(Ex(vjp, naming), tuple(x for x in q_letters if x))
     idx = tuple(x for x in q_letters if x)
     return IndexArgument(
-        f, _name_or_group(f.num, letters, naming), premise, target, conclusion, matrix,
-        tuple(_drawn(c, before)), idx,
-    )  # fmt: skip
+        f,
+        _name_or_group(f.num, letters, naming),
+        premise,
+        target,
+        conclusion,
+        matrix,
+        tuple(_drawn(c, before)),
+        idx,
+    )
 
 
 def _conclusion_formula(f: Factor, top: str, scale: Expr | None, algebra: Algebra) -> Expr:
@@ -258,15 +270,4 @@ def averaging(d: Derivation, step: Step, terms: tuple[Term, ...], top: str) -> A
     )
     seed_step = next((s for s in d.steps if not any(n.op == "var" for n in walk(s.expr))), None)
     axis = step.shape.index(batch) if per_example else None
-    return Averaging(
-        d.convention, batch, top, per_example, step.factor, adders, seed_step, axis
-    )  # fmt: skip
-
-
-def example_vjp(f: Factor, algebra: Algebra) -> Expr:
-    """The factor's rule applied to its adjoint (exposed for tests)."""
-    total = None
-    for p in f.paths:
-        v = compose(f.root, p, f.g)
-        total = v if total is None else build.add(total, v)
-    return algebra.tidy(total)
+    return Averaging(d.convention, batch, top, per_example, step.factor, adders, seed_step, axis)

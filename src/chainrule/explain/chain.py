@@ -26,7 +26,16 @@ from ..ir import build
 from ..ir.expr import Expr, walk
 from ..rules.primitives import PRIMITIVES
 
-__all__ = ["Factor", "Term", "Algebra", "chain_terms", "top_of", "compose", "occurrences"]
+__all__ = [
+    "Factor",
+    "Term",
+    "Algebra",
+    "chain_terms",
+    "local_factors",
+    "top_of",
+    "compose",
+    "occurrences",
+]
 
 _PASS = {"add"}  # primitives whose adjoint passes through unchanged: folded into the next factor
 _ELEMENTWISE = {"add", "mul", "fn"}
@@ -41,7 +50,8 @@ class Factor:
     diagonal), ``matrix`` (``value`` is the other operand of a matrix product; ``side`` says where
     it goes: ``left`` for ``valueᵀ G``, ``right`` for ``G valueᵀ``), ``sum`` (adjoint of a
     broadcast), ``spread`` (adjoint of a sum), ``identity``, ``transpose`` or ``composite``.
-    ``g`` is the adjoint of ``num`` the rules are applied to, ``vjp`` what they send back to ``den``.
+    ``g`` is the adjoint of ``num`` the rules are applied to; ``vjp`` is what they send back to
+    ``den``.
     """
 
     num: Expr
@@ -67,6 +77,7 @@ class Term:
 
     factors: tuple[Factor, ...]
     scale: Expr | None = None
+    consumer: str = ""  # the equation through which this use reaches the quantity
 
 
 class Algebra:
@@ -148,6 +159,10 @@ class _Builder:
         taken = set(self.program.names) | {s.target for s in d.steps}
         self.placeholders = [n for n in ("G", "H", "K", "U", "V", "G_") if n not in taken]
 
+    def seeded(self, g: Expr) -> bool:
+        """True for the adjoint of what is differentiated (the top, or the output J itself)."""
+        return g.op == "var" and g.name in ("d" + self.top, "d" + self.program.output)
+
     def adjoint(self, name: str, shape: tuple) -> Expr:
         return build.var("d" + name, shape)
 
@@ -170,6 +185,8 @@ class _Builder:
             v = compose(root, p, g)
             total = v if total is None else build.add(total, v)
         kind, value, side = self._classify(root, paths, g, total)
+        if self.seeded(g):  # ∂top/∂top = 1: the rule's result needs no adjoint
+            total = substitute(total, {g: _ones(g.shape)})
         vjp = self.algebra.tidy(total)
         return Factor(num, den, kind, value, side, eq, paths, g, vjp, root)
 
@@ -178,8 +195,7 @@ class _Builder:
         if all(all(_elementwise_step(s) for s in p) for p in ops):
             if not any(ops):
                 return "identity", None, None
-            ones = build.broadcast(build.const(1), g.shape) if g.shape else build.const(1)
-            return "elementwise", self.algebra.tidy(substitute(total, {g: ones})), None
+            return "elementwise", self.algebra.tidy(substitute(total, {g: _ones(g.shape)})), None
         if len(paths) > 1:
             return "composite", None, None
         (op, i) = ops[0][0]
@@ -228,6 +244,10 @@ class _Builder:
         return above + self.consumer_factors(self.program.names[consumer], eq)
 
 
+def _ones(shape: tuple) -> Expr:
+    return build.broadcast(build.const(1), shape) if shape else build.const(1)
+
+
 def _elementwise_step(s: tuple[str, int]) -> bool:
     op, i = s
     return op in _ELEMENTWISE or (op == "scale" and i == 1)
@@ -274,5 +294,15 @@ def chain_terms(d: Derivation, step: Step) -> tuple[Term, ...]:
         eq = d.program.equation(consumer)
         above = b.upstream(consumer, step.expanded)
         scale = step.factor if course_param and consumer != d.program.output else None
-        terms.append(Term(tuple(above + b.consumer_factors(q, eq)), scale))
+        terms.append(Term(tuple(above + b.consumer_factors(q, eq)), scale, consumer))
     return tuple(terms)
+
+
+def local_factors(d: Derivation, step: Step) -> list[Factor]:
+    """The factors ∂c/∂q of each consumer c of the step's quantity q (no upstream)."""
+    b = _Builder(d)
+    q = d.program.names[step.of]
+    out: list[Factor] = []
+    for consumer in dict.fromkeys(c.consumer for c in step.contributions):
+        out += b.consumer_factors(q, d.program.equation(consumer))
+    return out

@@ -28,6 +28,7 @@ __all__ = [
     "Mat",
     "Rec",
     "Sub",
+    "Call",
     "Txt",
     "Prose",
     "Inline",
@@ -61,6 +62,7 @@ class Ex(Math):
     expr: Expr
     naming: Naming
     scalar_products: bool = False  # print ⊙ between scalars as juxtaposition (f′(z) formulas)
+    coefficient: bool = False  # a scalar factor in front: "(1/m)" in text, "\frac{1}{m}" in LaTeX
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Entry(Math):
     top: str
     fresh: tuple[str, ...] = ()
     adjoints: tuple[tuple[str, str], ...] = ()
+    keep_ones: bool = True  # a sum over an axis of size 1 still shows its index (networks)
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,15 @@ class Sub(Math):
 
     base: Math
     letters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Call(Math):
+    """A named function applied to an argument: ``g[1]′(Z[1])`` (``latex``: ``g^{[1]\\prime}``)."""
+
+    name: str
+    latex: str
+    arg: Math
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ class Explanation:
     def _repr_latex_(self) -> str:
         from .render_latex import latex_summary
 
-        return latex_summary(self)
+        return latex_summary(self.document(), limit=6)
 
     def _repr_html_(self) -> str:
         from .render_html import html_fragment

@@ -18,7 +18,7 @@ from ..ir.shapes import fmt_shape
 from ..printers.base import is_negation, is_reciprocal, layer_name
 from ..printers.latex import LatexPrinter, function_latex, latex_name
 from ..printers.text import TextPrinter, target_text
-from .doc import Entry, Ex, Mat, Math, Op, Partial, Rec, Row, ShapeM, Sub, Sym, Txt
+from .doc import Call, Entry, Ex, Mat, Math, Op, Partial, Rec, Row, ShapeM, Sub, Sym, Txt
 
 __all__ = [
     "text_math",
@@ -208,10 +208,11 @@ class IndexPrinter:
         return self.arg(e, 0, (ix[1], ix[0]))
 
     def _matmul(self, e: Expr, ix: tuple) -> str:
-        k = self.fresh()  # even over one value: the index form shows the general pattern
+        # a network shows the general pattern even where a layer has one unit
+        k = self.fresh() if self.node.keep_ones or e.args[0].shape[1] != 1 else None
         a = self.arg(e, 0, (ix[0], k), _MUL)
         b = self.arg(e, 1, (k, ix[1]), _MUL, strict=True)
-        return self.sigma(k, f"{a} {b}")
+        return self.sigma(k, f"{a} {b}") if k else f"{a} {b}"
 
     def _sum(self, e: Expr, ix: tuple) -> str:
         (axis, keep), a = e.attrs, e.args[0]
@@ -354,7 +355,9 @@ def rec_text(s: str) -> str:
     return re.sub(r"([A-Za-zℓδΣ)])_([a-z]+)\b", lambda m: m.group(1) + subscript(m.group(2)), s)
 
 
-_PROSE_MATH = re.compile(r"[A-Za-zℓ]_[a-z]{1,3}\b|\b[A-Za-z][′ᵀ⁻¹]+|f′\([A-Za-z_]+\)|[⊙Σ∂ℓ′⇒→×]")
+_PROSE_MATH = re.compile(
+    r"∂[A-Za-zℓ]+/∂[A-Za-zℓ](?:_[a-z]{1,3})?|[A-Za-zℓ]_[a-z]{1,3}\b|\b[A-Za-z][′ᵀ⁻¹]+|f′\([A-Za-z_]+\)|[⊙Σ∂ℓ′⇒→×]"
+)
 
 
 def _prose_segments(s: str) -> list[tuple[bool, str]]:
@@ -381,23 +384,80 @@ def prose_dollar(s: str) -> str:
 
 
 _LATEX_SPECIAL = {c: "\\" + c for c in "&%$#_{}"} | {"~": r"\textasciitilde{}", "^": r"\^{}"}
-_TEXT_GREEK = {"λ": r"\lambda", "σ": r"\sigma", "α": r"\alpha", "ε": r"\varepsilon"}
+_TEXT_CHARS = {"—": "---", "–": "--", "’": "'", "‘": "`", "…": r"\ldots{}", "\u00a0": "~"}
+_MATH_CHARS = {
+    **{k: v for k, v in _OPS_LATEX.items() if len(k) == 1},
+    "Σ": r"\sum",
+    "∂": r"\partial",
+    "ℓ": r"\ell",
+    "ℒ": r"\mathcal{L}",
+    "ᵀ": r"^{\top}",
+    "′": "'",
+    "✓": r"\checkmark",
+    "ε": r"\varepsilon",
+    "λ": r"\lambda",
+    "σ": r"\sigma",
+    "α": r"\alpha",
+    "δ": r"\delta",
+    "𝟙": r"\mathbb{1}",
+    "𝟏": r"\mathbf{1}",
+    "√": r"\surd",
+    "↦": r"\mapsto",
+}
+_SUBS = {v: k for k, v in _SUB.items()}
+_SUPS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾ⁱ", "0123456789-()i", strict=True))
+_MATH_RUN = re.compile(
+    "(?:[A-Za-z](?=[" + "".join(_SUBS) + "".join(_SUPS) + "ᵀ′]))?"
+    "[" + re.escape("".join(_MATH_CHARS) + "".join(_SUBS) + "".join(_SUPS)) + "]+"
+)
+
+
+def _math_run(run: str) -> str:
+    """A run of unicode mathematics (``Σᵢ``, ``L⁽ⁱ⁾``, ``⊙``) as LaTeX math, without ``$``."""
+    out, k = [], 0
+    while k < len(run):
+        c = run[k]
+        for table, mark in ((_SUBS, "_"), (_SUPS, "^")):
+            if c in table:
+                j = k
+                while j < len(run) and run[j] in table:
+                    j += 1
+                out.append(mark + "{" + "".join(table[x] for x in run[k:j]) + "}")
+                k = j
+                break
+        else:
+            cmd = _MATH_CHARS.get(c, c)
+            out.append(cmd + (" " if re.search(r"\\[A-Za-z]+$", cmd) else ""))
+            k += 1
+    return "".join(out).strip()
 
 
 def latex_escape(s: str) -> str:
-    """Plain text for a LaTeX document (specials escaped, unicode math as inline math)."""
+    """Plain text for a LaTeX document: specials escaped, unicode mathematics as inline math."""
+    pieces: list[list] = []
+    last = 0
+    for m in _MATH_RUN.finditer(s):
+        if m.start() > last:
+            pieces.append([False, s[last : m.start()]])
+        if pieces and pieces[-1][0] and m.start() == last:
+            pieces[-1][1] += m.group(0)
+        else:
+            pieces.append([True, m.group(0)])
+        last = m.end()
+    if last < len(s):
+        pieces.append([False, s[last:]])
+    return "".join(f"${_math_run(p)}$" if math else _escape_plain(p) for math, p in pieces)
+
+
+def _escape_plain(s: str) -> str:
     out = []
     for c in s:
         if c in _LATEX_SPECIAL:
             out.append(_LATEX_SPECIAL[c])
         elif c == "\\":
             out.append(r"\textbackslash{}")
-        elif c in _TEXT_GREEK:
-            out.append(f"${_TEXT_GREEK[c]}$")
-        elif not c.isascii() and c in _CHARS_LATEX:
-            out.append(f"${_rec_char(c)}$")
         else:
-            out.append(c)
+            out.append(_TEXT_CHARS.get(c, c))
     return "".join(out)
 
 
@@ -413,14 +473,15 @@ def text_math(m: Math) -> str:
     """A math node in unicode (may be several lines for a matrix of numbers)."""
     if isinstance(m, Ex):
         cls = _ScalarText if m.scalar_products else TextPrinter
-        return cls(m.naming.layer_names, m.naming.batch).doprint(m.expr)
+        printer = cls(m.naming.layer_names, m.naming.batch)
+        return printer.coefficient(m.expr) if m.coefficient else printer.doprint(m.expr)
     if isinstance(m, Entry):
         return IndexPrinter(m, latex=False).doprint()
     if isinstance(m, Sym):
         head = quantity_text(m.name, m.naming.layer_names, m.lower)
         return head + (subscript("".join(m.letters)) if m.letters else "")
     if isinstance(m, Partial):
-        return f"∂{text_math(m.num)}/∂{text_math(m.den)}"
+        return f"∂{_group(text_math(m.num), m.num)}/∂{_group(text_math(m.den), m.den)}"
     if isinstance(m, Row):
         return _side_by_side([text_math(i) for i in m.items])
     if isinstance(m, Op):
@@ -435,6 +496,8 @@ def text_math(m: Math) -> str:
         return _group(text_math(m.base), m.base) + subscript("".join(m.letters))
     if isinstance(m, Txt):
         return m.text
+    if isinstance(m, Call):
+        return f"{m.name}({text_math(m.arg)})"
     raise TypeError(f"no text form for {type(m).__name__}")
 
 
@@ -442,14 +505,16 @@ def latex_math(m: Math) -> str:
     """A math node as a LaTeX math fragment (no ``$``)."""
     if isinstance(m, Ex):
         cls = _ScalarLatex if m.scalar_products else LatexPrinter
-        return cls(m.naming.layer_names, m.naming.batch).doprint(m.expr)
+        printer = cls(m.naming.layer_names, m.naming.batch)
+        return printer.coefficient(m.expr) if m.coefficient else printer.doprint(m.expr)
     if isinstance(m, Entry):
         return IndexPrinter(m, latex=True).doprint()
     if isinstance(m, Sym):
         head = quantity_latex(m.name, m.naming.layer_names, m.lower)
         return head + (f"_{{{''.join(m.letters)}}}" if m.letters else "")
     if isinstance(m, Partial):
-        return f"\\frac{{\\partial {latex_math(m.num)}}}{{\\partial {latex_math(m.den)}}}"
+        num, den = _group(latex_math(m.num), m.num), _group(latex_math(m.den), m.den)
+        return f"\\frac{{\\partial {num}}}{{\\partial {den}}}"
     if isinstance(m, Row):
         return " ".join(latex_math(i) for i in m.items)
     if isinstance(m, Op):
@@ -465,11 +530,13 @@ def latex_math(m: Math) -> str:
         return "{" + _group(latex_math(m.base), m.base) + "}_{" + "".join(m.letters) + "}"
     if isinstance(m, Txt):
         return r"\text{" + m.text.replace("_", r"\_") + "}"
+    if isinstance(m, Call):
+        return f"{m.latex}({latex_math(m.arg)})"
     raise TypeError(f"no LaTeX form for {type(m).__name__}")
 
 
 def _group(s: str, base: Math) -> str:
-    atomic = isinstance(base, Sym) or (isinstance(base, Ex) and base.expr.is_leaf)
+    atomic = not isinstance(base, Ex | Row | Entry) or (isinstance(base, Ex) and base.expr.is_leaf)
     return s if atomic else f"({s})"
 
 
@@ -509,3 +576,33 @@ def _side_by_side(parts: list[str]) -> str:
 def target(name: str, layer_names: bool) -> str:
     """Re-exported for renderers: ``dZ1`` → ``dZ[1]``."""
     return target_text(name, layer_names)
+
+
+# -- inline parts for the TeX-based formats --------------------------------------------------------
+def inline_tex(parts: tuple, escape: object, prose: object) -> str:
+    """Inline parts with math as ``$…$``: ``escape`` for plain text, ``prose`` for records'."""
+    from .doc import Prose
+
+    out = []
+    for p in parts:
+        if isinstance(p, str):
+            out.append(escape(p))
+        elif isinstance(p, Prose):
+            out.append(prose(p.text))
+        else:
+            out.append("$" + latex_math(p) + "$")
+    return "".join(out)
+
+
+def note_tex(parts: tuple) -> str:
+    """A display's note inside the formula: words as ``\\text{…}``, math as is."""
+    from .doc import Prose
+
+    out = []
+    for p in parts:
+        if isinstance(p, str | Prose):
+            text = p if isinstance(p, str) else p.text
+            out.append(r"\text{" + _escape_plain(text) + "}")
+        else:
+            out.append(latex_math(p))
+    return "".join(out)

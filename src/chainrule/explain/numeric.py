@@ -35,7 +35,7 @@ class NumericExample:
     formula: np.ndarray = field(compare=False)
     estimate: np.ndarray = field(compare=False)
     inputs: Mapping[str, np.ndarray] = field(compare=False, default_factory=dict)
-    eps: float = EPS
+    eps: float = EPS  # relative step: ε·max(|x|, 0.01) for an entry x
 
     @property
     def max_error(self) -> float:
@@ -64,13 +64,17 @@ def _dims(program: Program, m: int) -> dict[str, int]:
 def example_inputs(
     program: Program, seed: int = 0, m: int = M, positive: bool = False
 ) -> dict[str, np.ndarray]:
-    """Seeded values for every input: normal, or in (0.5, 1.5) with ``positive``."""
+    """Seeded values for every input: normal (parameters scaled by 1/2 so that activations stay
+    moderate), or in (0.5, 1.5) with ``positive``."""
     rng = np.random.default_rng(seed)
     dims = _dims(program, m)
     out = {}
     for v in program.inputs:
         shape = tuple(dims[d] if isinstance(d, str) else d for d in v.shape)
-        out[v.name] = rng.uniform(0.5, 1.5, shape) if positive else rng.standard_normal(shape)
+        scale = 0.5 if v.name in program.params and program.batch else 1.0
+        out[v.name] = (
+            rng.uniform(0.5, 1.5, shape) if positive else scale * rng.standard_normal(shape)
+        )
     return out
 
 
@@ -87,12 +91,13 @@ def _estimate(program: Program, env: dict, dims: dict, name: str, scale: float) 
     base = np.asarray(env[name], dtype=np.float64)
     out = np.zeros_like(base)
     for k in np.ndindex(base.shape):
+        h = EPS * max(abs(float(base[k])), 0.01)  # relative: small entries stay in their domain
         values = []
         for sign in (1, -1):
             x = base.copy()
-            x[k] += sign * EPS
+            x[k] += sign * h
             values.append(_objective(program, {**env, name: x}, dims, start, scale))
-        out[k] = (values[0] - values[1]) / (2 * EPS)
+        out[k] = (values[0] - values[1]) / (2 * h)
     return out
 
 
@@ -105,8 +110,12 @@ def numeric_example(
     env = run(program, values, d)
     seed_value = float(evaluate(d.seed, {}, dims))
     scale = 1.0 if step.factor is not None else seed_value
-    formula = np.broadcast_to(np.asarray(env[step.target], dtype=np.float64), np.shape(env[step.of]))
+    formula = np.broadcast_to(
+        np.asarray(env[step.target], dtype=np.float64), np.shape(env[step.of])
+    )
     estimate = _estimate(program, env, dims, step.of, scale)
     objective = program.output if scale == 1.0 else f"{program.batch}·{program.output}"
     m = dims.get(program.batch, 0) if program.batch else 0
-    return NumericExample(step.target, m, seed, objective, np.array(formula), estimate, dict(values))
+    return NumericExample(
+        step.target, m, seed, objective, np.array(formula), estimate, dict(values)
+    )

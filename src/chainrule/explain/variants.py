@@ -17,6 +17,7 @@ from ..autodiff.program import Equation
 from ..evaluate import run
 from ..ir.expr import Expr
 from ..nets.network import Network
+from .chain import chain_terms
 from .doc import Naming
 from .numeric import M, example_inputs
 
@@ -56,7 +57,9 @@ def network_values(net: Network, seed: int = 0, m: int = M) -> dict[str, np.ndar
     base = example_inputs(cols.program, seed, m)
     rng = np.random.default_rng(seed + 1)
     Y = _labels(cols, base["Y"].shape, rng)
-    masks = {v: (rng.random(base[v].shape) < 0.75).astype(float) for v in cols.program.meta["masks"]}
+    masks = {
+        v: (rng.random(base[v].shape) < 0.75).astype(float) for v in cols.program.meta["masks"]
+    }
     params = {k: base[k] for k in cols.program.params}
     values = cols.values(params, base["X"], Y, masks or None)
     if net.spec.layout == "rows":
@@ -81,12 +84,20 @@ def _relation(here: np.ndarray, there: np.ndarray) -> tuple[str, float, bool]:
     return ("same" if abs(ratio - 1) < 1e-9 else "scaled"), ratio, ok
 
 
+def _matrix_equation(d: Derivation, quantity: str) -> Equation | None:
+    """The first equation of the chain with a matrix product: where the layout shows."""
+    for term in chain_terms(d, d[quantity]):
+        for f in term.factors:
+            if f.kind == "matrix" and f.equation is not None:
+                return f.equation
+    return None
+
+
 def _variant(net: Network, d: Derivation, quantity: str, here: np.ndarray, seed: int) -> Variant:
     step = d[quantity]
     there = run(d.program, network_values(net, seed), d)[quantity]
     relation, ratio, ok = _relation(here, np.asarray(there))
-    first = next((c.consumer for c in step.contributions), None)
-    eq = d.program.equation(first) if first else None
+    eq = _matrix_equation(d, quantity)
     naming = Naming(d.program.layer_names, d.program.batch)
     return Variant(d.convention, net.spec.layout, step.expanded, naming, eq, relation, ratio, ok)
 
@@ -100,5 +111,6 @@ def variants(net: Network, convention: str, quantity: str, here: np.ndarray, see
     for n, conv in ((net, other_conv), (swapped, convention)):
         d = n.derive(conv)
         if quantity in d.targets:
-            out.append(_variant(n, d, quantity, here, seed))
+            v = _variant(n, d, quantity, here, seed)
+            out.append(v if n is swapped else replace(v, equation=None))
     return tuple(out)

@@ -21,7 +21,7 @@ TARGETS: dict[str, Callable[[Plan], str]] = {"numpy": to_numpy, "torch": to_torc
 
 def export(obj: object, to: str = "numpy") -> str:
     """Source code computing ``obj`` (a :class:`~chainrule.Gradient` or a
-    :class:`~chainrule.Network`) and its derived backward pass in ``to`` ("numpy", "torch", "jax")."""
+    :class:`~chainrule.Network`) and its derived backward pass in ``to``: numpy, torch or jax."""
     if to not in TARGETS:
         raise SpecError(f"cannot export to {to!r}", hint=f"choose one of {', '.join(TARGETS)}")
     return TARGETS[to](plan_of(obj))

@@ -1,4 +1,4 @@
-"""The three exporters: a plan printed as NumPy, as a ``torch.autograd.Function``, as ``jax.custom_vjp``.
+"""Three exporters: a plan printed as NumPy, as a ``torch.autograd.Function``, as a JAX custom VJP.
 
 Each is a short list of lines around the same printed formulas: the forward equations, the
 backward steps, and shape checks. The module docstring repeats the derivation in the course's
@@ -53,7 +53,7 @@ def to_numpy(plan: Plan) -> str:
     p = NumpyPrinter()
     grads = [g for x, g in plan.grads if x in plan.returned]
     checks = [
-        f'{_IN}assert np.shape({v.name}) == {_py_shape(v.shape)}, '
+        f"{_IN}assert np.shape({v.name}) == {_py_shape(v.shape)}, "
         f'f"{v.name} has shape {{np.shape({v.name})}}, expected {fmt_shape(v.shape)}"'
         for v in plan.inputs
     ]

@@ -1,4 +1,4 @@
-"""What every exporter prints: inputs, forward equations, backward steps — one plan, three spellings.
+"""What every exporter prints: inputs, forward equations, backward steps; one plan, three spellings.
 
 A plan is read off a :class:`~chainrule.gradient.Gradient` or a :class:`~chainrule.nets.Network`.
 The forward equations are the stable forms that training runs (``log σ(z) = −softplus(−z)``); the
@@ -80,8 +80,9 @@ def _gradient_plan(g: Gradient) -> Plan:
     program = Program(tuple(inputs), program.equations, program.output, program.params)
     derivation = _every_input(program, "exact")
     formulas = (f"f = {forward_lines(program)[0].split(' = ', 1)[1]}", f"∂f/∂{g.wrt} = {g}")
-    return _plan("f", f"the gradient of f with respect to {g.wrt}", formulas, program, derivation,
-                 (g.wrt,))
+    return _plan(
+        "f", f"the gradient of f with respect to {g.wrt}", formulas, program, derivation, (g.wrt,)
+    )
 
 
 def _first_use(name: str, source: str) -> int:
@@ -94,8 +95,14 @@ def _network_plan(net: Network) -> Plan:
     program = net.program
     derivation = _every_input(program, "course")
     formulas = tuple(forward_lines(program)) + tuple(derivation_lines(net.derive("course")))
-    return _plan("cost", f"network {net.describe()}: cost J and its backward pass", formulas,
-                 program, derivation, program.params)
+    return _plan(
+        "cost",
+        f"network {net.describe()}: cost J and its backward pass",
+        formulas,
+        program,
+        derivation,
+        program.params,
+    )
 
 
 def _plan(
@@ -112,8 +119,9 @@ def _plan(
     backward = (*defs, *((t, e) for (t, _), e in zip(steps, exprs, strict=True)))
     grads = tuple((v.name, "d" + v.name) for v in program.inputs if "d" + v.name in derivation)
     forward = tuple((eq.name, eq.expr) for eq in stable_program(program).equations)
-    return Plan(name, title, formulas, program.inputs, forward, program.output, backward, grads,
-                returned)
+    return Plan(
+        name, title, formulas, program.inputs, forward, program.output, backward, grads, returned
+    )
 
 
 def needed(plan: Plan, targets: tuple[str, ...]) -> list[tuple[str, Expr]]:

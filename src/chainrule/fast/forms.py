@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import sympy
+
 from ..algebra.simplify import substitute
 from ..ir import build
 from ..ir.expr import Expr, walk
@@ -36,13 +38,14 @@ def lower_fn(em: Emitter, f: object, x: Expr, out: Value) -> None:
         return em.unary(lambda src: _leaky_step(em, src, out, float(f.params[0])), x, out)
     if name == "leaky_relu" and 0 <= f.params[0] < 1:
         src, t = em.operand(x)  # read twice, so never computed in ``out`` itself
-        _leaky_relu(em, src, out, float(f.params[0]))
+        _leaky_relu(em, src, out, float(f.params[0]), em.reads(x) & em.reads_out(out))
         return em.done(t)
     em.fallback(build.fn(f, x), out)
 
 
+_UFUNC = ("tanh", "exp", "log", "sqrt", "abs", "sign", "sin", "cos", "tan", "cbrt")
 _ONE_CALL = {
-    **{k: (v, [], []) for k, v in __import__("chainrule.fast.lower").fast.lower._UFUNC.items()},
+    **{k: (f"np.{k}", [], []) for k in _UFUNC},
     "relu": ("np.maximum", [], ["0.0"]),
     "step": ("np.greater", [], ["0.0"]),  # a bool result written into a float buffer: 0.0 or 1.0
     "softplus": ("np.logaddexp", ["0.0"], []),
@@ -57,15 +60,9 @@ def _power_call(f: object) -> tuple[str, list, list] | None:
         return "np.square", [], []
     if k == -1:
         return "np.reciprocal", [], []
-    if k == sympy_half():
+    if k == sympy.Rational(1, 2):
         return "np.sqrt", [], []
     return "np.power", [], [repr(float(k))]
-
-
-def sympy_half() -> object:
-    import sympy
-
-    return sympy.Rational(1, 2)
 
 
 def _sigmoid(em: Emitter, src: str, out: Value) -> None:
@@ -83,10 +80,13 @@ def _leaky_step(em: Emitter, src: str, out: Value, alpha: float) -> None:
     em.call("np.add", [out.local, repr(alpha)], out)
 
 
-def _leaky_relu(em: Emitter, src: str, out: Value, alpha: float) -> None:
-    """max(z, α z) for 0 ≤ α < 1."""
-    em.call("np.multiply", [src, repr(alpha)], out)
-    em.call("np.maximum", [out.local, src], out)
+def _leaky_relu(em: Emitter, src: str, out: Value, alpha: float, aliased: set) -> None:
+    """max(z, α z) for 0 ≤ α < 1 (α z goes to a temporary when z lives in ``out``)."""
+    t = em.temp(out.shape) if aliased else out
+    em.call("np.multiply", [src, repr(alpha)], t)
+    em.call("np.maximum", [t.local, src], out)
+    if aliased:
+        em.done(t)
 
 
 # -- softmax --------------------------------------------------------------------------------------

@@ -7,9 +7,9 @@ buffers small:
 * an elementwise chain is evaluated *in* its destination — ``dZ1 = dA1 * (1 - A1**2)`` is
   ``square``, ``subtract``, ``multiply``, with no array built for ``1 - A1**2`` other than a reused
   temporary; a subtraction absorbs a negation and a division absorbs a reciprocal;
-* a quantity may take over the buffer of an operand that dies in the same statement (``A1 = tanh(Z1)``
-  is computed in place when nothing reads ``Z1`` afterwards) — but never the buffer of a
-  matrix-product operand, which BLAS must not overwrite while reading;
+* a quantity may take over the buffer of an operand that dies in the same statement
+  (``A1 = tanh(Z1)`` is computed in place when nothing reads ``Z1`` afterwards) — but never the
+  buffer of a matrix-product operand, which BLAS must not overwrite while reading;
 * temporaries come from a pool of free buffers of the same shape and go back right after use.
 
 Aliasing is safe by construction: the destination is written first only when nothing evaluated
@@ -26,18 +26,6 @@ from ..printers.numpy_code import NumpyPrinter
 
 __all__ = ["Buffer", "Value", "Emitter"]
 
-_UFUNC = {
-    "tanh": "np.tanh",
-    "exp": "np.exp",
-    "log": "np.log",
-    "sqrt": "np.sqrt",
-    "abs": "np.abs",
-    "sign": "np.sign",
-    "sin": "np.sin",
-    "cos": "np.cos",
-    "tan": "np.tan",
-    "cbrt": "np.cbrt",
-}
 _WALK_THROUGH = frozenset({"add", "mul", "scale", "fn", "broadcast"})
 
 
@@ -78,6 +66,7 @@ class Emitter:
         self.users: dict[int, set[str]] = {}  # id(buffer) → live quantities stored in it
         self.ntemp = 0
         self.printer = NumpyPrinter()
+        self.printed: list[Expr] = []  # trees printed as teaching NumPy (their helpers are needed)
 
     # -- buffers ----------------------------------------------------------------------------------
     def acquire(self, shape: tuple, holder: str) -> Buffer:
@@ -132,7 +121,8 @@ class Emitter:
         """The caller's array for an output; else the buffer of a dying operand; else a free one."""
         if target in self.outputs:
             return self.values[target]
-        for name in self._elementwise_reads(e):
+        direct = {a.name for a in e.args if a.op == "var"}  # inner ones first: no temporary then
+        for name in sorted(self._elementwise_reads(e), key=lambda n: n in direct):
             v = self.values.get(name)
             if name in dying and v is not None and v.buffer is not None:
                 if v.buffer.shape == e.shape and self.users[id(v.buffer)] == {name}:
@@ -183,6 +173,10 @@ class Emitter:
                 out.add(id(self.values[n.name].buffer))
         return out
 
+    def reads_out(self, out: Value) -> set[int]:
+        """``out``'s buffer (by id), for alias checks."""
+        return {id(out.buffer)} if out.buffer is not None else set()
+
     def simple(self, e: Expr) -> bool:
         """Usable as an operand without computing anything: names, scalars, views, spreads."""
         if e.shape == ():
@@ -229,6 +223,7 @@ class Emitter:
 
     def fallback(self, e: Expr, out: Value) -> None:
         """What has no in-place lowering is printed as the teaching form and copied in."""
+        self.printed.append(e)
         self.bind(out)
         self.line(f"np.copyto({out.local}, {self.printer.shaped(e)})")
 
@@ -330,4 +325,3 @@ def _walk_elementwise(e: Expr) -> list[str]:
     if e.op not in _WALK_THROUGH:
         return []
     return [n for a in e.args for n in _walk_elementwise(a)]
-

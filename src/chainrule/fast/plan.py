@@ -6,10 +6,10 @@ Every decision here is made on the IR, before any code is printed, and each one 
   steps and forward equations they read, transitively. ``dL``, ``dA[L]`` (inlined into ``dZ[L]``)
   and ``dA[0]`` are never computed; ``L`` and ``J`` only when the cost is asked for.
 * **The 1/m moves to the seed.** Every step is linear in the seed of the backward pass. If the
-  per-example adjoints (``dZ``, ``dA``) are computed pre-multiplied by ``c = scale/m`` — ``c`` enters
-  once, at the root ``dZ[L] = c (A[L] − Y)``, the smallest array — then ``dW = (1/m) dZ A_prevᵀ``
-  needs no scaling at all and ``scale·dW`` comes out directly: ``scale = 1`` gives the gradients,
-  ``scale = lr`` the gradient-descent step. Terms that carry no adjoint (the L2 term ``λ W / m``)
+  per-example adjoints (``dZ``, ``dA``) are computed pre-multiplied by ``c = scale/m`` — ``c``
+  enters once, at the root ``dZ[L] = c (A[L] − Y)``, the smallest array — then
+  ``dW = (1/m) dZ A_prevᵀ`` needs no scaling at all and ``scale·dW`` comes out directly:
+  ``scale = 1`` gives the gradients, ``scale = lr`` the gradient-descent step. Terms that carry no adjoint (the L2 term ``λ W / m``)
   take their factor explicitly. A step that is not linear in the adjoints (none of the built-in
   networks has one) switches the rescaling off and the factors stay where the derivation put them.
 * **Values shared between forward and backward.** ``relu′(Z) = 𝟙[Z > 0] = 𝟙[A > 0]`` is read from
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import scalar
 from ..algebra.simplify import simplify, substitute
 from ..autodiff.derivation import Derivation, Step
 from ..autodiff.program import Program
@@ -53,24 +54,31 @@ class Plan:
     output: str  # the name of A[L]
 
 
-def make_plan(program: Program, derivation: Derivation, output: str) -> Plan:
-    """Prune, rescale and rewrite ``derivation`` (course convention) of the stable ``program``."""
+def make_plan(program: Program, derivation: Derivation, output: str, rescale: bool = True) -> Plan:
+    """Prune, rescale (unless ``rescale=False``) and rewrite ``derivation`` (course convention)
+    of the stable ``program``."""
     params = [s for s in derivation.steps if s.kind == "param"]
     outputs = tuple(s.target for s in sorted(params, key=lambda s: program.params.index(s.of)))
     steps = {s.target: s for s in derivation.steps}
     back_names = _needed(outputs, {k: s.expr for k, s in steps.items()})
     backward = [steps[k] for k in steps if k in back_names]
-    rescaled = _rescaled(backward, program.batch)
+    rescaled = _rescaled(backward, program.batch) if rescale else {}
     eqs = {eq.name: eq.expr for eq in program.equations}
     rewrite = _shared_values(program)
     back = tuple(
-        Statement(s.target, substitute(rescaled.get(s.target, s.expr), rewrite), s.expr)
-        for s in backward
+        Statement(s.target, substitute(_formula(s, rescaled), rewrite), s.expr) for s in backward
     )
     reads = [v.name for st in back for v in leaves(st.expr)] + [output]
     fwd_names = _needed(reads, eqs)
     forward = tuple(Statement(n, e) for n, e in eqs.items() if n in fwd_names)
     return Plan(program, forward, back, outputs, bool(rescaled), output)
+
+
+def _formula(s: Step, rescaled: dict[str, Expr]) -> Expr:
+    """The rescaled formula, or the derivation's own (a parameter's times ``scale``)."""
+    if rescaled:
+        return rescaled[s.target]
+    return build.scale(SCALE, s.expr) if s.kind == "param" else s.expr
 
 
 def _needed(roots: list[str] | tuple[str, ...], defs: dict[str, Expr]) -> set[str]:
@@ -176,8 +184,8 @@ _POSITIVE_TOGETHER = {"step": ("relu",), "leaky_step": ("leaky_relu",)}
 
 
 def _shared_values(program: Program) -> dict[Expr, Expr]:
-    """``𝟙[Z > 0] → 𝟙[A > 0]`` where ``A = relu(Z)``: the sign of A is the sign of Z's positive part,
-    so the backward pass reads A and Z need not outlive the forward pass."""
+    """``𝟙[Z > 0] → 𝟙[A > 0]`` where ``A = relu(Z)`` (A is positive exactly where Z is), so
+    the backward pass reads A and Z need not outlive the forward pass."""
     table = {}
     for eq in program.equations:
         e = eq.expr
@@ -191,8 +199,6 @@ def _shared_values(program: Program) -> dict[Expr, Expr]:
 
 def _derivative_record(name: str, f: object) -> object:
     """The record of relu′ (``step``) or leaky relu′ (``leaky_step`` with the same slope)."""
-    from .. import scalar
-
     if name == "step":
         return scalar.FUNCTIONS["step"]
     return scalar.SYMPY_FUNCTIONS[scalar.leaky_step](*f.params)

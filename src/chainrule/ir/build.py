@@ -1,9 +1,9 @@
 """Checked constructors: the only way nodes come into existence.
 
-Two levels. The primitive constructors (``matmul``, ``add``, ``broadcast`` …) demand exact shapes and
-build exactly one node. The ``np_*`` functions give NumPy's meaning (broadcasting, scalars) by inserting
-explicit ``broadcast`` and ``scale`` nodes, so that ``W @ A + b`` becomes ``W A + broadcast(b)`` and the
-sum in ``db`` later appears as the adjoint of that broadcast.
+Two levels. The primitive constructors (``matmul``, ``add``, ``broadcast`` …) demand exact shapes
+and build exactly one node. The ``np_*`` functions give NumPy's meaning (broadcasting, scalars) by
+inserting explicit ``broadcast`` and ``scale`` nodes, so that ``W @ A + b`` becomes
+``W A + broadcast(b)`` and the sum in ``db`` later appears as the adjoint of that broadcast.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-# -- the primitives' checked builders ---------------------------------------------------------------
+# -- the primitives' checked builders ------------------------------------------------------------
 def _square(x: Expr, what: str) -> Dim:
     if len(x.shape) != 2 or x.shape[0] != x.shape[1]:
         raise ShapeError(
@@ -77,7 +77,7 @@ def det(x: Expr) -> Expr:
 
 
 def blocks(p: int, r: int, kind: str) -> Expr:
-    """The gather ``I_p ⊗ 𝟏_r`` (kind ``"repeat"``: (p·r, p)) or ``𝟏_p ⊗ I_r`` (``"tile"``: (p·r, r))."""
+    """The gather ``I_p ⊗ 𝟏_r`` (``"repeat"``, (p·r, p)) or ``𝟏_p ⊗ I_r`` (``"tile"``, (p·r, r))."""
     if kind not in ("repeat", "tile") or not all(isinstance(d, int) and d > 0 for d in (p, r)):
         raise ShapeError(f"blocks({p!r}, {r!r}, {kind!r}) needs positive int sizes")
     return Expr("blocks", (), (p * r, p if kind == "repeat" else r), (p, r, kind))

@@ -1,8 +1,8 @@
 """Shapes: tuples of dimensions, each a concrete ``int`` or a symbolic name such as ``"m"``.
 
-Everything in chainrule is a scalar (shape ``()``), a column vector ``(n, 1)``, a row ``(1, m)`` or a
-matrix ``(n, m)``. A rank-1 shape only arises from ``np.sum(..., axis=k)`` without ``keepdims`` and is
-kept so that a lost ``keepdims`` can be diagnosed rather than silently repaired.
+Everything in chainrule is a scalar (shape ``()``), a column vector ``(n, 1)``, a row ``(1, m)`` or
+a matrix ``(n, m)``. A rank-1 shape only arises from ``np.sum(..., axis=k)`` without ``keepdims``
+and is kept so that a lost ``keepdims`` can be diagnosed rather than silently repaired.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def is_scalar(shape: Shape) -> bool:
 
 
 def bind_dims(shape: Shape, actual: tuple[int, ...], env: dict[str, int], what: str) -> None:
-    """Match an array's concrete shape against a declared one, recording symbolic dimensions in env."""
+    """Match an array's shape against a declared one, recording symbolic dimensions in env."""
     if len(actual) != len(shape):
         raise ShapeError(
             f"{what} has shape {fmt_shape(actual)} but {fmt_shape(shape)} was declared"

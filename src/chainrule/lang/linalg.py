@@ -44,6 +44,8 @@ def _dim(v: object) -> Dim:
 
 def _shape(v: object) -> Shape:
     """NumPy's shape argument; a single size n means the column (n, 1)."""
+    if isinstance(v, str):
+        raise ParseError("a shape is a tuple such as (n, 1), or a size")
     dims = tuple(_dim(d) for d in v) if isinstance(v, tuple) else (_dim(v), 1)
     if len(dims) == 1:
         dims = (*dims, 1)
@@ -68,6 +70,8 @@ def _det(x: Expr) -> Expr:
 @register("norm")
 @_options
 def _norm(x: Expr, ord: object = None) -> Expr:  # noqa: A002 - NumPy's name
+    if not isinstance(x, Expr):
+        raise ParseError("the first argument of norm must be an array")
     if isinstance(ord, Expr):
         ord = _integer(ord, "ord")  # noqa: A001
     return linalg.norm(x, ord)

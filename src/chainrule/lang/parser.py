@@ -1,9 +1,9 @@
 """A whitelisting parser from NumPy syntax to the IR.
 
-Python's own ``ast`` reads the string (``mode="eval"``); every node kind we accept is listed below and
-anything else is a :class:`ParseError` pointing at its column. Nothing is ever ``eval``-ed. Functions
-are looked up by their last dotted component in :data:`FUNCTIONS` (``np.tanh``, ``numpy.tanh`` and
-``tanh`` are the same), each entry a small function from parsed arguments to IR.
+Python's own ``ast`` reads the string (``mode="eval"``); every node kind we accept is listed below
+and anything else is a :class:`ParseError` pointing at its column. Nothing is ever ``eval``-ed.
+Functions are looked up by their last dotted component in :data:`FUNCTIONS` (``np.tanh``,
+``numpy.tanh`` and ``tanh`` are the same), each entry a small function from parsed arguments to IR.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import numpy as np
 from ..algebra.stable import stable_program
 from ..autodiff import Derivation, Program, backprop
 from ..codegen import compile_module
-from ..errors import EvaluationError, ShapeError
+from ..errors import EvaluationError, ShapeError, SpecError
 from ..evaluate import bind
 from ..ir.shapes import fmt_shape
 from ..printers.numpy_module import module_source
@@ -43,9 +43,9 @@ class Network:
         return build_program(self.spec)
 
     def derive(self, convention: str = "course") -> Derivation:
-        """The backward pass: ``dZ``, ``dA`` per example (course) or of J (exact); ``dW``, ``db`` of J."""
+        """The backward pass: dZ, dA per example (course) or of J (exact); dW, db of J."""
         if convention not in ("course", "exact"):
-            raise ShapeError(f"unknown convention {convention!r}", hint="use 'course' or 'exact'")
+            raise SpecError(f"unknown convention {convention!r}", hint="use 'course' or 'exact'")
         if convention not in self._derivations:
             self._derivations[convention] = backprop(self.program, convention)
         return self._derivations[convention]
@@ -95,7 +95,7 @@ class Network:
         Y: np.ndarray | None = None,
         masks: Mapping[str, np.ndarray] | None = None,
     ) -> dict[str, np.ndarray]:
-        """Every input the program takes: parameters, data, λ, and dropout masks (none by default)."""
+        """Every input the program takes: parameters, data, λ, dropout masks (none by default)."""
         X = np.asarray(X)
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         X = X.astype(dtype, copy=False)
@@ -208,6 +208,22 @@ class Network:
     def __repr__(self) -> str:
         return f"<chainrule network {self.describe()}>"
 
+    # Jupyter's rich display; the documents are written by explain/, which sits above
+    def _repr_markdown_(self) -> str:
+        from ..explain.formats import rich
+
+        return rich(self, "markdown")
+
+    def _repr_html_(self) -> str:
+        from ..explain.formats import rich
+
+        return rich(self, "html")
+
+    def _repr_latex_(self) -> str:
+        from ..explain.formats import rich
+
+        return rich(self, "latex")
+
 
 def mlp(
     layers: list[int] | tuple[int, ...],
@@ -218,10 +234,10 @@ def mlp(
     l2: float = 0.0,
     keep_prob: float | list[float] = 1.0,
 ) -> Network:
-    """A fully connected network: ``cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")``.
+    """A network: ``cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")``.
 
     ``hidden`` is one activation for every hidden layer or a list with one per layer; ``output`` is
-    ``sigmoid``, ``softmax``, ``linear``, ``tanh`` or ``relu``; ``loss`` is ``bce``, ``ce`` or ``mse``
-    (default: the one that pairs with the output).
+    ``sigmoid``, ``softmax``, ``linear``, ``tanh`` or ``relu``; ``loss`` is ``bce``, ``ce`` or
+    ``mse`` (default: the one that pairs with the output).
     """
     return Network(MLPSpec.make(layers, hidden, output, loss, layout, l2, keep_prob))

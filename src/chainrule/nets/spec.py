@@ -1,7 +1,7 @@
 """The network specification: a frozen description from which the program is built.
 
-``MLPSpec([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")`` says everything about the network
-that the mathematics needs; it is what a model file stores, and what ``cr.mlp`` validates.
+``MLPSpec([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")`` says everything about the
+network that the mathematics needs; it is what a model file stores, and what ``cr.mlp`` validates.
 """
 
 from __future__ import annotations

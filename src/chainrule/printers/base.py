@@ -1,8 +1,8 @@
 """The printer framework: objects never print themselves.
 
 A :class:`Printer` walks an IR tree and dispatches on the node's primitive to ``_print_<op>``; each
-output format is one subclass. Parenthesisation is decided in one place from one precedence table, so
-every format agrees on how ``W ᵀ dZ ⊙ g′(Z)`` groups.
+output format is one subclass. Parenthesisation is decided in one place from one precedence table,
+so every format agrees on how ``W ᵀ dZ ⊙ g′(Z)`` groups.
 """
 
 from __future__ import annotations

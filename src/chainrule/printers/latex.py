@@ -15,6 +15,7 @@ import re
 import sympy
 
 from ..ir.expr import Expr
+from ..ir.linalg import Named
 from .base import PRECEDENCE, Printer, denominator, is_negation, is_reciprocal, layer_name
 from .base import precedence as _precedence
 
@@ -86,7 +87,8 @@ class LatexPrinter(Printer):
         s = self._print(e)
         if _is_fraction(e):
             return s
-        p = _precedence(e)
+        m = self.named(e)
+        p = PRECEDENCE[m.binds] if m is not None else _precedence(e)
         return self.wrap(s) if p < level or (strict and p == level) else s
 
     def _print_var(self, e: Expr) -> str:
@@ -118,6 +120,8 @@ class LatexPrinter(Printer):
         x = e.args[0]
         if x.op == "var":
             return latex_name(x.name, self.layer_names, r"\top")
+        if x.op == "inv":  # (X⁻¹)ᵀ is written X^{-⊤}
+            return f"{self.paren(x.args[0], PRECEDENCE['atom'])}^{{-\\top}}"
         return f"{self.paren(x, PRECEDENCE['atom'])}^{{\\top}}"
 
     def _print_add(self, e: Expr) -> str:
@@ -144,7 +148,9 @@ class LatexPrinter(Printer):
     def coefficient(self, s: Expr) -> str:
         """A scalar factor in front: ``\\frac{1}{m}``, ``2``, ``\\frac{\\lambda}{m}``."""
         text = self._print(s)
-        return text if s.op in ("const", "dim", "var") or _is_fraction(s) else self.wrap(text)
+        binds = getattr(self.named(s), "binds", "")
+        plain = s.op in ("const", "dim", "var", "det") or binds == "atom"
+        return text if plain or _is_fraction(s) else self.wrap(text)
 
     def _print_sum(self, e: Expr) -> str:
         axis, x = e.attrs[0], e.args[0]
@@ -175,6 +181,39 @@ class LatexPrinter(Printer):
         if x.op == "var" and self.layer_names and layer_name(x.name)[1] is not None:
             return latex_name(x.name, True, exponent)
         return f"{self.paren(x, PRECEDENCE['fn'])}^{{{exponent}}}"
+
+    # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
+    def _print_inv(self, e: Expr) -> str:
+        return f"{self.paren(e.args[0], PRECEDENCE['atom'])}^{{-1}}"
+
+    def _print_det(self, e: Expr) -> str:
+        return f"\\det({self._print(e.args[0])})"
+
+    def _print_blocks(self, e: Expr) -> str:
+        p, r, kind = e.attrs
+        if kind == "repeat":
+            return f"(I_{{{p}}} \\otimes \\mathbf{{1}}_{{{r}}})"
+        return f"(\\mathbf{{1}}_{{{p}}} \\otimes I_{{{r}}})"
+
+    def _print_trace(self, m: Named) -> str:
+        return f"\\operatorname{{tr}}({self._print(m.args[0])})"
+
+    def _print_diag(self, m: Named) -> str:
+        return f"\\operatorname{{diag}}({self._print(m.args[0])})"
+
+    _print_diag_part = _print_diag
+
+    def _print_kron(self, m: Named) -> str:
+        a, b = m.args
+        p = PRECEDENCE["matmul"]
+        return f"{self.paren(a, p)} \\otimes {self.paren(b, p, strict=True)}"
+
+    def _print_matrix_power(self, m: Named) -> str:
+        return f"{self.paren(m.args[0], PRECEDENCE['atom'])}^{{{m.param}}}"
+
+    def _print_norm(self, m: Named) -> str:
+        x = m.args[0]
+        return f"\\lVert {self._print(x)} \\rVert" + ("" if 1 in x.shape else "_F")
 
 
 def function_latex(f: object) -> str:

@@ -1,8 +1,8 @@
 """A whole program (and its derivation) printed as a NumPy module of plain functions.
 
-``forward(**inputs)`` computes the named quantities of the forward pass; ``gradients(**inputs)`` also
-computes every backward step, in the derivation's order, with the derivation's formulas. The source
-is what :func:`chainrule.codegen.compile_module` compiles and what ``net.source()`` shows.
+``forward(**inputs)`` computes the named quantities of the forward pass; ``gradients(**inputs)``
+also computes every backward step, in the derivation's order, with the derivation's formulas. The
+source is what :func:`chainrule.codegen.compile_module` compiles and what ``net.source()`` shows.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Matrix products are juxtaposition, ``⊙`` is the elementwise product, ``ᵀ`` the transpose, ``Σ`` a
 sum over the examples (``Σ₀``/``Σ₁`` name NumPy's axis otherwise, plain ``Σ`` over all entries when
-the result is a scalar), and broadcasting is left implicit as in the course (the explanation shows it).
+the result is a scalar); broadcasting is implicit, as in the course (the explanation shows it).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ __all__ = ["TextPrinter", "text"]
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_GREEK = {"lambd": "λ", "lambda_": "λ", "alpha": "α", "beta": "β", "gamma": "γ", "sigma": "σ"}
 
 
 class TextPrinter(Printer):
@@ -24,6 +25,7 @@ class TextPrinter(Printer):
 
     def _print_var(self, e: Expr) -> str:
         base, layer = layer_name(e.name) if self.layer_names else (e.name, None)
+        base = _GREEK.get(base, base)
         return f"{base}[{layer}]" if layer is not None else base
 
     def _print_dim(self, e: Expr) -> str:
@@ -82,7 +84,8 @@ class TextPrinter(Printer):
     def coefficient(self, s: Expr) -> str:
         """A scalar factor in front: ``(1/m)``, ``2``, ``(λ/m)``."""
         text = self._print(s)
-        plain = s.op in ("const", "dim", "var", "det") or getattr(self.named(s), "binds", "") == "atom"
+        binds = getattr(self.named(s), "binds", "")
+        plain = s.op in ("const", "dim", "var", "det") or binds == "atom"
         return text if plain and "/" not in text else f"({text})"
 
     def _print_sum(self, e: Expr) -> str:

@@ -20,7 +20,8 @@ __all__ = ["TorchPrinter", "SPREAD_HELPER"]
 SPREAD_HELPER = (
     "def spread(x, shape, like):\n"
     '    """x broadcast to shape, as a tensor of like\'s dtype and device."""\n'
-    "    return torch.broadcast_to(torch.as_tensor(x, dtype=like.dtype, device=like.device), shape)\n"
+    "    x = torch.as_tensor(x, dtype=like.dtype, device=like.device)\n"
+    "    return torch.broadcast_to(x, shape)\n"
 )
 
 # elementwise functions whose torch spelling differs from NumPy's ({x} is the argument)
@@ -45,7 +46,7 @@ _FUNCTIONS = {
 
 
 class TorchPrinter(NumpyPrinter):
-    """Readable PyTorch with the notation's names; ``like`` names a tensor giving dtype and device."""
+    """Readable PyTorch with the notation's names; ``like`` is the tensor giving dtype, device."""
 
     def __init__(self, like: str) -> None:
         super().__init__()

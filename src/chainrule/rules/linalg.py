@@ -1,4 +1,4 @@
-"""The linear-algebra primitives: inverse, determinant and the constant gathers of a Kronecker product.
+"""The linear-algebra primitives: inverse, determinant, and the constant gathers of a Kronecker.
 
 Each record holds all of its mathematics, like those in :mod:`chainrule.rules.primitives`, and is
 added to the same registry. Why these three are primitives and everything else (trace, norms,

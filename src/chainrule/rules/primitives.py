@@ -3,11 +3,11 @@
 A :class:`Primitive` states, for one operation of the IR: how it is built and shape-checked, what it
 means in NumPy, its vector–Jacobian rule for each input *written in the IR* (so it can be printed
 and explained), the rule's name and justification, the index form the explanation uses, and where to
-read more. Adding a primitive means adding a record here (and perhaps a printer method); the registry
-test fails if a record is incomplete.
+read more. Adding a primitive means adding a record here (and perhaps a printer method); the
+registry test fails if a record is incomplete.
 
-Notation in the rules: the node is ``C = op(A, B)``, ``G`` is the adjoint ∂ℓ/∂C flowing back from the
-scalar ℓ being differentiated, and each rule returns ∂ℓ/∂A (or ∂ℓ/∂B) with A's shape.
+Notation in the rules: the node is ``C = op(A, B)``, ``G`` is the adjoint ∂ℓ/∂C flowing back from
+the scalar ℓ being differentiated, and each rule returns ∂ℓ/∂A (or ∂ℓ/∂B) with A's shape.
 """
 
 from __future__ import annotations
@@ -96,12 +96,12 @@ PRIMITIVES: dict[str, Primitive] = {
             lambda shape, attrs, a, b: a @ b,
             (lambda g, n: g @ n.args[1].T, lambda g, n: n.args[0].T @ g),
             "matrix product rule",
-            "C depends linearly on A and on B, and each entry C_ij pairs row i of A with column j of "
-            "B, so the gradient of one input is G multiplied by the other input, transposed.",
+            "C depends linearly on A and on B, and each entry C_ij pairs row i of A with column j "
+            "of B, so the gradient of one input is G multiplied by the other input, transposed.",
             "C_ij = Σ_k A_ik B_kj  ⇒  ∂ℓ/∂A_ik = Σ_j G_ij B_kj = (G Bᵀ)_ik  and  "
             "∂ℓ/∂B_kj = Σ_i A_ik G_ij = (Aᵀ G)_kj",
-            "∂ℓ/∂A must have A's shape (n, k); G is (n, p) and B is (k, p), so the only product of G "
-            "and B with shape (n, k) is G Bᵀ; likewise Aᵀ G is the only (k, p) product for B.",
+            "∂ℓ/∂A must have A's shape (n, k); G is (n, p) and B is (k, p), so the only product of "
+            "G and B with shape (n, k) is G Bᵀ; likewise Aᵀ G is the only (k, p) product for B.",
             ("dlbook", "parr", "cs231n"),
         ),
         Primitive(
@@ -113,7 +113,8 @@ PRIMITIVES: dict[str, Primitive] = {
             lambda shape, attrs, a: a.T,
             (lambda g, n: g.T,),
             "transpose rule",
-            "Transposing only moves entries, so each entry's gradient moves back to where it came from.",
+            "Transposing only moves entries, so each entry's gradient moves back to where it came "
+            "from.",
             "C_ij = A_ji  ⇒  ∂ℓ/∂A_ji = G_ij = (Gᵀ)_ji",
             "G has the transposed shape (m, n); transposing it restores A's shape (n, m).",
             ("parr",),
@@ -127,7 +128,8 @@ PRIMITIVES: dict[str, Primitive] = {
             lambda shape, attrs, a, b: a + b,
             (lambda g, n: g, lambda g, n: g),
             "sum rule",
-            "Each input contributes to C with derivative 1, so the adjoint passes through unchanged.",
+            "Each input contributes to C with derivative 1, so the adjoint passes through "
+            "unchanged.",
             "C_ij = A_ij + B_ij  ⇒  ∂ℓ/∂A_ij = G_ij  and  ∂ℓ/∂B_ij = G_ij",
             "A, B and C share one shape, so G already has the shape of each input.",
             ("dlbook",),
@@ -141,8 +143,8 @@ PRIMITIVES: dict[str, Primitive] = {
             lambda shape, attrs, a, b: a * b,
             (lambda g, n: build.mul(g, n.args[1]), lambda g, n: build.mul(n.args[0], g)),
             "elementwise product rule",
-            "Entry C_ij depends only on A_ij and B_ij, so the Jacobian is diagonal and the chain rule "
-            "multiplies entry by entry.",
+            "Entry C_ij depends only on A_ij and B_ij, so the Jacobian is diagonal and the chain "
+            "rule multiplies entry by entry.",
             "C_ij = A_ij B_ij  ⇒  ∂ℓ/∂A_ij = G_ij B_ij = (G ⊙ B)_ij",
             "All operands share one shape; a diagonal Jacobian times a vector is an elementwise "
             "product, never a matrix product.",
@@ -157,8 +159,8 @@ PRIMITIVES: dict[str, Primitive] = {
             lambda shape, attrs, s, a: s * a,
             (_scale_vjp_s, lambda g, n: build.scale(n.args[0], g)),
             "scalar multiple rule",
-            "Every entry of C is s times the matching entry of A, so A's gradient is s G and s collects "
-            "a contribution from every entry.",
+            "Every entry of C is s times the matching entry of A, so A's gradient is s G and s "
+            "collects a contribution from every entry.",
             "C_ij = s A_ij  ⇒  ∂ℓ/∂A_ij = s G_ij  and  ∂ℓ/∂s = Σ_ij G_ij A_ij",
             "s G has A's shape; the gradient of the scalar s is a full sum, a scalar.",
             ("parr",),
@@ -172,8 +174,8 @@ PRIMITIVES: dict[str, Primitive] = {
             lambda shape, attrs, a: np.broadcast_to(a, shape),
             (lambda g, n: _sum_to(g, n.args[0].shape),),
             "broadcast rule (its adjoint is a sum)",
-            "A copy of A_i is used in every column j, and a quantity used several times receives the "
-            "sum of the gradients of its uses.",
+            "A copy of A_i is used in every column j, and a quantity used several times receives "
+            "the sum of the gradients of its uses.",
             "C_ij = b_i for every j  ⇒  ∂ℓ/∂b_i = Σ_j G_ij",
             "G is (n, m) and b is (n, 1): summing G over the m columns gives b's shape.",
             ("dlbook", "cs231n"),
@@ -206,8 +208,8 @@ PRIMITIVES: dict[str, Primitive] = {
             lambda shape, attrs, a: attrs[0].numpy(a),
             (lambda g, n: build.mul(g, derivative_of(n.attrs[0], n.args[0])),),
             "chain rule for an elementwise function",
-            "C_ij = f(A_ij) depends only on A_ij, so the Jacobian is the diagonal matrix of f′(A_ij), "
-            "and a diagonal matrix times a vector is the elementwise product G ⊙ f′(A).",
+            "C_ij = f(A_ij) depends only on A_ij, so the Jacobian is the diagonal matrix of "
+            "f′(A_ij), and a diagonal matrix times a vector is the elementwise product G ⊙ f′(A).",
             "C_ij = f(A_ij)  ⇒  ∂ℓ/∂A_ij = G_ij f′(A_ij) = (G ⊙ f′(A))_ij",
             "f′(A) has A's shape and so does G: the product must be elementwise.",
             ("dlbook", "parr"),

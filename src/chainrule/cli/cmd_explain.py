@@ -1,0 +1,66 @@
+"""``chainrule explain``: why one backward step is what it is (chain, shapes, indices, L vs J)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..explain import explain
+from ..explain.formats import FORMATS, render
+from ..gradient import grad
+from .options import emit, format_option, network_from, network_options, output_option, shape_arg
+
+
+@click.command("explain")
+@click.argument("quantity")
+@click.argument("expression", required=False)
+@network_options
+@click.option(
+    "--shape",
+    "shapes",
+    multiple=True,
+    metavar="NAME=3x4",
+    help="shape of a variable of EXPRESSION (repeatable; symbolic: x=n,1)",
+)
+@click.option(
+    "--convention",
+    default="course",
+    show_default=True,
+    type=click.Choice(["course", "exact"]),
+    help="dZ, dA per example (course) or everything ∂J/∂· (exact)",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="seed of the numeric check")
+@format_option(*FORMATS)
+@output_option
+def command(
+    quantity: str,
+    expression: str | None,
+    shapes: tuple[str, ...],
+    convention: str,
+    seed: int,
+    fmt: str,
+    out: object,
+    **net_kw: object,
+) -> None:
+    """Explain why QUANTITY (dZ1, dW2, db1, dA1, …) is what the derivation says.
+
+    The chain rule written out factor by factor, why each transpose sits where it does (by the
+    dimensions and by the indices), why an elementwise function gives ⊙, the activation's
+    derivative worked out by SymPy, per-example L versus averaged J, and a numeric check against
+    finite differences. For an EXPRESSION, QUANTITY names the variable (dW for W).
+
+    \b
+    Examples:
+      chainrule explain dZ1 --layers 2,4,1 --hidden tanh --output sigmoid --loss bce
+      chainrule explain dW1 --layers 2,4,1 --hidden tanh --layout rows --convention exact
+      chainrule explain dZ1 --layers 2,4,1 --hidden tanh --format html -o dZ1.html
+      chainrule explain dW "np.sum(np.tanh(W @ x))" --shape W=3x4 --shape x=4x1
+    """
+    if expression is not None:
+        wrt = quantity[1:] if quantity.startswith("d") and len(quantity) > 1 else quantity
+        target = grad(expression, wrt, dict(shape_arg(s) for s in shapes))
+        x = explain(target, "d" + wrt, seed=seed)
+    else:
+        x = explain(network_from(net_kw), quantity, convention, seed=seed)
+    emit(render(x, fmt, color=out is None and sys.stdout.isatty()), out)
