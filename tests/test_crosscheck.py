@@ -53,6 +53,15 @@ def test_every_gradient_agrees_with_pytorch(case: tuple) -> None:
     assert {r.name for r in report.rows} == expected
 
 
+@pytest.mark.parametrize("hidden", HIDDEN, ids=lambda h: getattr(h, "name", h))
+@pytest.mark.parametrize(("output", "loss"), OUTPUTS)
+def test_every_activation_and_output_pair(hidden: object, output: str, loss: str) -> None:
+    for i, layout in enumerate(("columns", "rows")):
+        net = cr.mlp([3, 4, 3, 1 if loss == "bce" else 2], hidden, output, loss, layout)
+        params, X, Y, _ = sample(net, 4, np.random.default_rng(i))
+        assert cr.crosscheck(net, params, X, Y).passed
+
+
 def test_exact_convention_scales_intermediates() -> None:
     net = cr.mlp([3, 4, 2], hidden="tanh", output="softmax", loss="ce")
     params, X, Y, _ = sample(net, 5, np.random.default_rng(0))

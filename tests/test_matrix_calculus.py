@@ -234,3 +234,11 @@ def test_named_composition_builders_check_their_input() -> None:
         linalg.blocks(2, 0, "repeat")
     with pytest.raises(cr.ShapeError):
         linalg.column(cr.parse("A", {"A": (2, 3)}))
+
+
+def test_latex_names_the_linear_algebra() -> None:
+    from chainrule.printers.latex import latex
+
+    assert latex(cr.grad("np.linalg.det(X)", "X", SQ).expr) == r"\det(X) X^{-\top}"
+    e = cr.parse("np.trace(A @ np.linalg.inv(X)) + np.linalg.norm(x)", {**SQ, "x": (3, 1)})
+    assert latex(e) == r"\operatorname{tr}(A X^{-1}) + \lVert x \rVert"

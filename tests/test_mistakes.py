@@ -98,7 +98,8 @@ PLANTED = [
 
 
 def test_every_mistake_is_planted_and_tested() -> None:
-    assert set(CASES) | {"missing-regularization"} == set(BY_NAME)  # the latter: its own test
+    own_tests = {"missing-regularization", "missing-dropout-mask"}
+    assert set(CASES) | own_tests == set(BY_NAME)
     for m in MISTAKES:
         assert m.title and "default" in m.explanation and m.mutate is not None
 
@@ -148,14 +149,27 @@ def test_missing_regularization() -> None:
         assert cr.check_formula(net, r.corrected).correct
 
 
+def test_missing_dropout_mask() -> None:
+    net = cr.mlp([2, 4, 3, 1], hidden="tanh", output="sigmoid", loss="bce", keep_prob=0.8)
+    for l in (1, 2):
+        r = cr.check_formula(net, f"dZ{l} = W{l + 1}.T @ dZ{l + 1} * (1 - np.tanh(Z{l})**2)")
+        assert r.diagnosis == "missing-dropout-mask", r.message
+        assert f"D{l} / keep_prob{l}" in r.message
+        assert cr.check_formula(net, r.corrected).correct
+
+
 def test_extra_1_over_m_in_dZ_speaks_of_the_convention() -> None:
     r = cr.check_formula(NETS["tanh 2-4-1"], "dZ1 = 1/m * W2.T @ dZ2 * (1 - A1**2)")
     assert r.message.startswith("This is ∂J/∂Z[1]; in the course's convention dZ[1] has no 1/m")
 
 
-def test_missing_1_over_m_in_the_exact_convention() -> None:
-    r = cr.check_formula(NETS["tanh 2-4-1"], "dZ2 = A2 - Y", convention="exact")
+def test_1_over_m_in_the_exact_convention() -> None:
+    net = NETS["tanh 2-4-1"]
+    r = cr.check_formula(net, "dZ2 = A2 - Y", convention="exact")
     assert r.diagnosis == "missing-1/m" and "exact convention" in r.message
+    r = cr.check_formula(net, "dW1 = 1/m * dZ1 @ X.T", convention="exact")
+    assert r.diagnosis == "extra-1/m" and "enters once, at the top" in r.message
+    assert r.corrected == "dW1 = dZ1 @ X.T"
 
 
 def test_missing_transpose_message_names_shapes_and_fix() -> None:

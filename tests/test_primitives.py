@@ -51,7 +51,7 @@ NON_NUMPY = {
 }
 
 PRIMITIVE_LINES = [
-    # primitive          expression (NumPy syntax)                                     wrt
+    # (what it checks, a scalar expression in NumPy syntax, the variable differentiated by)
     ("matmul, left", "np.sum((A @ B) * Q)", "A"),
     ("matmul, right", "np.sum((A @ B) * Q)", "B"),
     ("transpose", "np.sum(A.T * S)", "A"),
@@ -82,7 +82,7 @@ PRIMITIVE_LINES = [
     ("spread over both axes", "np.sum(np.mean(A, axis=0, keepdims=True) * A * T)", "A"),
 ]
 
-# Independent NumPy meaning of each elementwise function, and where its derivative is defined.
+# The NumPy meaning of each elementwise function, written independently of chainrule's records.
 FUNCTION_REFERENCE = {
     "sigmoid": NON_NUMPY["sigmoid"],
     "tanh": np.tanh,

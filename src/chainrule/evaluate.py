@@ -18,7 +18,21 @@ from .ir.expr import Expr, walk
 from .ir.shapes import bind_dims, concrete
 from .rules.primitives import PRIMITIVES
 
-__all__ = ["evaluate", "bind", "run"]
+__all__ = ["evaluate", "bind", "run", "as_array"]
+
+
+def as_array(name: str, value: object) -> np.ndarray:
+    """``value`` as a NumPy array of real numbers, or an EvaluationError that names it."""
+    try:
+        a = np.asarray(value)
+    except ValueError as e:  # ragged nested lists
+        raise EvaluationError(f"{name} is not an array: {e}") from None
+    if a.dtype.kind not in "biuf":
+        raise EvaluationError(
+            f"{name} must hold real numbers, not {a.dtype} values",
+            hint="pass a NumPy array (or nested lists) of floats",
+        )
+    return a
 
 
 def bind(

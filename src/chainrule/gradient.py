@@ -16,7 +16,7 @@ from .algebra.simplify import substitute
 from .autodiff import Derivation, Equation, Program, backprop
 from .codegen import compile_module
 from .errors import EvaluationError, ShapeError, UnknownNameError
-from .evaluate import bind
+from .evaluate import as_array, bind
 from .ir import build
 from .ir.expr import Expr, leaves, walk
 from .ir.shapes import fmt_shape
@@ -98,14 +98,15 @@ class Gradient:
 
     def __call__(self, **values: np.ndarray) -> np.ndarray:
         """Evaluate the gradient; the result has the variable's shape."""
-        arrays = {k: np.asarray(v, dtype=np.result_type(v, np.float64)) for k, v in values.items()}
+        arrays = {k: as_array(k, v) for k, v in values.items()}
+        arrays = {k: a.astype(np.result_type(a, np.float64), copy=False) for k, a in arrays.items()}
         bind(self.program.inputs, arrays)
         out = self._run("gradients", arrays)
         return np.asarray(out["d" + self.wrt], dtype=np.float64).reshape(np.shape(arrays[self.wrt]))
 
     def value(self, **values: np.ndarray) -> float:
         """f itself at the given arrays."""
-        arrays = {k: np.asarray(v, dtype=np.float64) for k, v in values.items()}
+        arrays = {k: as_array(k, v).astype(np.float64, copy=False) for k, v in values.items()}
         bind(self.program.inputs, arrays)
         out = self._run("forward", arrays)
         return float(np.asarray(out["f"]).reshape(()))

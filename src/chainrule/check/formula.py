@@ -31,7 +31,7 @@ from ..ir.shapes import Shape, fmt_shape
 from ..nets import Network
 from ..printers.text import target_text, text
 from .learner import Reader, show, split_formula
-from .mistakes import MISTAKES, Context, Mistake, chain_for, np_text
+from .mistakes import MISTAKES, Chain, Context, Mistake, chain_for, np_text
 from .sample import sample
 
 __all__ = ["FormulaCheck", "check_formula", "Numbers"]
@@ -421,7 +421,7 @@ def _context(net: Network, d: Derivation, step: Step) -> Context:
     )
 
 
-def _chain(d: Derivation, step: Step, names: dict[str, Expr]):  # noqa: ANN202 - Chain | None
+def _chain(d: Derivation, step: Step, names: dict[str, Expr]) -> Chain | None:
     """``dZ[l] = dA[l] ⊙ g′(Z[l])`` when A[l] = g(Z[l]) for an elementwise g."""
     match = re.fullmatch(r"dZ(\d+)", step.target)
     if match is None or f"dA{match.group(1)}" not in d:

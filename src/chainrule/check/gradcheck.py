@@ -59,7 +59,7 @@ def gradcheck(
     rows, approx = _parameter_rows(net, params, X, Y, derived, epsilon, threshold)
     if intermediates:
         rows += _intermediate_rows(net, d, params, X, Y, derived, epsilon, threshold)
-    names = [p for p in net.program.params]
+    names = list(net.program.params)
     overall = relative_difference(
         np.concatenate([np.ravel(derived["d" + p]) for p in names]),
         np.concatenate([np.ravel(approx[p]) for p in names]),

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from .. import scalar
 from ..algebra.bridge import Atoms, from_sympy
-from ..algebra.simplify import fold
+from ..algebra.simplify import fold, substitute
 from ..errors import ShapeError
 from ..ir import build
 from ..ir.expr import Expr, walk
@@ -491,22 +491,37 @@ def _add_penalty(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
         yield ast.Expression(body=ast.BinOp(tree.body, ast.Add(), term)), {"W": ctx.target[1:]}
 
 
+def _missing_dropout(ctx: Context) -> Iterator[Variant]:
+    """Forget the dropout mask: every ``D[l]`` and ``keep_prob[l]`` set to 1."""
+    ones = {
+        v: build.broadcast(build.const(1), v.shape) if v.shape else build.const(1)
+        for form in ctx.forms
+        for v in walk(form)
+        if v.op == "var" and re.fullmatch(r"D\d+|keep_prob\d+", v.name)
+    }
+    layers = sorted({re.sub(r"\D", "", v.name) for v in ones})
+    mask = " and ".join(f"D{l} / keep_prob{l}" for l in layers)
+    for form in ctx.forms if ones else ():
+        yield substitute(form, ones), {"mask": mask, "form": form}
+
+
 def _inv_m(ctx: Context) -> Expr:
     return build.np_pow(build.dim(ctx.batch), -1)
 
 
 def _missing_inv_m(ctx: Context) -> Iterator[Variant]:
-    situation = "param" if ctx.kind != "intermediate" else ctx.convention
+    situation = "exact" if ctx.convention == "exact" else "default"
+    situation = "param" if ctx.kind != "intermediate" and situation == "default" else situation
     return _whole(ctx, lambda f: build.scale(build.dim(ctx.batch), f), {"situation": situation})
 
 
 def _extra_inv_m(ctx: Context) -> Iterator[Variant]:
     situation = (
-        "twice"
-        if ctx.kind != "intermediate"
+        "exact"
+        if ctx.convention == "exact"
         else "per-example"
-        if ctx.convention == "course"
-        else "default"
+        if ctx.kind == "intermediate"
+        else "twice"
     )
     return _whole(ctx, lambda f: build.scale(_inv_m(ctx), f), {"situation": situation})
 
@@ -682,6 +697,9 @@ MISTAKES: tuple[Mistake, ...] = (
             "twice": "{T} takes 1/m exactly once, from J = (1/m) Σᵢ L⁽ⁱ⁾, and your formula "
             "divides by m twice (in the course's convention dZ has no 1/m, so the one in {T} is "
             "the only one): {target} = {fix}.",
+            "exact": "in the exact convention the 1/m of J = (1/m) Σᵢ L⁽ⁱ⁾ enters once, at the "
+            "top, and the chain rule carries it down through every dZ and dA into dW and db; "
+            "your formula divides by m again: {target} = {fix}.",
             "default": "there is one factor 1/m too many: {target} = {fix}.",
         },
         _extra_inv_m,
@@ -773,6 +791,16 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _missing_regularization,
         _add_penalty,
+    ),
+    Mistake(
+        "missing-dropout-mask",
+        "a forgotten dropout mask",
+        {
+            "default": "the dropout mask is missing: the forward pass multiplied A by {mask}, so "
+            "the gradient goes back through the same mask (dropped units get no gradient): "
+            "{target} = {fix}."
+        },
+        _missing_dropout,
     ),
     Mistake(
         "wrong-layer-index",

@@ -31,16 +31,20 @@ from .arguments import (
     shape_argument,
 )
 from .chain import Algebra, Term, chain_terms, top_of
-from .doc import Naming
+from .doc import Ex, Naming, Sym
 from .numeric import NumericExample, example_inputs, numeric_example
 from .variants import Variant, network_values, other_network, variants
 
 __all__ = ["Explanation", "explain", "resolve_quantity"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Explanation:
-    """Everything that justifies one backward step (see the module docstring)."""
+    """Everything that justifies one backward step (see the module docstring).
+
+    ``str(x)`` is the whole explanation as text; :meth:`document` the same as data for the
+    renderers; in Jupyter it displays as Markdown, HTML (MathML) or LaTeX.
+    """
 
     quantity: str
     subject: str
@@ -72,6 +76,12 @@ class Explanation:
         from .render_text import render_text
 
         return render_text(self.document())
+
+    def __repr__(self) -> str:
+        from .notation import text_math
+
+        formula = text_math(Ex(self.step.expanded, self.naming))
+        return f"<explanation of {text_math(Sym(self.quantity, self.naming))} = {formula}>"
 
     def _repr_markdown_(self) -> str:
         from .render_markdown import render_markdown

@@ -16,7 +16,7 @@ from ..algebra.stable import stable_program
 from ..autodiff import Derivation, Program, backprop
 from ..codegen import compile_module
 from ..errors import EvaluationError, ShapeError, SpecError
-from ..evaluate import bind
+from ..evaluate import as_array, bind
 from ..ir.shapes import fmt_shape
 from ..printers.numpy_module import module_source
 from .init import initialize
@@ -96,13 +96,13 @@ class Network:
         masks: Mapping[str, np.ndarray] | None = None,
     ) -> dict[str, np.ndarray]:
         """Every input the program takes: parameters, data, λ, dropout masks (none by default)."""
-        X = np.asarray(X)
+        X = as_array("X", X)
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
         X = X.astype(dtype, copy=False)
-        values = {k: np.asarray(v) for k, v in params.items()}
+        values = {k: as_array(k, v) for k, v in params.items()}
         values["X"] = X
         if Y is not None:
-            values["Y"] = np.asarray(Y, dtype=dtype)
+            values["Y"] = as_array("Y", Y).astype(dtype, copy=False)
         for v in self.program.inputs:
             if v.name == "lambd":
                 values["lambd"] = (
