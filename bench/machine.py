@@ -54,6 +54,28 @@ def openblas_info() -> dict | None:
     return info
 
 
+def set_openblas_threads(n: int) -> bool:
+    """Set NumPy's OpenBLAS thread count through ctypes; False if OpenBLAS was not found."""
+    found = _openblas_lib()
+    if found is None:
+        return False
+    _, lib, pre, suf = found
+    getattr(lib, f"{pre}set_num_threads{suf}")(n)
+    return True
+
+
+def limit_xla_threads(n: int) -> bool:
+    """For ``n == 1``, switch XLA's CPU backend to one thread (effective before JAX starts).
+
+    XLA has no flag for other counts; returns False (nothing changed) then.
+    """
+    if n != 1:
+        return False
+    flags = "--xla_cpu_multi_thread_eigen=false"
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flags}".strip()
+    return True
+
+
 def threadpool_info() -> list | None:
     """threadpoolctl's view of the loaded BLAS/OpenMP pools, if threadpoolctl is installed."""
     try:
@@ -108,7 +130,9 @@ def _jax_info() -> dict | None:
         "version": jax.__version__,
         "jaxlib": jaxlib.__version__,
         "devices": [str(d) for d in jax.devices()],
-        "threads": f"XLA CPU default (≈ {os.cpu_count()} cores)",
+        "threads": "1 (XLA_FLAGS --xla_cpu_multi_thread_eigen=false)"
+        if "xla_cpu_multi_thread_eigen=false" in os.environ.get("XLA_FLAGS", "")
+        else f"XLA CPU default (≈ {os.cpu_count()} cores)",
     }
 
 

@@ -8,6 +8,7 @@ Implementations per workload and dtype: "numpy (course)" (the baseline, referenc
 Writes bench/RESULTS.md and bench/results.json (or into ``--out``). Usage::
 
     .venv/bin/python bench/run.py [--quick] [--workloads a,b,c] [--dtypes float64,float32]
+                                  [--threads N] [--out DIR]
 """
 
 from __future__ import annotations
@@ -207,6 +208,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--workloads", default="a,b,c", help="comma-separated subset of a,b,c")
     p.add_argument("--dtypes", default="float64,float32", help="float64 and/or float32")
     p.add_argument("--out", type=Path, default=HERE, help="directory for RESULTS.md/results.json")
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="threads for every library (default: their own defaults; 1 is more robust on a "
+        "machine shared with other work)",
+    )
     args = p.parse_args(argv)
     args.workloads = [k.strip() for k in args.workloads.split(",") if k.strip()]
     args.dtypes = [np.dtype(d.strip()) for d in args.dtypes.split(",") if d.strip()]
@@ -215,6 +222,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if bad := [d for d in args.dtypes if d not in (np.float64, np.float32)]:
         p.error(f"unsupported dtype(s) {bad}")
     return args
+
+
+def set_threads(n: int) -> None:
+    """Use ``n`` threads in NumPy's BLAS, torch (set later from NumPy's count) and XLA."""
+    if not machine.set_openblas_threads(n):
+        log("could not set NumPy's BLAS threads (OpenBLAS not found)")
+    if not machine.limit_xla_threads(n):
+        log(f"XLA has no thread-count flag for {n} threads: JAX keeps its default")
 
 
 def write(results: dict, out: Path) -> None:
@@ -228,6 +243,8 @@ def write(results: dict, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return the exit status."""
     args = parse_args(argv)
+    if args.threads:
+        set_threads(args.threads)
     cfg, t_start, load_before = (
         (QUICK if args.quick else FULL),
         time.perf_counter(),
@@ -259,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         "config": asdict(cfg),
+        "threads_option": args.threads,
     }
     write(results, args.out)
     return 0

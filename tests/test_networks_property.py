@@ -1,9 +1,9 @@
 """Property: for random networks, every derived dW, db, dZ, dA equals central finite differences.
 
-Networks of depth 1–6 and widths 1–8, every hidden activation (one for all layers, or a mix), every
-output/loss pair, 1–7 examples, both conventions and both layouts. ``net.gradients`` runs the NumPy
-code printed from the derivation; the reference re-runs the forward pass with the reference
-interpreter after perturbing one entry of the named quantity:
+Networks of depth 1–6 and widths 1–8, every hidden activation (one for all layers, or a mix; a
+user-defined swish among them), every output/loss pair, 1–7 examples, both conventions and both
+layouts. ``net.gradients`` runs the NumPy code printed from the derivation; the reference re-runs
+the forward pass with the reference interpreter after perturbing one entry of the named quantity:
 
 * ``dW``, ``db`` are gradients of the cost J in both conventions;
 * ``dZ``, ``dA`` are gradients of m·J = Σᵢ L⁽ⁱ⁾ in the course convention, of J in the exact one.
@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainrule as cr
+from chainrule import scalar
 from chainrule.evaluate import bind, evaluate, run
 
-HIDDEN = ["tanh", "relu", "sigmoid", "leaky_relu", "softplus"]
+Z = sympy.Symbol("z")
+CUSTOM = {"swish": cr.activation("swish", Z * scalar.sigmoid(Z))}  # a user-defined activation
+HIDDEN = ["tanh", "relu", "sigmoid", "leaky_relu", "softplus", "swish"]
 KINKED = {"relu", "leaky_relu"}
 PAIRS = [("sigmoid", "bce"), ("softmax", "ce"), ("linear", "mse"), ("tanh", "mse")]
 H = 1e-6  # central-difference step
@@ -35,6 +39,7 @@ ACTIVATIONS = {
     "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
     "softplus": lambda z: np.log1p(np.exp(z)),
     "linear": lambda z: z,
+    "swish": lambda z: z / (1.0 + np.exp(-z)),
 }
 
 
@@ -62,7 +67,7 @@ _NETWORKS: dict[tuple, cr.Network] = {}
 
 
 def network(case: dict) -> cr.Network:
-    hidden = case["hidden"] if isinstance(case["hidden"], str) else list(case["hidden"])
+    hidden = [CUSTOM.get(h, h) for h in hidden_names(case)]
     key = (tuple(case["layers"]), str(hidden), case["output"], case["loss"], case["layout"])
     if key not in _NETWORKS:
         _NETWORKS[key] = cr.mlp(
@@ -140,8 +145,12 @@ def reference_cost(case: dict, params: dict, X: np.ndarray, Y: np.ndarray) -> fl
     return float(np.sum(L) / case["m"])
 
 
-def finite_differences(net, values, name, scale, entries) -> list[float]:
-    """∂(scale·J)/∂name at ``entries``: perturb ``name``, re-run the equations after it."""
+def finite_differences(net, values, name, scale, entries, logs=()) -> list[float]:
+    """∂(scale·J)/∂name at ``entries``: perturb ``name``, re-run the equations after it.
+
+    A probability a whose ``logs`` are taken ("a": log a, "1-a": log(1 − a)) gets a step relative
+    to a (and 1 − a), so the logarithms stay accurate however confident the network is.
+    """
     program = net.program
     dims = bind(program.inputs, values)
     env = run(program, values)
@@ -156,10 +165,12 @@ def finite_differences(net, values, name, scale, entries) -> list[float]:
 
     out = []
     for idx in entries:
+        a = env[name][idx]
+        h = H * min([1.0] + [a] * ("a" in logs) + [1.0 - a] * ("1-a" in logs))
         plus, minus = env[name].copy(), env[name].copy()
-        plus[idx] += H
-        minus[idx] -= H
-        out.append((cost(plus) - cost(minus)) / (2 * H))
+        plus[idx] += h
+        minus[idx] -= h
+        out.append((cost(plus) - cost(minus)) / (2 * h))
     return out
 
 
@@ -186,7 +197,9 @@ def test_every_derived_gradient_matches_finite_differences(case: dict) -> None:
         assert g.shape == quantities[name].shape, target
         entries = list(np.ndindex(g.shape))  # every entry: the networks are small
         scale = 1 if target.startswith(("dW", "db")) else per_example
-        fd = finite_differences(net, values, name, scale, entries)
+        logs = {"bce": ("a", "1-a"), "ce": ("a",)}.get(case["loss"], ())
+        logs = logs if name == f"A{net.L}" else ()
+        fd = finite_differences(net, values, name, scale, entries, logs)
         derived = [g[idx] for idx in entries]
         np.testing.assert_allclose(derived, fd, rtol=1e-5, atol=1e-7, err_msg=f"{target} {case}")
 
@@ -199,7 +212,8 @@ def test_float32_in_float32_out(hidden: str, output: str, loss: str, layout: str
     """float32 parameters and data give float32 gradients, equal to float64's in float32."""
     case = {"layers": [3, 4, 3, 1 if loss == "bce" else 3], "hidden": hidden, "output": output}
     case |= {"loss": loss, "layout": layout, "m": 5}
-    net = cr.mlp(case["layers"], hidden, output, loss, layout=layout, l2=0.1, keep_prob=0.8)
+    activation = CUSTOM.get(hidden, hidden)
+    net = cr.mlp(case["layers"], activation, output, loss, layout=layout, l2=0.1, keep_prob=0.8)
     rng = np.random.default_rng(7)
     X, Y = draw_data(case, rng)
     params = draw_params(case, rng)
@@ -215,3 +229,13 @@ def test_float32_in_float32_out(hidden: str, output: str, loss: str, layout: str
             np.testing.assert_allclose(g32[k], g64[k], rtol=2e-3, atol=2e-5, err_msg=k)
     cost = net.forward(as32(params), X.astype(np.float32), Y.astype(np.float32))["J"]
     assert np.asarray(cost).dtype == np.float32
+
+
+def test_arrays_that_are_not_numbers_are_chainrule_errors() -> None:
+    net = cr.mlp([2, 3, 1], hidden="tanh")
+    params, Y = net.init(seed=0), np.ones((1, 4))
+    for X in ("x", [[1.0, 2.0], [3.0]], np.ones((3, 4)), np.ones((2, 5))):
+        with pytest.raises(cr.ChainruleError):
+            net.gradients(params, X, Y)
+    with pytest.raises(cr.ChainruleError, match="b1"):
+        net.gradients({"W1": params["W1"]}, np.ones((2, 4)), Y)

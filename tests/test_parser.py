@@ -319,3 +319,13 @@ def test_keepdims_and_mean() -> None:
 def test_functions_spelt_three_ways_are_one() -> None:
     assert cr.parse("np.tanh(W)", SHAPES) == cr.parse("numpy.tanh(W)", SHAPES)
     assert cr.parse("np.tanh(W)", SHAPES) == cr.parse("tanh(W)", SHAPES)
+
+
+def test_calling_a_gradient_with_lists_and_bad_values() -> None:
+    g = cr.grad("np.sum(np.tanh(W @ x))", "W", SHAPES)
+    W, x = np.full((3, 4), 0.1), [[1.0], [2.0], [3.0], [4.0]]
+    expected = (1 - np.tanh(W @ np.array(x)) ** 2) @ np.array(x).T
+    np.testing.assert_allclose(g(W=W, x=x), expected, rtol=1e-12)
+    for bad in ("abc", [[1.0], [2.0, 3.0], [3.0], [4.0]], None):
+        with pytest.raises(ChainruleError):
+            g(W=W, x=bad)

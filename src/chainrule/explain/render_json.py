@@ -11,9 +11,9 @@ import json
 
 import numpy as np
 
-from .compose import bound
 from .doc import Display, Document, Heading, Items, Math, Para, Prose, Table
 from .notation import latex_math, rec_latex, rec_text, text_math
+from .writer import bound
 
 __all__ = ["render_json", "document_json", "explanation_json"]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from ..autodiff.derivation import Derivation, Step
 from ..rules.primitives import PRIMITIVES
 from .chain import Factor, local_factors, top_of
-from .compose import Writer
 from .doc import Display, Document, Heading, Para, Prose, ShapeM, Table, row
 from .notation import text_math
+from .writer import Writer
 
 __all__ = ["derivation_document"]
 

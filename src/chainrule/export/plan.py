@@ -116,12 +116,29 @@ def _plan(
     steps = [(s.target, s.expr) for s in derivation.steps]
     taken = {*program.names, *(t for t, _ in steps), name}
     defs, exprs = common_subexpressions([e for _, e in steps], "t", taken)
-    backward = (*defs, *((t, e) for (t, _), e in zip(steps, exprs, strict=True)))
+    backward = _interleave(defs, [(t, e) for (t, _), e in zip(steps, exprs, strict=True)])
     grads = tuple((v.name, "d" + v.name) for v in program.inputs if "d" + v.name in derivation)
     forward = tuple((eq.name, eq.expr) for eq in stable_program(program).equations)
     return Plan(
         name, title, formulas, program.inputs, forward, program.output, backward, grads, returned
     )
+
+
+def _interleave(
+    defs: list[tuple[str, Expr]], steps: list[tuple[str, Expr]]
+) -> tuple[tuple[str, Expr], ...]:
+    """Each shared subexpression just before the first step that uses it (it may read earlier
+    steps, such as ``dZ2``, so it cannot simply go first)."""
+    pending, out = list(defs), []
+    for target, e in steps:
+        need = {v.name for v in leaves(e)}
+        for name, d in reversed(pending):
+            if name in need:
+                need.update(v.name for v in leaves(d))
+        out += [(n, d) for n, d in pending if n in need]
+        pending = [(n, d) for n, d in pending if n not in need]
+        out.append((target, e))
+    return tuple(out)
 
 
 def needed(plan: Plan, targets: tuple[str, ...]) -> list[tuple[str, Expr]]:
