@@ -31,7 +31,7 @@ from .arguments import (
     shape_argument,
 )
 from .chain import Algebra, Term, chain_terms, top_of
-from .doc import Ex, Naming, Sym
+from .doc import Document, Ex, Naming, Sym
 from .numeric import NumericExample, example_inputs, numeric_example
 from .variants import Variant, network_values, other_network, variants
 
@@ -66,7 +66,7 @@ class Explanation:
     def convention(self) -> str:
         return self.derivation.convention
 
-    def document(self):  # noqa: ANN201 - a Document (imported lazily: it imports this module)
+    def document(self) -> Document:
         """The explanation as prose and formulas (:class:`chainrule.explain.doc.Document`)."""
         from .compose import explanation_document
 
