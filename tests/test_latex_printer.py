@@ -48,7 +48,7 @@ def test_forward_equations():
     assert forms["A1"] == r"\operatorname{relu}(Z^{[1]})"
     assert forms["A2"] == r"\frac{\exp(Z^{[2]})}{\sum_{0} \exp(Z^{[2]})}"
     assert forms["L"] == r"-\sum_{0} (Y \odot \log(A^{[2]}))"
-    assert r"\frac{\lambda}{m} \cdot \frac{1}{2}" in forms["J"]  # scalars multiply with \cdot
+    assert r"\frac{\lambda}{2 m}" in forms["J"]  # J = (1/m) Σ L + (λ/2m) Σ‖W‖²
     for tex in forms.values():
         latex_to_mathml(tex)
 

@@ -16,7 +16,8 @@ from .program import Program
 __all__ = ["Contribution", "Step", "Derivation", "CONVENTIONS"]
 
 CONVENTIONS = {
-    "course": "dZ, dA are per-example gradients of the loss L (column i is ∂L⁽ⁱ⁾/∂z⁽ⁱ⁾, i.e. "
+    "course": "dZ, dA are per-example gradients of the loss L (column i — row i when examples are "
+    "rows — is ∂L⁽ⁱ⁾/∂z⁽ⁱ⁾, i.e. "
     "gradients of ℒ = Σᵢ L⁽ⁱ⁾ = m·J); dW, db are gradients of the cost J = (1/m) Σᵢ L⁽ⁱ⁾, "
     "which is where 1/m enters",
     "exact": "every quantity is the gradient of the cost J itself: d· = ∂J/∂·, with 1/m carried "

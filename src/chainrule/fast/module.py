@@ -71,11 +71,17 @@ def _header(net: object, plan: Plan) -> str:
         if plan.rescaled
         else "The grads arrays receive scale·∂J/∂θ.\n"
     )
+    shared = (
+        f"relu′ is read from the activation, 𝟙[Z > 0] = 𝟙[A > 0] ({', '.join(plan.shared)}),\n"
+        "so Z is overwritten in place by A.\n"
+        if plan.shared
+        else ""
+    )
     return (
         f'"""Fast NumPy step printed by chainrule.fast from the network {net.describe()}.\n\n'
         "The same statements as net.source(), pruned to what dW and db need, computed in place\n"
         "into buffers allocated once by build(); each block is preceded by its formula.\n"
-        f'{scaled}"""\n'
+        f'{scaled}{shared}"""\n'
     )
 
 

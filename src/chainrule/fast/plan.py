@@ -52,6 +52,7 @@ class Plan:
     outputs: tuple[str, ...]  # "dW1", "db1", … in parameter order
     rescaled: bool  # True: adjoints carry c = scale/m (see the module docstring)
     output: str  # the name of A[L]
+    shared: tuple[str, ...] = ()  # activations whose derivative is read from A instead of Z
 
 
 def make_plan(program: Program, derivation: Derivation, output: str, rescale: bool = True) -> Plan:
@@ -71,7 +72,8 @@ def make_plan(program: Program, derivation: Derivation, output: str, rescale: bo
     reads = [v.name for st in back for v in leaves(st.expr)] + [output]
     fwd_names = _needed(reads, eqs)
     forward = tuple(Statement(n, e) for n, e in eqs.items() if n in fwd_names)
-    return Plan(program, forward, back, outputs, bool(rescaled), output)
+    shared = tuple(sorted({v.name for st in back for v in leaves(st.expr)} & _sources(rewrite)))
+    return Plan(program, forward, back, outputs, bool(rescaled), output, shared)
 
 
 def _formula(s: Step, rescaled: dict[str, Expr]) -> Expr:
@@ -195,6 +197,11 @@ def _shared_values(program: Program) -> dict[Expr, Expr]:
                     d = _derivative_record(deriv, e.attrs[0])
                     table[build.fn(d, e.args[0])] = build.fn(d, eq.var)
     return table
+
+
+def _sources(rewrite: dict[Expr, Expr]) -> set[str]:
+    """The activations ``A`` that the rewrites read."""
+    return {new.args[0].name for new in rewrite.values()}
 
 
 def _derivative_record(name: str, f: object) -> object:

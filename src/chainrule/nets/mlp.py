@@ -8,8 +8,6 @@ with the primitives — nothing here knows a derivative.
 
 from __future__ import annotations
 
-import sympy
-
 from .. import scalar
 from ..autodiff.program import Equation, Program
 from ..ir import build
@@ -105,5 +103,6 @@ def _cost(spec: MLPSpec, loss: Expr, inputs: list) -> Expr:
         for W in (v for v in inputs if v.name.startswith("W")):
             term = build.sum_(W**2, None, keepdims=False)
             penalty = term if penalty is None else penalty + term
-        J = J + build.scale(lambd * inv_m * build.const(sympy.Rational(1, 2)), penalty)
+        two_m = build.scale(build.const(2), build.dim(spec.batch))
+        J = J + build.scale(build.np_div(lambd, two_m), penalty)
     return J

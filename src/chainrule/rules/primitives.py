@@ -174,7 +174,7 @@ PRIMITIVES: dict[str, Primitive] = {
             lambda shape, attrs, a: np.broadcast_to(a, shape),
             (lambda g, n: _sum_to(g, n.args[0].shape),),
             "broadcast rule (its adjoint is a sum)",
-            "A copy of A_i is used in every column j, and a quantity used several times receives "
+            "A copy of b_i is used in every column j, and a quantity used several times receives "
             "the sum of the gradients of its uses.",
             "C_ij = b_i for every j  ⇒  ∂ℓ/∂b_i = Σ_j G_ij",
             "G is (n, m) and b is (n, 1): summing G over the m columns gives b's shape.",
