@@ -122,6 +122,11 @@ class Gradient:
                 f"values (NumPy: {e})",
                 hint="an inverse, and the gradient of a determinant, exist only where det ≠ 0",
             ) from None
+        except (ZeroDivisionError, OverflowError) as e:  # Python arithmetic on the constants
+            raise EvaluationError(
+                f"cannot evaluate {self.source or text(self.f)!r}: {e}",
+                hint="a constant part of the expression divides by zero or overflows",
+            ) from None
 
 
 def grad(expr: str | Expr, wrt: str, shapes: Mapping[str, tuple] | None = None) -> Gradient:

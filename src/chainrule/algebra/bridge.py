@@ -81,7 +81,7 @@ def _spread(e: Expr, shape: Shape) -> Expr:
 
 def _scalar(s: sympy.Expr, atoms: Atoms) -> Expr:
     """A scalar-valued SymPy expression as a tree of shape ()."""
-    if isinstance(s, sympy.Number) or s is sympy.zoo:  # const() rejects 1/0 with a clear error
+    if isinstance(s, sympy.Number) or s in (sympy.zoo, sympy.I):  # const() rejects 1/0 and √−1
         return build.const(s)
     if isinstance(s, sympy.Symbol):
         return atoms.by_symbol.get(s) or build.dim(s.name)

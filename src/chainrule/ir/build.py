@@ -50,10 +50,11 @@ def var(name: str, shape: tuple, props: frozenset[str] | tuple = ()) -> Expr:
 def const(value: float | sympy.Basic) -> Expr:
     """A scalar constant, kept exact (``1/2`` stays a rational); never infinite or NaN."""
     v = sympy.nsimplify(value) if isinstance(value, float) else sympy.sympify(value)
-    if any(v.has(x) for x in (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)):
+    if v.is_number and not (v.is_real and v.is_finite):  # nan, zoo, ±oo, I
         raise EvaluationError(
-            f"the constant {v} is not a finite number",
-            hint="the expression divides by zero somewhere, e.g. 1/(W − W)",
+            f"the constant {v} is not a finite real number",
+            hint="the expression divides by zero, e.g. 1/(W − W), or takes a root of a negative "
+            "number, e.g. (−1)**0.5",
         )
     return Expr("const", (), (), (v,))
 
