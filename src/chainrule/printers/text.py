@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..ir.expr import Expr
+from ..ir.expr import Expr, leaves
 from ..ir.linalg import Named
 from .base import PRECEDENCE, Printer, denominator, is_negation, is_reciprocal, layer_name
 
@@ -156,9 +156,9 @@ def derivation_lines(d: object, expanded: bool = True) -> list[str]:
     printer = TextPrinter(p.layer_names, p.batch)
     lines = []
     for s in d.steps:
-        if s.of == p.output or (s.expr.op in ("const", "broadcast") and s.expr.args == ()):
-            continue
-        if s.expr.op == "broadcast" and s.expr.args[0].op == "const":
+        if s.of == p.output or not leaves(
+            s.expr
+        ):  # a constant adjoint (the loss's own) says nothing
             continue
         body = printer.doprint(s.expanded if expanded else s.expr)
         lines.append(f"{target_text(s.target, p.layer_names)} = {body}")
