@@ -190,7 +190,7 @@ def render(results: dict) -> str:
     out = [
         "# Benchmark results",
         "",
-        f"`{meta['command']}` — {meta['mode']} run, {meta['date']}, total runtime "
+        f"`{meta['command']}` — {meta['mode']} run finished {meta['date']}, total runtime "
         f"{meta['runtime_s']:.0f} s. Machine details at the end; raw numbers in results.json.",
         "",
         *summary_section(results),

@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         results["scaling"] = rows
     results["machine"] = machine.machine_info()
     results["meta"] = {
-        "command": "bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": " ".join(["bench/run.py", *(sys.argv[1:] if argv is None else argv)]),
         "mode": "quick" if args.quick else "full",
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "runtime_s": time.perf_counter() - t_start,

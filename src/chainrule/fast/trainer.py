@@ -141,8 +141,8 @@ def _gd(tr: Trainer, step: object) -> object:
 def _adam(tr: Trainer, step: object) -> object:
     o = tr.optimizer
     b1, b2, eps, lr = float(o.beta1), float(o.beta2), float(o.epsilon), float(o.lr)
-    theta, g, args, n = tr.theta, tr.grad, tr.args, len(tr.args)
-    v, s, tmp = np.zeros_like(theta), np.zeros_like(theta), np.empty_like(theta)
+    theta, args, n = tr.theta, tr.args, len(tr.args)
+    state = (theta, tr.grad, np.zeros_like(theta), np.zeros_like(theta), np.empty_like(theta))
 
     def adam_step() -> float:
         k = tr.t % n
@@ -150,16 +150,21 @@ def _adam(tr: Trainer, step: object) -> object:
         J = step(*args[k], 1.0 - b1, True)  # g = (1 − β1)·∂J/∂θ
         c1, c2 = 1.0 - b1**tr.t, 1.0 - b2**tr.t
         kappa = math.sqrt((1.0 - b2) / c2) / (1.0 - b1)  # √(s/c2) = κ √s′
-        np.multiply(v, b1, out=v)
-        np.add(v, g, out=v)
-        np.multiply(g, g, out=tmp)
-        np.multiply(s, b2, out=s)
-        np.add(s, tmp, out=s)
-        np.sqrt(s, out=tmp)
-        np.add(tmp, eps / kappa, out=tmp)
-        np.divide(v, tmp, out=tmp)
-        np.multiply(tmp, lr / (c1 * kappa), out=tmp)
-        np.subtract(theta, tmp, out=theta)
+        _adam_update(*state, b1, b2, eps / kappa, lr / (c1 * kappa))
         return J
 
     return adam_step
+
+
+def _adam_update(theta, g, v, s, tmp, b1: float, b2: float, shift: float, rate: float) -> None:
+    """``v = β1 v + g′``, ``s′ = β2 s′ + g′²``, ``θ −= rate · v / (√s′ + shift)``, in place."""
+    np.multiply(v, b1, out=v)
+    np.add(v, g, out=v)
+    np.multiply(g, g, out=tmp)
+    np.multiply(s, b2, out=s)
+    np.add(s, tmp, out=s)
+    np.sqrt(s, out=tmp)
+    np.add(tmp, shift, out=tmp)
+    np.divide(v, tmp, out=tmp)
+    np.multiply(tmp, rate, out=tmp)
+    np.subtract(theta, tmp, out=theta)
