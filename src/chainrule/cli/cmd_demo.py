@@ -1,4 +1,4 @@
-"""``chainrule demo``: the main job — derive, explain, check and train the course's 2-4-1 network."""
+"""``chainrule demo``: the main job — derive, explain, check and train the 2-4-1 network."""
 
 from __future__ import annotations
 
