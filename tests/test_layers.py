@@ -21,7 +21,7 @@ SRC = Path(chainrule.__file__).resolve().parent
 
 # Lowest first; a module belongs to the layer of its longest listed prefix.
 LAYERS = [
-    ["errors"],
+    ["errors", "display"],
     ["ir.shapes"],
     ["scalar"],
     ["ir"],

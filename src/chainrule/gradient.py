@@ -15,6 +15,7 @@ import numpy as np
 from .algebra.simplify import substitute
 from .autodiff import Derivation, Equation, Program, backprop
 from .codegen import compile_module
+from .display import RichDisplay
 from .errors import EvaluationError, ShapeError, UnknownNameError
 from .evaluate import as_array, bind
 from .ir import build
@@ -45,7 +46,7 @@ def as_program(expr: Expr, wrt: tuple[str, ...], name: str = "f") -> Program:
     return Program(inputs, (Equation(name, expr),), name, tuple(wrt))
 
 
-class Gradient:
+class Gradient(RichDisplay):
     """∂f/∂x for one variable x: ``str(g)`` is the formula, ``g(**arrays)`` its value."""
 
     def __init__(self, expr: Expr, wrt: str, source: str | None = None) -> None:
@@ -71,22 +72,6 @@ class Gradient:
 
     def __repr__(self) -> str:
         return f"<∂f/∂{self.wrt} = {self}>"
-
-    # Jupyter's rich display; the documents are written by explain/, which sits above
-    def _repr_markdown_(self) -> str:
-        from .explain.formats import rich
-
-        return rich(self, "markdown")
-
-    def _repr_html_(self) -> str:
-        from .explain.formats import rich
-
-        return rich(self, "html")
-
-    def _repr_latex_(self) -> str:
-        from .explain.formats import rich
-
-        return rich(self, "latex")
 
     def numpy(self) -> str:
         """The NumPy module computing f and its gradient."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..display import RichDisplay
 from ..errors import UnknownNameError
 from ..ir.expr import Expr
 from ..ir.shapes import Shape
@@ -53,7 +54,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Derivation:
+class Derivation(RichDisplay):
     """The backward pass of ``program`` in ``convention`` ("course" or "exact")."""
 
     program: Program
@@ -86,19 +87,3 @@ class Derivation:
         from ..printers.text import derivation_lines  # printers sit above; delegate as SymPy does
 
         return "\n".join(derivation_lines(self))
-
-    # Jupyter's rich display; the documents are written by explain/, which sits above
-    def _repr_markdown_(self) -> str:
-        from ..explain.formats import rich
-
-        return rich(self, "markdown")
-
-    def _repr_html_(self) -> str:
-        from ..explain.formats import rich
-
-        return rich(self, "html")
-
-    def _repr_latex_(self) -> str:
-        from ..explain.formats import rich
-
-        return rich(self, "latex")

@@ -15,6 +15,7 @@ import numpy as np
 from ..algebra.stable import stable_program
 from ..autodiff import Derivation, Program, backprop
 from ..codegen import compile_module
+from ..display import RichDisplay
 from ..errors import EvaluationError, ShapeError, SpecError
 from ..evaluate import as_array, bind
 from ..ir.shapes import fmt_shape
@@ -28,7 +29,7 @@ __all__ = ["Network", "mlp"]
 _QUANTITY = ("dW", "db", "dZ", "dA")
 
 
-class Network:
+class Network(RichDisplay):
     """A fully connected network in the course's notation (see :class:`MLPSpec`)."""
 
     def __init__(self, spec: MLPSpec) -> None:
@@ -207,22 +208,6 @@ class Network:
 
     def __repr__(self) -> str:
         return f"<chainrule network {self.describe()}>"
-
-    # Jupyter's rich display; the documents are written by explain/, which sits above
-    def _repr_markdown_(self) -> str:
-        from ..explain.formats import rich
-
-        return rich(self, "markdown")
-
-    def _repr_html_(self) -> str:
-        from ..explain.formats import rich
-
-        return rich(self, "html")
-
-    def _repr_latex_(self) -> str:
-        from ..explain.formats import rich
-
-        return rich(self, "latex")
 
 
 def mlp(
