@@ -6,19 +6,20 @@ import click
 
 from ..check.formula import check_formula
 from ..check.report import formula_json, formula_text
-from .options import emit, format_option, network_from, network_options, output_option
+from .options import (
+    convention_option,
+    emit,
+    format_option,
+    network_from,
+    network_options,
+    output_option,
+)
 
 
 @click.command("check")
 @click.argument("formula")
 @network_options
-@click.option(
-    "--convention",
-    default="course",
-    show_default=True,
-    type=click.Choice(["course", "exact"]),
-    help="dZ per example (course) or ∂J/∂Z",
-)
+@convention_option
 @click.option(
     "--draws",
     default=3,

@@ -13,6 +13,7 @@ from ..ir.shapes import fmt_shape
 from ..printers.numpy_code import numpy_source
 from ..printers.text import derivation_lines, forward_lines, target_text, text
 from .options import (
+    convention_option,
     emit,
     emit_json,
     format_option,
@@ -20,6 +21,7 @@ from .options import (
     network_options,
     output_option,
     shape_arg,
+    shapes_option,
 )
 
 
@@ -27,20 +29,8 @@ from .options import (
 @click.argument("expression", required=False)
 @network_options
 @click.option("--wrt", help="variable to differentiate an EXPRESSION with respect to")
-@click.option(
-    "--shape",
-    "shapes",
-    multiple=True,
-    metavar="NAME=3x4",
-    help="shape of a variable of EXPRESSION (repeatable; symbolic: x=n,1)",
-)
-@click.option(
-    "--convention",
-    default="course",
-    show_default=True,
-    type=click.Choice(["course", "exact"]),
-    help="dZ per example (course) or ∂J/∂Z",
-)
+@shapes_option
+@convention_option
 @click.option(
     "--emit",
     "emit_to",

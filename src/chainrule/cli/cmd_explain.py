@@ -9,27 +9,24 @@ import click
 from ..explain import explain
 from ..explain.formats import FORMATS, render
 from ..gradient import grad
-from .options import emit, format_option, network_from, network_options, output_option, shape_arg
+from .options import (
+    convention_option,
+    emit,
+    format_option,
+    network_from,
+    network_options,
+    output_option,
+    shape_arg,
+    shapes_option,
+)
 
 
 @click.command("explain")
 @click.argument("quantity")
 @click.argument("expression", required=False)
 @network_options
-@click.option(
-    "--shape",
-    "shapes",
-    multiple=True,
-    metavar="NAME=3x4",
-    help="shape of a variable of EXPRESSION (repeatable; symbolic: x=n,1)",
-)
-@click.option(
-    "--convention",
-    default="course",
-    show_default=True,
-    type=click.Choice(["course", "exact"]),
-    help="dZ, dA per example (course) or everything ∂J/∂· (exact)",
-)
+@shapes_option
+@convention_option
 @click.option("--seed", default=0, show_default=True, type=int, help="seed of the numeric check")
 @format_option(*FORMATS)
 @output_option

@@ -9,7 +9,14 @@ from ..check.gradcheck import THRESHOLD, gradcheck
 from ..check.report import render
 from ..check.sample import sample
 from ..errors import SpecError
-from .options import emit, format_option, network_from, network_options, output_option
+from .options import (
+    convention_option,
+    emit,
+    format_option,
+    network_from,
+    network_options,
+    output_option,
+)
 
 
 @click.command("gradcheck")
@@ -35,13 +42,7 @@ from .options import emit, format_option, network_from, network_options, output_
     type=float,
     help="largest relative difference that passes",
 )
-@click.option(
-    "--convention",
-    default="course",
-    show_default=True,
-    type=click.Choice(["course", "exact"]),
-    help="dZ per example (course) or ∂J/∂Z",
-)
+@convention_option
 @click.option(
     "--plant",
     metavar="NAME",

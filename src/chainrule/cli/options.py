@@ -11,7 +11,16 @@ import click
 from ..errors import SpecError
 from ..nets import Network, mlp
 
-__all__ = ["network_options", "network_from", "format_option", "output_option", "emit", "shape_arg"]
+__all__ = [
+    "convention_option",
+    "shapes_option",
+    "network_options",
+    "network_from",
+    "format_option",
+    "output_option",
+    "emit",
+    "shape_arg",
+]
 
 
 def network_options(f: Callable) -> Callable:
@@ -77,6 +86,28 @@ def network_from(kw: dict) -> Network:
         kw.pop("l2", 0.0),
         kw.pop("keep_prob", 1.0),
     )
+
+
+def convention_option(f: Callable) -> Callable:
+    """``--convention course|exact``: dZ per example (the course) or everything ∂J/∂·."""
+    return click.option(
+        "--convention",
+        default="course",
+        show_default=True,
+        type=click.Choice(["course", "exact"]),
+        help="dZ, dA per example (course) or everything ∂J/∂· (exact)",
+    )(f)
+
+
+def shapes_option(f: Callable) -> Callable:
+    """``--shape NAME=3x4`` (repeatable): the shapes of an expression's variables."""
+    return click.option(
+        "--shape",
+        "shapes",
+        multiple=True,
+        metavar="NAME=3x4",
+        help="shape of a variable of EXPRESSION (repeatable; symbolic: x=n,1)",
+    )(f)
 
 
 def format_option(*choices: str) -> Callable:
