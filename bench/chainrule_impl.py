@@ -9,8 +9,14 @@ they do.
 
 from __future__ import annotations
 
+import gc
+import json
 import math
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from workloads import ADAM, make_problem
@@ -19,6 +25,7 @@ import chainrule as cr
 from chainrule import fast
 
 SCALING_DEPTHS = (2, 8, 32, 128, 512)
+HERE = Path(__file__).resolve().parent
 
 
 def network(workload: str) -> cr.Network:
@@ -41,9 +48,15 @@ def bench_step(workload: str, dtype) -> object:
 
 
 def _timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+    """Seconds of one call, the garbage collector off (as ``timeit`` does)."""
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+    finally:
+        gc.enable()
 
 
 def scaling_row(L: int) -> dict:
@@ -66,13 +79,26 @@ def growth_exponent(rows: list[dict], key: str = "total_s") -> float:
     )
 
 
+def _measure() -> list[dict]:
+    """The rows, measured in this (fresh) process: a cold L = 2 first, then warm depths."""
+    cold = scaling_row(2)
+    return [{**cold, "L": "2 (cold)"}, *(scaling_row(L) for L in SCALING_DEPTHS)]
+
+
 def scaling_rows() -> list[dict]:
-    """One row per depth (caches warmed by a 2-layer network first), then two rows of fitted
-    growth exponents: least squares over all depths, and the slope from L = 128 to 512."""
-    scaling_row(2)
-    rows = [scaling_row(L) for L in SCALING_DEPTHS]
-    keys = [k for k in rows[0] if k != "L"]
-    out = [{"L": r["L"], **{k: f"{r[k]:.4f}" for k in keys}} for r in rows]
+    """One row per depth, measured in a fresh interpreter (so the benchmark's threads and heap do
+    not leak into compile times): the first network of the process (cold: SymPy's caches empty),
+    then L = 2 … 512 (caches warm), then the fitted growth exponents — least squares over all
+    warm depths, and the slope from L = 128 to 512."""
+    code = "import json, chainrule_impl as c; print(json.dumps(c._measure()))"
+    env = {**os.environ, "PYTHONPATH": str(HERE) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    rows = [r for r in measured if isinstance(r["L"], int)]
+    keys = [k for k in measured[0] if k != "L"]
+    out = [{"L": r["L"], **{k: f"{r[k]:.4f}" for k in keys}} for r in measured]
     for label, subset in (("exponent (fit, all L)", rows), ("exponent (128→512)", rows[-2:])):
         out.append({"L": label, **{k: f"{growth_exponent(subset, k):.2f}" for k in keys}})
     return out

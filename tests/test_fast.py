@@ -156,18 +156,21 @@ def test_relu_backward_reads_A_so_Z_is_overwritten() -> None:
     assert "np.greater(A1, 0.0" in src
 
 
-def test_gradient_descent_trainer_matches_the_teaching_update() -> None:
-    net = cr.mlp([3, 5, 4, 1], hidden="relu", output="sigmoid", l2=0.2)
-    X, Y = data(net, 11, np.float64, np.random.default_rng(1))
-    params = net.init(seed=3)
+@pytest.mark.parametrize("layout", ["columns", "rows"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gradient_descent_trainer_matches_the_teaching_update(layout: str, dtype: type) -> None:
+    net = cr.mlp([3, 5, 4, 1], hidden="relu", output="sigmoid", l2=0.2, layout=layout)
+    X, Y = data(net, 11, dtype, np.random.default_rng(1))
+    params = net.init(seed=3, dtype=dtype)
     trainer = fast.Trainer(fast.compile(net), params, X, Y, fast.GD(0.5))
     for _ in range(3):
         J = net.forward(params, X, Y)["J"]
         g = net.gradients(params, X, Y)
-        params = {k: p - 0.5 * g[f"d{k}"] for k, p in params.items()}
-        assert trainer() == pytest.approx(J, rel=1e-12)
+        params = {k: p - dtype(0.5) * g[f"d{k}"] for k, p in params.items()}
+        assert trainer() == pytest.approx(J, rel=TOL[dtype])
     got = trainer.params()
-    assert max(rel_err(got[k], params[k]) for k in params) < 1e-12
+    assert all(v.dtype == dtype for v in got.values())
+    assert max(rel_err(got[k], params[k]) for k in params) < TOL[dtype]
 
 
 def test_adam_trainer_matches_the_textbook_update_on_cycled_batches() -> None:

@@ -7,8 +7,10 @@
   ``exp(z) / Σ exp(z)`` and cannot overflow. ``M`` and the sum ``S`` are kept for the cost.
 * **The cost** ``J = (1/m) Σ L (+ (λ/2m) Σ‖W‖²)`` is summed without building ``L``:
   binary cross-entropy ``Σ L = Σ softplus(Z) − Σ Y⊙Z`` (from ``log σ(z) = −softplus(−z)`` and
-  ``log(1 − σ(z)) = −softplus(z)``); categorical cross-entropy ``Σ L = Σ_j (M_j + log S_j) − Σ Y⊙Z``
-  (the columns of Y sum to one); squared error ``Σ L = ½ ‖A − Y‖²``; ``Σ W² = vdot(W, W)``.
+  ``log(1 − σ(z)) = −softplus(z)``), with ``softplus(z) = max(z, 0) + log1p(e^(−|z|))`` (five
+  cheap calls, faster than ``np.logaddexp``); categorical cross-entropy
+  ``Σ L = Σ_j (M_j + log S_j) − Σ Y⊙Z`` (the columns of Y sum to one); squared error
+  ``Σ L = ½ ‖A − Y‖²``; ``Σ W² = vdot(W, W)``.
   Any other loss is evaluated as the program writes it.
 """
 
@@ -172,13 +174,16 @@ def _loss_total(em: Emitter, form: tuple, loss: Expr) -> str:
         em.call("np.subtract", [em.values[a.name].local, y.name], t)
         em.done(t)
         return f"0.5 * np.vdot({t.local}, {t.local})"
-    if kind == "bce":  # Σ softplus(Z) − Σ Y⊙Z
+    if kind == "bce":  # Σ softplus(Z) − Σ Y⊙Z, softplus(z) = max(z, 0) + log(1 + e^(−|z|))
         _, z, y = form
-        t = em.temp(z.shape)
+        t, u = em.temp(z.shape), em.temp(z.shape)
         zs = em.values[z.name].local
-        em.call("np.logaddexp", ["0.0", zs], t)
-        em.done(t)
-        return f"np.add.reduce({t.local}, axis=None) - np.vdot({y.name}, {zs})"
+        for func in ("np.abs", "np.negative", "np.exp", "np.log1p"):
+            em.call(func, [t.local if t.bound else zs], t)
+        em.call("np.maximum", [zs, "0.0"], u)
+        em.done(t, u)
+        total = f"np.add.reduce({t.local}, axis=None) + np.add.reduce({u.local}, axis=None)"
+        return f"{total} - np.vdot({y.name}, {zs})"
     _, z, y, l = form  # "ce": Σ_j (M_j + log S_j) − Σ Y⊙Z
     t = em.temp(em.values[f"S{l}"].shape)
     em.call("np.log", [f"S{l}"], t)

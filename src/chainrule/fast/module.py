@@ -42,8 +42,8 @@ def fast_spec(net: object, rescale: bool = True) -> FastSpec:
     """Plan and print the fast step of ``net`` (a :class:`chainrule.Network`)."""
     program = stable_program(net.program)
     plan = make_plan(program, net.derive("course"), f"A{net.L}", rescale)
-    outputs = {s.target: s.expr.shape for s in plan.backward if s.target in plan.outputs}
-    outputs = {k: outputs[k] for k in plan.outputs}
+    shapes = {s.target: s.expr.shape for s in plan.backward}
+    outputs = {k: shapes[k] for k in plan.outputs}
     inputs = tuple(v.name for v in program.inputs)
     X = next(v for v in program.inputs if v.name == "X")
     source = _module(net, plan, inputs, outputs)

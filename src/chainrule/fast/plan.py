@@ -9,9 +9,10 @@ Every decision here is made on the IR, before any code is printed, and each one 
   per-example adjoints (``dZ``, ``dA``) are computed pre-multiplied by ``c = scale/m`` — ``c``
   enters once, at the root ``dZ[L] = c (A[L] − Y)``, the smallest array — then
   ``dW = (1/m) dZ A_prevᵀ`` needs no scaling at all and ``scale·dW`` comes out directly:
-  ``scale = 1`` gives the gradients, ``scale = lr`` the gradient-descent step. Terms that carry no adjoint (the L2 term ``λ W / m``)
-  take their factor explicitly. A step that is not linear in the adjoints (none of the built-in
-  networks has one) switches the rescaling off and the factors stay where the derivation put them.
+  ``scale = 1`` gives the gradients, ``scale = lr`` the gradient-descent step. Terms that carry
+  no adjoint (the L2 term ``λ W / m``) take their factor explicitly. A step that is not linear in
+  the adjoints (none of the built-in networks has one) switches the rescaling off and the factors
+  stay where the derivation put them.
 * **Values shared between forward and backward.** ``relu′(Z) = 𝟙[Z > 0] = 𝟙[A > 0]`` is read from
   ``A = relu(Z)``, so ``Z`` dies with the forward pass and ``A`` may overwrite it in place; tanh and
   sigmoid derivatives are already written with ``A`` by the derivation.
@@ -59,7 +60,8 @@ def make_plan(program: Program, derivation: Derivation, output: str, rescale: bo
     """Prune, rescale (unless ``rescale=False``) and rewrite ``derivation`` (course convention)
     of the stable ``program``."""
     params = [s for s in derivation.steps if s.kind == "param"]
-    outputs = tuple(s.target for s in sorted(params, key=lambda s: program.params.index(s.of)))
+    position = {name: i for i, name in enumerate(program.params)}
+    outputs = tuple(s.target for s in sorted(params, key=lambda s: position[s.of]))
     steps = {s.target: s for s in derivation.steps}
     back_names = _needed(outputs, {k: s.expr for k, s in steps.items()})
     backward = [steps[k] for k in steps if k in back_names]

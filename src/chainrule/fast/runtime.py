@@ -5,6 +5,8 @@ overwritten by the next call with the same batch size and dtype. Keep them past 
 with ``copy=True``. A :class:`Trainer` owns its parameters, gradients and optimizer state as flat
 arrays (one call updates every parameter); :meth:`Trainer.params` hands out copies.
 
+A :class:`FastStep` reuses its buffers, so one instance must not run in two threads at once.
+
 **dtype.** Buffers take the dtype of ``X`` (float32 stays float32 end to end); parameters must
 already have it — a mismatch raises instead of silently casting. Scalars are passed as Python
 floats, which NumPy never lets widen an array.

@@ -10,8 +10,8 @@ depth:
   ``v = β1 v + g′`` and ``s′ = β2 s′ + g′²``; the bias corrections and ε fold into two scalars of
   ``θ −= α v / (√s′ + ε′)``: ten calls in all, the same values as the textbook update.
 
-Data is stored once in the orientation BLAS reads fastest; mini-batches are cut from it as views
-(no copy) in the reference's order: batch ``k = t mod (m // B)``.
+Full-batch data is used in place; a mini-batch is copied into buffers allocated once, in the
+reference's order: batch ``k = t mod (m // B)``.
 """
 
 from __future__ import annotations
@@ -65,19 +65,16 @@ class Trainer:
         if net.spec.dropout:
             raise SpecError("the fast trainer has no dropout masks", hint="use cr.fit")
         self.fast, self.optimizer, self.t = fast, optimizer, 0
-        dtype = np.asarray(X).dtype if np.asarray(X).dtype in (np.float32, np.float64) else None
-        self.dtype = np.dtype(dtype or np.float64)
+        dtype = np.asarray(X).dtype
+        self.dtype = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float64)
         self.names = list(net.program.params)
         self.theta, self.views = _flat({k: params[k] for k in self.names}, self.dtype)
         self.grad, gviews = _flat({k: params[k] for k in self.names}, self.dtype)
-        self.batches = _batches(fast, X, Y, batch_size, self.dtype)
-        m = self.batches[0][0].shape[fast.spec.batch_axis]
-        inst = fast.instance(m, self.dtype, {f"d{k}": gviews[k] for k in self.names})
+        self.data = _Batches(X, Y, batch_size, fast.spec.batch_axis, self.dtype)
+        inst = fast.instance(self.data.m, self.dtype, {f"d{k}": gviews[k] for k in self.names})
         self.buffers = inst.buffers
-        fixed = {**self.views, "lambd": float(net.spec.l2)}
-        self.args = [
-            [{**fixed, "X": x, "Y": y}[k] for k in fast.spec.inputs] for x, y in self.batches
-        ]
+        env = {**self.views, "lambd": float(net.spec.l2), "X": self.data.X, "Y": self.data.Y}
+        self.args = [env[k] for k in fast.spec.inputs]
         self.step = _gd(self, inst.step) if isinstance(optimizer, GD) else _adam(self, inst.step)
         self.step.params = self.params  # what the benchmark's reference check reads
 
@@ -102,37 +99,44 @@ def _flat(params: Arrays, dtype: np.dtype) -> tuple[np.ndarray, dict[str, np.nda
     return flat, views
 
 
-def _batches(fast: FastStep, X: np.ndarray, Y: np.ndarray, batch_size: int | None, dtype: object):
-    """(X, Y) per batch: X stored examples-major (BLAS's favourite), batches are views."""
-    axis = fast.spec.batch_axis
-    X = _examples_major(np.asarray(X, dtype), axis)
-    Y = np.ascontiguousarray(np.asarray(Y, dtype))
-    m = X.shape[axis]
-    B = batch_size or m
-    cut = (
-        (lambda a, k: a[:, k * B : (k + 1) * B])
-        if axis == 1
-        else (lambda a, k: a[k * B : (k + 1) * B])
-    )
-    return [(cut(X, k), np.ascontiguousarray(cut(Y, k))) for k in range(m // B)]
+class _Batches:
+    """The data a step reads: the whole set, or batch ``k`` copied into buffers allocated once.
 
+    A contiguous copy of a batch (about 30 µs for 256 MNIST columns) costs less than what BLAS
+    loses reading a strided view of the full array; the full set is used in place when contiguous.
+    """
 
-def _examples_major(X: np.ndarray, axis: int) -> np.ndarray:
-    """X with each example's features contiguous: for columns, a transposed copy viewed back."""
-    if axis == 1:
-        return X if X.flags.f_contiguous else np.ascontiguousarray(X.T).T
-    return np.ascontiguousarray(X)
+    def __init__(self, X: np.ndarray, Y: np.ndarray, B: int | None, axis: int, dtype: object):
+        X, Y = np.asarray(X, dtype), np.asarray(Y, dtype)
+        total = X.shape[axis]
+        self.m = B or total
+        self.count = total // self.m
+        if self.count == 1:
+            self.X = X if X.flags.c_contiguous or X.flags.f_contiguous else np.ascontiguousarray(X)
+            self.Y, self.sources = np.ascontiguousarray(Y), []
+            return
+        cut = [slice(k * self.m, (k + 1) * self.m) for k in range(self.count)]
+        pick = (lambda a, s: a[:, s]) if axis == 1 else (lambda a, s: a[s])
+        self.sources = [(pick(X, s), pick(Y, s)) for s in cut]  # views, no copies
+        self.X = np.empty(self.sources[0][0].shape, dtype)
+        self.Y = np.empty(self.sources[0][1].shape, dtype)
+
+    def load(self, k: int) -> None:
+        """Copy batch ``k`` into the buffers the step reads (nothing to do for full batch)."""
+        if self.sources:
+            x, y = self.sources[k]
+            np.copyto(self.X, x)
+            np.copyto(self.Y, y)
 
 
 def _gd(tr: Trainer, step: object) -> object:
-    theta, grad, lr, args, n = tr.theta, tr.grad, float(tr.optimizer.lr), tr.args, len(tr.args)
-    subtract = np.subtract
+    theta, grad, lr, args, data = tr.theta, tr.grad, float(tr.optimizer.lr), tr.args, tr.data
 
     def gd_step() -> float:
-        k = tr.t % n
+        data.load(tr.t % data.count)
         tr.t += 1
-        J = step(*args[k], lr, True)  # grad = lr·∂J/∂θ
-        subtract(theta, grad, out=theta)
+        J = step(*args, lr, True)  # grad = lr·∂J/∂θ
+        np.subtract(theta, grad, out=theta)
         return J
 
     return gd_step
@@ -141,13 +145,13 @@ def _gd(tr: Trainer, step: object) -> object:
 def _adam(tr: Trainer, step: object) -> object:
     o = tr.optimizer
     b1, b2, eps, lr = float(o.beta1), float(o.beta2), float(o.epsilon), float(o.lr)
-    theta, args, n = tr.theta, tr.args, len(tr.args)
+    theta, args, data = tr.theta, tr.args, tr.data
     state = (theta, tr.grad, np.zeros_like(theta), np.zeros_like(theta), np.empty_like(theta))
 
     def adam_step() -> float:
-        k = tr.t % n
+        data.load(tr.t % data.count)
         tr.t += 1
-        J = step(*args[k], 1.0 - b1, True)  # g = (1 − β1)·∂J/∂θ
+        J = step(*args, 1.0 - b1, True)  # g = (1 − β1)·∂J/∂θ
         c1, c2 = 1.0 - b1**tr.t, 1.0 - b2**tr.t
         kappa = math.sqrt((1.0 - b2) / c2) / (1.0 - b1)  # √(s/c2) = κ √s′
         _adam_update(*state, b1, b2, eps / kappa, lr / (c1 * kappa))
