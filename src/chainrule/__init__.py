@@ -11,7 +11,7 @@ the NumPy code printed from the derivation.
 
 from __future__ import annotations
 
-from . import data
+from . import data, fast
 from .autodiff import Derivation, Program, Step, backprop
 from .calculus import Jacobian, hessian, jacobian
 from .check import check_formula, crosscheck, gradcheck
@@ -81,6 +81,7 @@ __all__ = [
     "check_formula",
     "crosscheck",
     "data",
+    "fast",
     "explain",
     "export",
     "fit",

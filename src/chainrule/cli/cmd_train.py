@@ -9,6 +9,7 @@ import click
 from ..data import DATASETS, make_dataset
 from ..data import load as load_data
 from ..errors import SpecError
+from ..fast import gradient_fn as fast_gradients
 from ..nets import Network
 from ..nets.init import INITS
 from ..train import Decay, History, ScheduledDecay, check_data, fit, save
@@ -54,6 +55,11 @@ _CLASSIFIERS = ("sigmoid", "softmax")
     "save_to",
     type=click.Path(dir_okay=False, path_type=Path),
     help="save spec and parameters to FILE.npz",
+)
+@click.option(
+    "--fast",
+    is_flag=True,
+    help="use the fused step printed from the same derivation (see chainrule.fast)",
 )
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar and no cost table")
 @format_option("text", "json")
@@ -119,6 +125,7 @@ def _fit(net: Network, X: object, Y: object, kw: dict) -> History:
         init=kw["init"],
         init_scale=kw["init_scale"],
         decay=decay,
+        gradient_fn=fast_gradients(net) if kw["fast"] else None,
         progress=False if kw["quiet"] else None,  # else: a bar on a terminal only
     )
 
