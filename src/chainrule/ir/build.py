@@ -109,13 +109,14 @@ def matmul(a: Expr, b: Expr) -> Expr:
     if a.shape[1] != b.shape[0]:
         raise ShapeError(
             f"{label(a)} @ {label(b)}: {fmt_shape(a.shape)} @ {fmt_shape(b.shape)} do not chain",
-            hint=_chain_fix(a, b),
+            hint=chain_fix(a, b),
         )
     return Expr("matmul", (a, b), (a.shape[0], b.shape[1]))
 
 
-def _chain_fix(a: Expr, b: Expr) -> str | None:
-    la, lb = label(a), label(b)
+def chain_fix(a: Expr, b: Expr, la: str | None = None, lb: str | None = None) -> str | None:
+    """The likely repair of ``a @ b`` whose shapes do not chain, written with labels la, lb."""
+    la, lb = la or label(a), lb or label(b)
     if a.shape[0] == b.shape[0]:
         return f"did you mean {_t(la)} @ {lb}?"
     if a.shape[1] == b.shape[1]:
@@ -126,7 +127,9 @@ def _chain_fix(a: Expr, b: Expr) -> str | None:
 
 
 def _t(name: str) -> str:
-    return name[:-2] if name.endswith(".T") else f"{name}.T"
+    if name.endswith(".T"):
+        return name[:-2]
+    return f"{name}.T" if name.isidentifier() or name.endswith(")") else f"({name}).T"
 
 
 def transpose(a: Expr) -> Expr:

@@ -259,12 +259,20 @@ class _Parser:
             raise self.fail(node, "division by zero")
         return table[op](a, b)
 
+    def _operand(self, node: ast.AST, left: bool) -> str:
+        """An operand of ``@`` as the user wrote it, in parentheses where ``@`` binds tighter."""
+        text = self.seg(node)
+        loose = (
+            isinstance(node, ast.BinOp)
+            and (isinstance(node.op, ast.Add | ast.Sub) or not left)
+            or isinstance(node, ast.UnaryOp)
+        )
+        return f"({text})" if loose else text
+
     def _matmul(self, node: ast.BinOp, a: Expr, b: Expr) -> Expr:
-        la, lb = self.seg(node.left), self.seg(node.right)
+        la, lb = self._operand(node.left, left=True), self._operand(node.right, left=False)
         if len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] != b.shape[0]:
-            hint = build._chain_fix(a, b)
-            if hint:
-                hint = hint.replace(build.label(a), la).replace(build.label(b), lb)
+            hint = build.chain_fix(a, b, la, lb)
             raise self.fail(
                 node,
                 f"{la} @ {lb}: {fmt_shape(a.shape)} @ {fmt_shape(b.shape)} do not chain",
