@@ -41,6 +41,7 @@ test: lint
 	$(PY) -m pytest -n 2 -p no:cacheprovider
 
 bench: test-deps
+	$(PIP) install -e ".[jax]"
 	$(PY) bench/run.py
 
 clean:
