@@ -146,8 +146,9 @@ def test_course_convention_is_stated() -> None:
 
 
 def test_l2_penalty_joins_dW() -> None:
+    # J = (1/m) Σ L + (λ/2m) Σ‖W‖²  ⇒  dW = (1/m) dZ A_prevᵀ + (λ/m) W
     lines = derivation_lines(cr.mlp([2, 4, 1], hidden="tanh", l2=0.1).derive())
-    assert "dW[2] = (1/m) (dZ[2] A[1]ᵀ + λ W[2])" in lines
+    assert "dW[2] = (1/m) dZ[2] A[1]ᵀ + (λ / m) W[2]" in lines
 
 
 # -- the NumPy code that runs -------------------------------------------------------------------

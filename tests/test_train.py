@@ -68,13 +68,13 @@ def test_dropout_gradients_with_a_fixed_mask_match_finite_differences() -> None:
 def test_the_derivation_shows_the_l2_and_dropout_terms() -> None:
     net = cr.mlp([2, 3, 1], hidden="relu", l2=0.5, keep_prob=0.8)
     lines = {line.split(" = ")[0]: line for line in derivation_lines(net.derive())}
-    # printed today as  dW[1] = (1/m) (dZ[1] Xᵀ + lambd W[1])
-    #                   dZ[1] = (1/keep_prob1) W[2]ᵀ dZ[2] ⊙ D[1] ⊙ 𝟙(Z[1] > 0)
-    assert "W[1]" in lines["dW[1]"].split("Xᵀ")[1]
-    assert "lambd" in lines["dW[1]"] or "λ" in lines["dW[1]"]
-    assert "D[1]" in lines["dZ[1]"] and "keep_prob" in lines["dZ[1]"]
+    # dW[1] = (1/m) dZ[1] Xᵀ + (λ / m) W[1]
+    # dA[1] = (1/keep_prob[1]) W[2]ᵀ dZ[2] ⊙ D[1]      (dropout is its own equation A_drop[1])
+    assert lines["dW[1]"] == "dW[1] = (1/m) dZ[1] Xᵀ + (λ / m) W[1]"
+    assert "D[1]" in lines["dA[1]"] and "keep_prob[1]" in lines["dA[1]"]
+    assert lines["dZ[1]"] == "dZ[1] = dA[1] ⊙ 𝟙(Z[1] > 0)"
     source = net.source()
-    assert "lambd * W1" in source and "D1" in source and "keep_prob1" in source
+    assert "lambd / m * W1" in source and "dA1 = 1 / keep_prob1 * (dA_drop1 * D1)" in source
 
 
 def test_masks_are_bernoulli_and_fresh_each_step() -> None:

@@ -93,13 +93,13 @@ class _Context:
     ) -> Expr:
         """Simplify the summed contributions into a step and return what later rules refer to."""
         shape = uses[0].expr.shape
-        raw = uses[0].expr
-        for u in uses[1:]:
-            raw = build.add(raw, u.expr)
         factor = None
-        if kind == "param" and self.course:
+        if kind == "param" and self.course:  # (1/m) on each use: dW = (1/m) dZ Aᵀ + (λ/m) W
             factor = build.np_pow(build.dim(self.program.batch), -1)
-            raw = build.scale(factor, raw)
+        terms = [u.expr if factor is None else build.scale(factor, u.expr) for u in uses]
+        raw = terms[0]
+        for t in terms[1:]:
+            raw = build.add(raw, t)
         expr = fold(simplify(_inline(raw, self.inline), self.unfold), self.definitions)
         var = build.var("d" + name, shape)
         if kind == "param":

@@ -35,7 +35,7 @@ class NumericExample:
     formula: np.ndarray = field(compare=False)
     estimate: np.ndarray = field(compare=False)
     inputs: Mapping[str, np.ndarray] = field(compare=False, default_factory=dict)
-    eps: float = EPS  # relative step: ε·max(|x|, 0.01) for an entry x
+    eps: float = EPS  # relative step: ε·max(|x|, 0.1) for an entry x
 
     @property
     def max_error(self) -> float:
@@ -91,7 +91,7 @@ def _estimate(program: Program, env: dict, dims: dict, name: str, scale: float) 
     base = np.asarray(env[name], dtype=np.float64)
     out = np.zeros_like(base)
     for k in np.ndindex(base.shape):
-        h = EPS * max(abs(float(base[k])), 0.01)  # relative: small entries stay in their domain
+        h = EPS * max(abs(float(base[k])), 0.1)  # relative: small entries stay in their domain
         values = []
         for sign in (1, -1):
             x = base.copy()

@@ -84,11 +84,12 @@ def _activation(spec: MLPSpec, l: int, z: Expr, axis: int, inputs: list, eqs: li
         )
     else:
         g = build.fn(spec.hidden[l - 1], z)
-        if spec.keep_prob and spec.keep_prob[l - 1] < 1:
-            D, kp = build.var(f"D{l}", z.shape), build.var("keep_prob" + str(l), ())
-            inputs += [D, kp]
-            g = g * D / kp
     eqs.append(Equation(f"A{l}", g))
+    if l < spec.L and spec.keep_prob and spec.keep_prob[l - 1] < 1:
+        # inverted dropout as its own equation, so dA[l] = dA_drop[l] ⊙ D[l] / keep_prob shows
+        D, kp = build.var(f"D{l}", z.shape), build.var(f"keep_prob{l}", ())
+        inputs += [D, kp]
+        eqs.append(Equation(f"A_drop{l}", eqs[-1].var * D / kp))
     return eqs[-1].var
 
 
