@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from ..nets import mlp
 from ..printers.text import derivation_lines, forward_lines
 from ..train import fit, save
 from ..train.plots import save_plots
+from .options import emit_json, format_option
 
 
 def _section(title: str) -> None:
@@ -33,13 +36,24 @@ def _section(title: str) -> None:
     help="folder for plots and pages",
 )
 @click.option("--iterations", default=10000, show_default=True, help="training iterations")
-def command(out: Path, iterations: int) -> None:
+@format_option("text", "json")
+def command(out: Path, iterations: int, fmt: str) -> None:
     """Derive, explain, check and train the planar 2-4-1 network; write plots and pages to OUT.
 
     \b
     Example:
       chainrule demo --out demo-output
     """
+    if fmt == "json":
+        with contextlib.redirect_stdout(io.StringIO()):
+            summary = _run(out, iterations)
+        emit_json(summary, None)
+    else:
+        _run(out, iterations)
+
+
+def _run(out: Path, iterations: int) -> dict:
+    """The demo's five parts, printed as they go; returns a summary of what was found."""
     start = time.perf_counter()
     net = mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")
     d = net.derive()
@@ -62,9 +76,20 @@ def command(out: Path, iterations: int) -> None:
     accuracy = net.accuracy(history.params, X, Y)
     click.secho(f"  accuracy: {accuracy:.2f}%", bold=True)
     _section(f"5. files in {out}/")
-    for path in _write(out, net, why, history, X, Y):
+    files = _write(out, net, why, history, X, Y)
+    for path in files:
         click.echo(f"  {path}")
-    click.echo(f"\ndone in {time.perf_counter() - start:.1f} s")
+    seconds = time.perf_counter() - start
+    click.echo(f"\ndone in {seconds:.1f} s")
+    return {
+        "network": net.describe(),
+        "backward": derivation_lines(d),
+        "gradcheck_passed": report.passed,
+        "costs": {str(i): history.costs[i] for i in range(0, iterations, max(1, iterations // 10))},
+        "accuracy": accuracy,
+        "files": [str(f) for f in files],
+        "seconds": seconds,
+    }
 
 
 def _write(out: Path, net: object, why: object, history: object, X: object, Y: object) -> list:
