@@ -50,7 +50,7 @@ def test_seed_network_str_is_the_lines() -> None:
 def test_seed_network_full_backward_pass() -> None:
     """Every line, including the adjoints the course does not print."""
     assert derivation_lines(seed_network().derive()) == [
-        "dA[2] = −Y / A[2] − (Y − 1) / (1 − A[2])",
+        "dA[2] = (1 − Y) / (1 − A[2]) − Y / A[2]",
         "dZ[2] = A[2] − Y",
         "dW[2] = (1/m) dZ[2] A[1]ᵀ",
         "db[2] = (1/m) Σ dZ[2]",

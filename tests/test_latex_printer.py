@@ -14,7 +14,7 @@ NET = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")
 
 # The course's six equations, and the dA[2] the algebra starts from.
 COURSE = {
-    "dA2": r"-\frac{Y}{A^{[2]}} - \frac{Y - 1}{1 - A^{[2]}}",
+    "dA2": r"\frac{1 - Y}{1 - A^{[2]}} - \frac{Y}{A^{[2]}}",
     "dZ2": r"A^{[2]} - Y",
     "dW2": r"\frac{1}{m} dZ^{[2]} A^{[1]\top}",
     "db2": r"\frac{1}{m} \sum_{i=1}^{m} dZ^{[2](i)}",

@@ -92,8 +92,22 @@ def _scalar(s: sympy.Expr, atoms: Atoms) -> Expr:
     return _apply(s, lambda a: _scalar(a, atoms))
 
 
+def _absorb_sign(t: sympy.Expr) -> sympy.Expr:
+    """``−(y − 1)/(1 − a)`` → ``(1 − y)/(1 − a)``: a minus sign goes into a difference."""
+    if not (t.could_extract_minus_sign() and isinstance(t, sympy.Mul)):
+        return t
+    for f in t.args:
+        if isinstance(f, sympy.Add) and not f.is_Pow:
+            flipped = (-t / f) * sympy.Mul(-1, f)
+            if not flipped.could_extract_minus_sign():
+                return flipped
+    return t
+
+
 def _add(s: sympy.Add, atoms: Atoms, shape: Shape) -> Expr:
-    terms = sorted(s.as_ordered_terms(), key=lambda t: t.could_extract_minus_sign())
+    """Positive terms first, then subtractions: ``A − Y``, ``(1 − Y)/(1 − A) − Y/A``."""
+    terms = [_absorb_sign(t) for t in s.as_ordered_terms()]
+    terms = sorted(terms, key=lambda t: t.could_extract_minus_sign())
     out = from_sympy(terms[0], atoms, shape)
     for t in terms[1:]:
         if t.could_extract_minus_sign():
