@@ -15,8 +15,9 @@ work as a 3-layer one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache, reduce
+from typing import TYPE_CHECKING
 
 import sympy
 
@@ -24,7 +25,10 @@ from ..ir import build, linalg
 from ..ir.expr import Expr, walk
 from .bridge import Atoms, from_sympy, is_elementwise, to_sympy
 
-__all__ = ["Definitions", "fold", "simplify", "substitute"]
+if TYPE_CHECKING:  # an equation is the autodiff layer's; this layer only reads its two fields
+    from ..autodiff.program import Equation
+
+__all__ = ["Definitions", "elementwise_definitions", "fold", "simplify", "substitute"]
 
 
 def substitute(e: Expr, table: Mapping[Expr, Expr]) -> Expr:
@@ -45,6 +49,17 @@ def substitute(e: Expr, table: Mapping[Expr, Expr]) -> Expr:
 def fold(e: Expr, definitions: Mapping[Expr, Expr]) -> Expr:
     """Name the subtrees that have names: ``definitions`` maps a right-hand side to its variable."""
     return substitute(e, definitions)
+
+
+def elementwise_definitions(equations: Iterable[Equation]) -> dict[Expr, Expr]:
+    """Variable → simplified right-hand side for the equations that are elementwise at the root and
+    hold no matrix product (``A1 → tanh(Z1)``, not ``Z1 → W1 X + b1``): the names :func:`simplify`
+    may write out so that SymPy sees ``σ(z)`` rather than an opaque ``A``."""
+    return {
+        eq.var: simplify(eq.expr)
+        for eq in equations
+        if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
+    }
 
 
 class Definitions:
@@ -107,7 +122,7 @@ def simplify(e: Expr, names: Mapping[Expr, Expr] | Definitions | None = None) ->
     return go(substitute(e, names.table))
 
 
-def _elementwise(n: Expr, go: object, names: Definitions) -> Expr:
+def _elementwise(n: Expr, go: Callable[[Expr], Expr], names: Definitions) -> Expr:
     """Simplify the atoms first, then the whole tree as SymPy (atoms may simplify into it)."""
     found = Atoms()
     to_sympy(n, found)
@@ -144,10 +159,12 @@ def _candidates(s: sympy.Expr) -> tuple[sympy.Expr, ...]:
     return (s, c, sympy.factor_terms(c), sympy.expand(c), sympy.expand(s))
 
 
-_IDENTITIES = []
+Identity = Callable[[Expr], Expr | None]  # the rewritten node, or None where it does not apply
+_IDENTITIES: list[Identity] = []
 
 
-def _identity(f: object) -> object:
+def _identity(f: Identity) -> Identity:
+    """Register a structural identity; they are tried in the order they are defined."""
     _IDENTITIES.append(f)
     return f
 
@@ -165,9 +182,20 @@ def _scaled(n: Expr) -> tuple[Expr, Expr] | None:
     return (n.args[0], n.args[1]) if n.op == "scale" else None
 
 
+def _transposes(e: Expr) -> int:
+    return sum(1 for n in walk(e) if n.op == "transpose")
+
+
+def _ops(args: tuple[Expr, ...]) -> tuple[str, ...]:
+    return tuple(a.op for a in args)
+
+
 @_identity
 def _transpose_rules(n: Expr) -> Expr | None:
-    """(Xᵀ)ᵀ = X;  (c X)ᵀ = c Xᵀ;  (A B)ᵀ stays (the reader expects Bᵀ Aᵀ only when it helps)."""
+    """(Xᵀ)ᵀ = X;  (c X)ᵀ = c Xᵀ;  Cᵀ = C for a 1×1 C;  (c 𝟏)ᵀ = c 𝟏;  Iᵀ = I;  (I ⊙ X)ᵀ = I ⊙ X
+    (a diagonal matrix is symmetric);  (A B)ᵀ = Bᵀ Aᵀ and (A + B)ᵀ = Aᵀ + Bᵀ only when that
+    leaves fewer transposes (a product may trade its outer ᵀ for one: (D A)ᵀ = Aᵀ D for a
+    symmetric D)."""
     if n.op != "transpose":
         return None
     x = n.args[0]
@@ -175,6 +203,15 @@ def _transpose_rules(n: Expr) -> Expr | None:
         return x.args[0]
     if (sc := _scaled(x)) is not None:
         return build.scale(sc[0], build.transpose(sc[1]))
+    if x.shape == (1, 1) or x.op == "eye" or (x.op == "mul" and "eye" in _ops(x.args)):
+        return x
+    if x.op == "broadcast" and x.args[0].shape == ():
+        return build.broadcast(x.args[0], n.shape)
+    if x.op in ("matmul", "add"):
+        a, b = (simplify(build.transpose(y)) for y in x.args)
+        out = build.matmul(b, a) if x.op == "matmul" else build.add(a, b)
+        limit = _transposes(n) + (x.op == "matmul")
+        return out if _transposes(out) < limit else None
     return None
 
 
@@ -250,34 +287,6 @@ def _broadcast_rules(n: Expr) -> Expr | None:
 
 
 # -- matrix calculus: the forms a reader expects (Aᵀ Bᵀ, (A + Aᵀ) x, 2 Aᵀ (A x − b), X⁻ᵀ) ---------
-def _transposes(e: Expr) -> int:
-    return sum(1 for n in walk(e) if n.op == "transpose")
-
-
-@_identity
-def _transpose_more(n: Expr) -> Expr | None:
-    """Cᵀ = C for a 1×1 C;  (c 𝟏)ᵀ = c 𝟏;  Iᵀ = I;  (I ⊙ X)ᵀ = I ⊙ X (a diagonal matrix is
-    symmetric);  (A B)ᵀ = Bᵀ Aᵀ (unless that adds transposes: (D A)ᵀ = Aᵀ D for a symmetric D)
-    and (A + B)ᵀ = Aᵀ + Bᵀ when that leaves fewer transposes."""
-    if n.op != "transpose":
-        return None
-    x = n.args[0]
-    if x.shape == (1, 1) or x.op == "eye" or (x.op == "mul" and "eye" in _ops(x.args)):
-        return x
-    if x.op == "broadcast" and x.args[0].shape == ():
-        return build.broadcast(x.args[0], n.shape)
-    if x.op in ("matmul", "add"):
-        a, b = (simplify(build.transpose(y)) for y in x.args)
-        out = build.matmul(b, a) if x.op == "matmul" else build.add(a, b)
-        limit = _transposes(n) + (x.op == "matmul")  # a product may trade its outer ᵀ for one
-        return out if _transposes(out) < limit else None
-    return None
-
-
-def _ops(args: tuple[Expr, ...]) -> tuple[str, ...]:
-    return tuple(a.op for a in args)
-
-
 @_identity
 def _one_by_one(n: Expr) -> Expr | None:
     """X (c 𝟏) = c X = (c 𝟏) X for a 1×1 constant c 𝟏: a 1×1 matrix acts as a scalar."""

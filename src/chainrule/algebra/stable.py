@@ -16,7 +16,7 @@ import sympy
 from .. import scalar
 from ..ir.expr import Expr, walk
 from .bridge import Atoms, from_sympy, is_elementwise, to_sympy
-from .simplify import simplify, substitute
+from .simplify import elementwise_definitions, substitute
 
 if TYPE_CHECKING:  # a program is the autodiff layer's; this layer only rewrites its equations
     from ..autodiff.program import Program
@@ -60,10 +60,6 @@ def _unfold_logs(e: Expr, names: dict[Expr, Expr]) -> Expr:
 
 def stable_program(program: Program) -> Program:
     """The program with log-of-sigmoid and log-of-softmax evaluated in their stable forms."""
-    names = {
-        eq.var: simplify(eq.expr)
-        for eq in program.equations
-        if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
-    }
+    names = elementwise_definitions(program.equations)
     eqs = tuple(replace(eq, expr=_stable(_unfold_logs(eq.expr, names))) for eq in program.equations)
     return replace(program, equations=eqs)

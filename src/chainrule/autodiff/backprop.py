@@ -14,11 +14,13 @@ That is the whole reason the course's ``dW`` and ``db`` carry 1/m and its ``dZ``
 
 from __future__ import annotations
 
+from functools import reduce
+
 from ..algebra.bridge import is_elementwise
-from ..algebra.simplify import Definitions, fold, simplify, substitute
+from ..algebra.simplify import Definitions, elementwise_definitions, fold, simplify, substitute
 from ..ir import build
 from ..ir.expr import Expr, leaves, walk
-from ..rules.primitives import PRIMITIVES
+from ..rules.primitives import vjp
 from .derivation import Contribution, Derivation, Step
 from .program import Program
 
@@ -49,7 +51,7 @@ def backprop(
                 uses.setdefault(leaf, []).append(contribution)
         for p in complete.get(i, ()):
             if p in uses:
-                ctx.name(p, sorted(uses[p], key=ctx.order), steps, kind="param")
+                ctx.name(p, sorted(uses[p], key=ctx.order), steps, leaf=True)
     return Derivation(program, tuple(steps), "course" if course else "exact", seed)
 
 
@@ -66,19 +68,18 @@ def _completed_at(program: Program, wrt: tuple[str, ...]) -> dict[int, list[str]
     return out
 
 
+def _total(terms: list[Expr]) -> Expr:
+    """t₁ + t₂ + …: a quantity used several times receives the sum of its uses' adjoints."""
+    return reduce(build.add, terms)
+
+
 class _Context:
     """What the loop remembers between steps: which adjoints to inline, which to write out."""
 
     def __init__(self, program: Program, course: bool) -> None:
         self.program, self.course = program, course
         self.definitions = program.definitions
-        self.unfold = Definitions(
-            {
-                eq.var: simplify(eq.expr)
-                for eq in program.equations
-                if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
-            }
-        )
+        self.unfold = Definitions(elementwise_definitions(program.equations))
         self.inline: dict[Expr, Expr] = {}  # elementwise adjoints, substituted before simplifying
         self.passthrough: dict[Expr, Expr] = {}  # linear pass-throughs, written out in `expanded`
         self.adjoints: set[Expr] = set()
@@ -89,22 +90,19 @@ class _Context:
         return self.index.get(c.consumer, -1)
 
     def name(
-        self, name: str, uses: list[Contribution], steps: list[Step], kind: str = "intermediate"
+        self, name: str, uses: list[Contribution], steps: list[Step], leaf: bool = False
     ) -> Expr:
-        """Simplify the summed contributions into a step and return what later rules refer to."""
-        shape = uses[0].expr.shape
+        """Simplify the summed contributions into a step and return what later rules refer to.
+
+        ``leaf`` marks an input of the program (a parameter, or data asked for in ``wrt``).
+        """
         factor = None
-        if kind == "param" and self.course:  # (1/m) on each use: dW = (1/m) dZ Aᵀ + (λ/m) W
+        if leaf and self.course:  # (1/m) on each use: dW = (1/m) dZ Aᵀ + (λ/m) W
             factor = build.np_pow(build.dim(self.program.batch), -1)
-        terms = [u.expr if factor is None else build.scale(factor, u.expr) for u in uses]
-        raw = terms[0]
-        for t in terms[1:]:
-            raw = build.add(raw, t)
+        raw = _total([u.expr if factor is None else build.scale(factor, u.expr) for u in uses])
         expr = fold(simplify(_inline(raw, self.inline), self.unfold), self.definitions)
-        var = build.var("d" + name, shape)
-        if kind == "param":
-            kind = "param" if name in self.program.params else "input"
-        elif self.course and self.program.batch not in shape:
+        var = build.var("d" + name, raw.shape)
+        if not leaf and self.course and self.program.batch not in var.shape:
             self.inline[var] = expr  # not per-example: stays inside the parameter formulas
             return var
         if self._inlinable(expr):
@@ -112,18 +110,9 @@ class _Context:
         elif self._passthrough(expr):
             self.passthrough[var] = expr
         self.adjoints.add(var)
-        steps.append(
-            Step(
-                "d" + name,
-                name,
-                kind,
-                expr,
-                substitute(expr, self.passthrough),
-                raw,
-                tuple(uses),
-                factor,
-            )
-        )
+        kind = "intermediate" if not leaf else "param" if name in self.program.params else "input"
+        expanded = substitute(expr, self.passthrough)
+        steps.append(Step(var.name, name, kind, expr, expanded, raw, tuple(uses), factor))
         return var
 
     def _inlinable(self, e: Expr) -> bool:
@@ -153,7 +142,11 @@ def _inline(e: Expr, table: dict[Expr, Expr]) -> Expr:
 def _tree_vjp(
     consumer: str, root: Expr, g: Expr, needed: set[str]
 ) -> list[tuple[str, Contribution]]:
-    """Push ``g`` from ``root`` down to its variables, one primitive rule per node."""
+    """Push ``g`` from ``root`` down to its variables, one primitive rule per node.
+
+    Each node's adjoint is the sum of what its parents sent; the path recorded for a variable is
+    that of its first use, which is what the explanation retraces.
+    """
     order = list(walk(root))
     live = _depends_on(order, needed)
     adj: dict[Expr, list[tuple[Expr, tuple]]] = {root: [(g, ())]}
@@ -161,30 +154,19 @@ def _tree_vjp(
     for node in reversed(order):
         if node not in adj:
             continue
-        total = adj[node][0][0]
-        for extra, _ in adj[node][1:]:
-            total = build.add(total, extra)
-        path = adj[node][0][1]
-        if node.op == "var":
-            out.append((node.name, Contribution(consumer, path, total)))
+        total, path = _total([a for a, _ in adj[node]]), adj[node][0][1]
+        if node.is_leaf:
+            if node.op == "var":
+                out.append((node.name, Contribution(consumer, path, total)))
             continue
-        for i, (arg, a) in enumerate(zip(node.args, _vjps(node, total, live), strict=True)):
+        for i, (arg, a) in enumerate(zip(node.args, vjp(node, total, live), strict=True)):
             if a is not None:
                 adj.setdefault(arg, []).append((a, path + ((node.op, i),)))
     return out
 
 
-def _vjps(node: Expr, g: Expr, live: set[Expr]) -> tuple[Expr | None, ...]:
-    """Apply only the rules for inputs that lead to a needed variable."""
-    if node.is_leaf:
-        return ()
-    rules = PRIMITIVES[node.op].vjps
-    return tuple(
-        rule(g, node) if arg in live else None for rule, arg in zip(rules, node.args, strict=True)
-    )
-
-
 def _depends_on(order: list[Expr], needed: set[str]) -> set[Expr]:
+    """The nodes (in topological ``order``) with a needed variable under them."""
     live: set[Expr] = set()
     for n in order:
         if (n.op == "var" and n.name in needed) or any(a in live for a in n.args):

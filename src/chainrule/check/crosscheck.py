@@ -40,8 +40,9 @@ def crosscheck(
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     derived = net.gradients(params, X, Y, convention)
     reference = torch_gradients(net, params, X, Y, convention)
+    d = net.derive(convention)
     names = ["d" + p for p in net.program.params]
-    names += [s.target for s in net.derive(convention) if s.kind == "intermediate"]
+    names += [s.target for s in d if s.kind == "intermediate"]
     rows = [
         compare(
             n,
@@ -58,7 +59,6 @@ def crosscheck(
         np.concatenate([np.ravel(reference[n]) for n in names if n[1:] in params]),
     )
     method = f"PyTorch {torch.__version__} autograd on the same network, float64"
-    d = net.derive(convention)
     return Report(
         "PyTorch cross-check",
         method,
@@ -119,7 +119,7 @@ def _forward(torch: Any, net: Network, P: dict, x: Any, y: Any) -> tuple[Any, di
             t.retain_grad()
             named[name] = t
     m = x.shape[1] if cols else x.shape[0]
-    cost = _loss(torch, spec.loss, A, y, cols) / m
+    cost = _loss(torch, spec.loss, A, y) / m
     if spec.l2 > 0:
         penalty = sum((P[f"W{l}"] ** 2).sum() for l in range(1, spec.L + 1))
         cost = cost + spec.l2 / (2 * m) * penalty
@@ -134,7 +134,7 @@ def _output(torch: Any, output: str, Z: Any, cols: bool) -> Any:
     return {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[output](Z)
 
 
-def _loss(torch: Any, loss: str, A: Any, Y: Any, cols: bool) -> Any:
+def _loss(torch: Any, loss: str, A: Any, Y: Any) -> Any:
     """Σᵢ L⁽ⁱ⁾ with torch's own losses where they take probabilities."""
     F = torch.nn.functional
     if loss == "bce":

@@ -87,16 +87,7 @@ def numeric_parameter(
 ) -> np.ndarray:
     """∂J/∂θ for the parameter ``name``, entry by entry: (J(θ + ε) − J(θ − ε)) / 2ε."""
     values = {k: np.array(v, dtype=np.float64) for k, v in params.items()}
-    theta, out = values[name], np.zeros_like(values[name])
-    for idx in np.ndindex(theta.shape):
-        old = theta[idx]
-        theta[idx] = old + epsilon
-        plus = net.cost(values, X, Y)
-        theta[idx] = old - epsilon
-        minus = net.cost(values, X, Y)
-        theta[idx] = old
-        out[idx] = (plus - minus) / (2 * epsilon)
-    return out
+    return _central_differences(values[name], lambda: net.cost(values, X, Y), epsilon)
 
 
 def numeric_intermediate(
@@ -111,8 +102,8 @@ def numeric_intermediate(
     re-run the equations after it, and difference the cost."""
     program = net.program
     env, dims = _forward_env(net, params, X, Y)
-    later = [eq for eq in program.equations[_index(net, name) + 1 :]]
-    q, out = np.array(env[name], dtype=np.float64), np.zeros(np.shape(env[name]))
+    later = program.equations[_index(net, name) + 1 :]
+    q = np.array(env[name], dtype=np.float64)
 
     def cost() -> float:
         local = dict(env, **{name: q})
@@ -120,13 +111,19 @@ def numeric_intermediate(
             local[eq.name] = evaluate(eq.expr, local, dims)
         return float(local[program.output])
 
-    for idx in np.ndindex(q.shape):
-        old = q[idx]
-        q[idx] = old + epsilon
-        plus = cost()
-        q[idx] = old - epsilon
-        minus = cost()
-        q[idx] = old
+    return _central_differences(q, cost, epsilon)
+
+
+def _central_differences(x: np.ndarray, f: Callable[[], float], epsilon: float) -> np.ndarray:
+    """(f(x + ε) − f(x − ε)) / 2ε for each entry of ``x``, which ``f`` reads; ``x`` is restored."""
+    out = np.zeros(np.shape(x))
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + epsilon
+        plus = f()
+        x[idx] = old - epsilon
+        minus = f()
+        x[idx] = old
         out[idx] = (plus - minus) / (2 * epsilon)
     return out
 

@@ -91,6 +91,16 @@ def np_text(e: Expr) -> str:
     return NumpyPrinter().doprint(e)
 
 
+def _text(e: Expr | None) -> str:
+    """``np_text`` of a mutation's result, or "" where the mutation does not type-check."""
+    return np_text(e) if e is not None else ""
+
+
+def _rewrite(wrong: Expr | None, right: Expr) -> dict:
+    """The fields of a mistake that rewrites ``right`` as ``wrong``."""
+    return {"wrong": _text(wrong), "fix": np_text(right)}
+
+
 def replace(root: Expr, old: Expr, new: Expr) -> Expr:
     """``root`` with every ``old`` subtree replaced by ``new``, rebuilt through the checked
     builders, so that a replacement whose shapes no longer fit raises ShapeError."""
@@ -263,7 +273,7 @@ def _extra_transpose(ctx: Context) -> Iterator[Variant]:
     def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
         if n.op == "var" and len(n.shape) == 2:  # a transposed product: "transposed-result"
             t = _attempt(lambda: build.transpose(n))
-            yield t, {"operand": np_text(t) if t is not None else "", "fix": np_text(n)}
+            yield t, {"operand": _text(t), "fix": np_text(n)}
 
     return _sites(ctx, local)
 
@@ -288,7 +298,7 @@ def _product_order(ctx: Context) -> Iterator[Variant]:
     def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
         if n.op == "matmul":
             new = _attempt(lambda: build.matmul(n.args[1], n.args[0]))
-            yield new, {"wrong": np_text(new) if new is not None else "", "fix": np_text(n)}
+            yield new, _rewrite(new, n)
 
     return _sites(ctx, local)
 
@@ -309,7 +319,7 @@ def _elementwise_for_matmul(ctx: Context) -> Iterator[Variant]:
     def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
         if n.op == "matmul":
             new = _attempt(lambda: build.np_mul(*n.args))
-            yield new, {"wrong": np_text(new) if new is not None else "", "fix": np_text(n)}
+            yield new, _rewrite(new, n)
 
     return _sites(ctx, local)
 
@@ -327,7 +337,7 @@ def _matmul_for_elementwise(ctx: Context) -> Iterator[Variant]:
     def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
         if n.op == "mul":
             new = _attempt(lambda: build.matmul(_bare(n.args[0]), _bare(n.args[1])))
-            yield new, {"wrong": np_text(new) if new is not None else "", "fix": np_text(n)}
+            yield new, _rewrite(new, n)
 
     return _sites(ctx, local)
 
@@ -357,8 +367,7 @@ def _wrong_sum_axis(ctx: Context) -> Iterator[Variant]:
             yield (
                 new,
                 {
-                    "wrong": np_text(new) if new is not None else "",
-                    "fix": np_text(n),
+                    **_rewrite(new, n),
                     "wrong_axis": _axis_words(other, ctx),
                     "right_axis": _axis_words(axis, ctx),
                 },

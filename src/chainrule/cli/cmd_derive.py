@@ -6,10 +6,12 @@ import sys
 
 import click
 
+from ..autodiff import Derivation
 from ..errors import SpecError
 from ..explain.formats import FORMATS, render
-from ..gradient import grad
+from ..gradient import Gradient, grad
 from ..ir.shapes import fmt_shape
+from ..nets import Network
 from ..printers.numpy_code import numpy_source
 from ..printers.text import derivation_lines, forward_lines, target_text, text
 from .options import (
@@ -78,9 +80,7 @@ def command(
         from ..export import export  # the code exporters sit above the derivation layer
 
         target = (
-            grad(expression, wrt or "", dict(shape_arg(s) for s in shapes))
-            if expression is not None
-            else network_from(net_kw)
+            _gradient(expression, wrt, shapes) if expression is not None else network_from(net_kw)
         )
         emit(export(target, to=emit_to), out)
         return
@@ -109,9 +109,7 @@ def _document(
     from ..explain.steps import derivation_document
 
     if expression is not None:
-        if not wrt:
-            raise SpecError("--wrt is required with an expression", hint="e.g. --wrt W")
-        g = grad(expression, wrt, dict(shape_arg(s) for s in shapes))
+        g = _gradient(expression, wrt, shapes)
         doc = derivation_document(g.derivation, f"f = {expression}")
     else:
         net = network_from(net_kw)
@@ -120,12 +118,17 @@ def _document(
     emit(render(doc, fmt, color=out is None and sys.stdout.isatty()), out)
 
 
+def _gradient(source: str, wrt: str | None, shapes: tuple[str, ...]) -> Gradient:
+    """The gradient an EXPRESSION with ``--wrt`` and ``--shape`` options asks for."""
+    if not wrt:
+        raise SpecError("--wrt is required with an expression", hint="e.g. --wrt W")
+    return grad(source, wrt, dict(shape_arg(s) for s in shapes))
+
+
 def _expression(
     source: str, wrt: str | None, shapes: tuple[str, ...], fmt: str, out: object
 ) -> None:
-    if not wrt:
-        raise SpecError("--wrt is required with an expression", hint="e.g. --wrt W")
-    g = grad(source, wrt, dict(shape_arg(s) for s in shapes))
+    g = _gradient(source, wrt, shapes)
     if fmt == "json":
         emit_json(
             {
@@ -141,7 +144,7 @@ def _expression(
     emit(f"∂f/∂{wrt} = {g}    {fmt_shape(g.shape)}", out)
 
 
-def _network_json(net: object, d: object) -> dict:
+def _network_json(net: Network, d: Derivation) -> dict:
     p = d.program
     return {
         "network": net.describe(),

@@ -19,6 +19,7 @@ __all__ = [
     "format_option",
     "output_option",
     "emit",
+    "emit_json",
     "shape_arg",
 ]
 
@@ -144,6 +145,7 @@ def emit(text: str, out: Path | None) -> None:
 
 
 def emit_json(obj: object, out: Path | None) -> None:
+    """Print ``obj`` as indented JSON (non-ASCII kept), or write it atomically to ``out``."""
     emit(json.dumps(obj, indent=2, ensure_ascii=False), out)
 
 

@@ -483,26 +483,7 @@ def _load_csv(
     name = str(p)
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise DataError(f"{name!r}: the CSV delimiter must be one character, got {delimiter!r}")
-    try:
-        with p.open("r", encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
-            rows: list[tuple[int, list[str]]] = []
-            for cells in reader:
-                if not cells or all(not c.strip() for c in cells):
-                    continue
-                if cells[0].lstrip().startswith("#"):
-                    continue
-                rows.append((reader.line_num, [c.strip() for c in cells]))
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{name!r} is not a UTF-8 text file ({exc.reason} at byte {exc.start})",
-            hint="save it as UTF-8 CSV, or as .npz",
-        ) from None
-    except csv.Error as exc:
-        raise DataError(f"{name!r} is not valid CSV: {exc}") from None
-    except OSError as exc:
-        raise DataError(f"cannot read data file {name!r}: {exc.strerror or exc}") from None
-
+    rows = _csv_rows(p, delimiter)
     if not rows:
         raise DataError(f"data file {name!r} is empty (no rows)")
 
@@ -533,26 +514,56 @@ def _load_csv(
                 f"{name!r}, line {line}: {len(cells)} cells where line {width_line} has {n_cols}",
                 hint="every row needs the same number of columns (ragged rows)",
             )
-        for c, text in enumerate(cells):
-            col = f"column {c + 1}" + (f" ({names[c]!r})" if names is not None else "")
-            if text == "":
-                raise DataError(f"{name!r}, line {line}, {col}: empty cell")
-            number = _parse_cell(text)
-            if number is None:
-                hint = None
-                if r == 0 and names is None and line == first_line:
-                    hint = "if this line is a header, pass header=True"
-                raise DataError(
-                    f"{name!r}, line {line}, {col}: {text!r} is not a number", hint=hint
-                )
-            if not math.isfinite(number):
-                raise DataError(f"{name!r}, line {line}, {col}: {text!r} is not a finite number")
-            values[r, c] = number
+        maybe_header = names is None and line == first_line
+        values[r] = [
+            _csv_number(name, line, c, text, names, maybe_header) for c, text in enumerate(cells)
+        ]
 
     feature_cols = [c for c in range(n_cols) if c != label_index]
     X = np.ascontiguousarray(values[:, feature_cols].T)
     Y = np.ascontiguousarray(values[:, label_index].reshape(1, -1))
     return X, Y
+
+
+def _csv_rows(p: Path, delimiter: str) -> list[tuple[int, list[str]]]:
+    """The non-blank, non-comment rows of a CSV file as (line number, stripped cells)."""
+    name = str(p)
+    try:
+        with p.open("r", encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            rows: list[tuple[int, list[str]]] = []
+            for cells in reader:
+                if not cells or all(not c.strip() for c in cells):
+                    continue
+                if cells[0].lstrip().startswith("#"):
+                    continue
+                rows.append((reader.line_num, [c.strip() for c in cells]))
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{name!r} is not a UTF-8 text file ({exc.reason} at byte {exc.start})",
+            hint="save it as UTF-8 CSV, or as .npz",
+        ) from None
+    except csv.Error as exc:
+        raise DataError(f"{name!r} is not valid CSV: {exc}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read data file {name!r}: {exc.strerror or exc}") from None
+    return rows
+
+
+def _csv_number(
+    name: str, line: int, c: int, text: str, names: list[str] | None, maybe_header: bool
+) -> float:
+    """The finite number in cell ``c`` of ``line``, or a DataError naming line and column."""
+    col = f"column {c + 1}" + (f" ({names[c]!r})" if names is not None else "")
+    if text == "":
+        raise DataError(f"{name!r}, line {line}, {col}: empty cell")
+    number = _parse_cell(text)
+    if number is None:
+        hint = "if this line is a header, pass header=True" if maybe_header else None
+        raise DataError(f"{name!r}, line {line}, {col}: {text!r} is not a number", hint=hint)
+    if not math.isfinite(number):
+        raise DataError(f"{name!r}, line {line}, {col}: {text!r} is not a finite number")
+    return number
 
 
 def _label_column(name: str, label: int | str, names: list[str] | None, n_cols: int) -> int:

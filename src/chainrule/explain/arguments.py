@@ -231,7 +231,7 @@ def _functions(f: Factor) -> list[tuple[Expr, scalar.ElementwiseFn]]:
     return list(seen.values())
 
 
-def derivatives(f: Factor, naming: Naming, algebra: Algebra) -> tuple[Derivative, ...]:
+def derivatives(f: Factor, naming: Naming) -> tuple[Derivative, ...]:
     """Each elementwise function the factor goes through, with SymPy's derivative."""
     if f.kind != "elementwise":
         return ()

@@ -56,7 +56,7 @@ def _term_top(x: Explanation, term: Term) -> str:
     return output if term.scale is not None or term.consumer == output else x.top
 
 
-def _lhs(x: Explanation, w: Writer, term: Term) -> Math:
+def _lhs(x: Explanation, w: Writer) -> Math:
     top = x.derivation.program.output if any(_term_top(x, t) != x.top for t in x.terms) else x.top
     return Partial(w.sym(top), w.q(x.derivation.program.names[x.step.of]))
 
@@ -75,7 +75,7 @@ def _factor_symbol(x: Explanation, w: Writer, f: Factor) -> Math:
 
 
 def _chain_formula(x: Explanation, w: Writer) -> Math:
-    items: list = [_lhs(x, w, x.terms[0]), "="]
+    items: list = [_lhs(x, w), "="]
     for k, t in enumerate(x.terms):
         items += (["+"] if k else []) + [_product(x, w, t)]
     return row(*items)

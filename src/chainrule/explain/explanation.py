@@ -169,7 +169,7 @@ def explain(
         terms,
         _collect(terms, shape_argument),
         _indices(terms, naming, top, algebra),
-        tuple(x for t in terms for f in t.factors for x in derivatives(f, naming, algebra)),
+        tuple(x for t in terms for f in t.factors for x in derivatives(f, naming)),
         averaging(d, step, terms, top),
         numbers,
         others,

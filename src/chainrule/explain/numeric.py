@@ -17,6 +17,7 @@ import numpy as np
 from ..autodiff.derivation import Derivation, Step
 from ..autodiff.program import Program
 from ..evaluate import bind, evaluate, run
+from ..ir.shapes import concrete
 
 __all__ = ["NumericExample", "numeric_example", "example_inputs", "EPS"]
 
@@ -70,7 +71,7 @@ def example_inputs(
     dims = _dims(program, m)
     out = {}
     for v in program.inputs:
-        shape = tuple(dims[d] if isinstance(d, str) else d for d in v.shape)
+        shape = concrete(v.shape, dims)
         scale = 0.5 if v.name in program.params and program.batch else 1.0
         out[v.name] = (
             rng.uniform(0.5, 1.5, shape) if positive else scale * rng.standard_normal(shape)

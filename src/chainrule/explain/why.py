@@ -33,7 +33,7 @@ __all__ = ["dimension_section", "index_section", "hadamard_section", "derivative
 
 
 # -- the dimension argument ---------------------------------------------------------------------
-def _arrangement_row(w: Writer, a: object, wanted: tuple) -> tuple:
+def _arrangement_row(w: Writer, a: object) -> tuple:
     product = (row(w.ex(a.left), w.ex(a.right)),)
     shapes = (ShapeM(a.left.shape), " · ", ShapeM(a.right.shape))
     if a.shape is None:
@@ -56,7 +56,7 @@ def _shape_blocks(x: Explanation, w: Writer, s: ShapeArgument) -> list:
         *w.shaped(f.value),
         ". Every way of multiplying them:",
     )
-    rows = tuple(_arrangement_row(w, a, s.wanted) for a in s.arrangements)
+    rows = tuple(_arrangement_row(w, a) for a in s.arrangements)
     blocks = [Para(head), Table((("product",), ("shapes",), ("result",)), rows)]
     return blocks + [Para(_shape_verdict(w, s, fits))]
 
@@ -115,7 +115,7 @@ def _elementwise_shape(x: Explanation, w: Writer, f: Factor) -> list:
 
 
 def _sum_shape(x: Explanation, w: Writer, f: Factor) -> list:
-    rule = PRIMITIVES["broadcast"].shape_argument if "broadcast" in PRIMITIVES else ""
+    rule = PRIMITIVES["broadcast"].shape_argument
     spread = [
         f"axis {k} (length {g})"
         for k, (g, d) in enumerate(zip(f.g.shape, f.den.shape, strict=False))
@@ -303,7 +303,7 @@ def _function_names(dv: Derivative) -> tuple[Call, Call | None]:
     return own, course
 
 
-def _derivative_blocks(w: Writer, dv: Derivative) -> list:
+def _derivative_blocks(dv: Derivative) -> list:
     blocks: list = [Display(row("d/dz", dv.formula, "=", dv.derivative))]
     if dv.applied is None:
         return blocks
@@ -319,7 +319,7 @@ def _derivative_blocks(w: Writer, dv: Derivative) -> list:
 def derivative_section(x: Explanation, w: Writer) -> list:
     blocks: list = []
     for dv in x.derivatives:
-        blocks += _derivative_blocks(w, dv)
+        blocks += _derivative_blocks(dv)
     if not blocks:
         return []
     intro = Para(

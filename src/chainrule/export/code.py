@@ -33,13 +33,18 @@ def _dims(plan: Plan, shape_of: str, indent: int = 1) -> list[str]:
     return [f"{_IN * indent}{d} = {shape_of.format(v)}[{axis}]" for d, v, axis in plan.dims]
 
 
-def _py_shape(shape: tuple) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
 def _unpack(names: str) -> str:
     """``a, b`` — or ``a,`` for a single name, so it stays a tuple."""
     return names if "," in names else names + ","
+
+
+def _saved(plan: Plan) -> str:
+    """The inputs and forward quantities the backward pass reads, ``X, W, Z, A``."""
+    return ", ".join([v.name for v in plan.inputs] + [n for n, _ in plan.forward])
+
+
+def _exprs(plan: Plan) -> list[Expr]:
+    return [e for _, e in (*plan.forward, *plan.backward)]
 
 
 def _like(plan: Plan) -> str:
@@ -53,17 +58,16 @@ def to_numpy(plan: Plan) -> str:
     p = NumpyPrinter()
     grads = [g for x, g in plan.grads if x in plan.returned]
     checks = [
-        f"{_IN}assert np.shape({v.name}) == {_py_shape(v.shape)}, "
+        f"{_IN}assert np.shape({v.name}) == {fmt_shape(v.shape)}, "
         f'f"{v.name} has shape {{np.shape({v.name})}}, expected {fmt_shape(v.shape)}"'
         for v in plan.inputs
     ]
     out_checks = [f"{_IN}assert np.shape({g}) == np.shape({g[1:]})" for g in grads]
     ret = grads[0] if plan.name == "f" else "{" + ", ".join(f'"{g}": {g}' for g in grads) + "}"
-    exprs = [e for _, e in (*plan.forward, *plan.backward)]
     lines = [
         _docstring(plan, "value and gradient in NumPy"),
         "import numpy as np\n\n",
-        *helpers_used(exprs),
+        *helpers_used(_exprs(plan)),
         f"def {plan.name}_and_grad({plan.signature}):",
         f'{_IN}"""Return {plan.output} and {", ".join(grads)} (float64 arrays recommended)."""',
         *_dims(plan, "np.shape({})"),
@@ -80,8 +84,7 @@ def to_numpy(plan: Plan) -> str:
 def to_torch(plan: Plan) -> str:
     """``<Name>(torch.autograd.Function)`` whose backward runs the derived formulas."""
     p = TorchPrinter(_like(plan))
-    names = [n for n, _ in plan.forward]
-    saved = ", ".join([v.name for v in plan.inputs] + names)
+    saved = _saved(plan)
     cls = plan.name.capitalize() + "Function"
     returns = ", ".join(_torch_grad(plan, v.name) for v in plan.inputs)
     lines = [
@@ -123,14 +126,12 @@ def _torch_grad(plan: Plan, x: str) -> str:
 def to_jax(plan: Plan) -> str:
     """``@jax.custom_vjp`` function whose backward rule runs the derived formulas."""
     p = JaxPrinter()
-    names = [n for n, _ in plan.forward]
-    saved = ", ".join([v.name for v in plan.inputs] + names)
+    saved = _saved(plan)
     cotangents = ", ".join(_jax_grad(plan, v) for v in plan.inputs)
-    exprs = [e for _, e in (*plan.forward, *plan.backward)]
     lines = [
         _docstring(plan, "a jax.custom_vjp function with the derived backward pass"),
         "import jax\nimport jax.numpy as jnp\n\n",
-        *(jnp(h) for h in helpers_used(exprs)),
+        *(jnp(h) for h in helpers_used(_exprs(plan))),
         f"def {plan.name}_plain({plan.signature}):",
         f'{_IN}"""{plan.output} with plain jax.numpy (jax.grad differentiates this one)."""',
         *_dims(plan, "jnp.shape({})"),

@@ -17,15 +17,22 @@ Both forms come from ``net.derive("course")``; the tests check them equal.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .module import fast_source
 from .runtime import FastStep, Instance
 from .trainer import GD, Adam, Trainer
 
+if TYPE_CHECKING:
+    from ..nets import Network
+
 __all__ = ["Adam", "FastStep", "GD", "Instance", "Trainer", "compile", "gradient_fn", "source"]
 
 
-def source(net: object) -> str:
+def source(net: Network) -> str:
     """The readable source of ``net``'s fast step (compare ``net.source()``)."""
     return fast_source(net)
 
@@ -33,14 +40,14 @@ def source(net: object) -> str:
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def compile(net: object) -> FastStep:  # noqa: A001 - the verb is the point
+def compile(net: Network) -> FastStep:  # noqa: A001 - the verb is the point
     """``net``'s fast step, printed and compiled once per network."""
     if net not in _COMPILED:
         _COMPILED[net] = FastStep(net)
     return _COMPILED[net]
 
 
-def gradient_fn(net: object, copy: bool = False) -> object:
+def gradient_fn(net: Network, copy: bool = False) -> Callable[..., dict[str, np.ndarray]]:
     """``(params, X, Y, masks) -> {"J", "dW1", "db1", …}`` for ``cr.fit(…, gradient_fn=…)``.
 
     The arrays are reused by the next call unless ``copy=True``.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ..algebra.stable import stable_program
 from ..ir.expr import Expr, leaves
+from ..ir.shapes import fmt_shape
 from ..printers.numpy_code import NumpyPrinter
 from ..printers.numpy_module import helpers_used
 from .forms import cost_reads, emit_cost, emit_softmax, softmax_of
@@ -173,7 +174,8 @@ def _build(em: Emitter, inputs: tuple, outputs: dict) -> str:
         + ", ".join(f'grads["{k}"]' for k in outputs),
     ]
     for b in em.buffers:
-        lines.append(f"    {b.name} = np.empty({_shape(b.shape)}, dtype)  # {', '.join(b.holds)}")
+        holds = ", ".join(b.holds)
+        lines.append(f"    {b.name} = np.empty({fmt_shape(b.shape)}, dtype)  # {holds}")
     lines += [
         "",
         f"    def step({args}):",
@@ -183,7 +185,3 @@ def _build(em: Emitter, inputs: tuple, outputs: dict) -> str:
         f"    return step, [{', '.join(b.name for b in em.buffers)}]",
     ]
     return "\n".join(lines) + "\n"
-
-
-def _shape(shape: tuple) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"

@@ -188,8 +188,8 @@ def sum_(a: Expr, axis: int | None = None, keepdims: bool = True) -> Expr:
     return Expr("sum", (a,), out, (axis, bool(keepdims)))
 
 
-def fn(f: object, a: Expr) -> Expr:
-    """Apply the elementwise function record ``f`` (see :mod:`chainrule.rules.elementwise`)."""
+def fn(f: scalar.ElementwiseFn, a: Expr) -> Expr:
+    """Apply the elementwise function record ``f`` (see :mod:`chainrule.scalar`) entry by entry."""
     return Expr("fn", (a,), a.shape, (f,))
 
 

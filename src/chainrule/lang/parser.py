@@ -23,7 +23,7 @@ __all__ = ["parse", "FUNCTIONS", "register"]
 
 Handler = Callable[..., Expr]
 FUNCTIONS: dict[str, Handler] = {}
-_PREFIXES = ("np.", "numpy.", "np.linalg.", "numpy.linalg.", "linalg.", "scipy.special.", "")
+_PREFIXES = ("np.", "numpy.", "np.linalg.", "numpy.linalg.", "linalg.", "scipy.special.")
 
 
 def register(*names: str) -> Callable[[Handler], Handler]:
@@ -343,7 +343,7 @@ class _Parser:
         parts.append(f.id)
         dotted = ".".join(reversed(parts))
         for prefix in _PREFIXES:
-            if prefix and dotted.startswith(prefix) and dotted[len(prefix) :] in FUNCTIONS:
+            if dotted.startswith(prefix) and dotted[len(prefix) :] in FUNCTIONS:
                 return dotted[len(prefix) :]
         return dotted
 

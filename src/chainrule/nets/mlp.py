@@ -14,9 +14,7 @@ from ..ir import build
 from ..ir.expr import Expr
 from .spec import MLPSpec
 
-__all__ = ["build_program", "OUTPUT_FN"]
-
-OUTPUT_FN = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu"}
+__all__ = ["build_program"]
 
 
 def _f(name: str, x: Expr) -> Expr:
@@ -73,17 +71,18 @@ def build_program(spec: MLPSpec) -> Program:
     )
 
 
-def _activation(spec: MLPSpec, l: int, z: Expr, axis: int, inputs: list, eqs: list) -> Expr:
-    if l == spec.L:
-        g = (
-            _softmax(z, axis)
-            if spec.output == "softmax"
-            else z
-            if spec.output == "linear"
-            else _f(OUTPUT_FN[spec.output], z)
-        )
-    else:
-        g = build.fn(spec.hidden[l - 1], z)
+def _output(spec: MLPSpec, z: Expr, axis: int) -> Expr:
+    """A[L] = g(Z[L]): softmax over the classes axis, the identity, or an elementwise function."""
+    if spec.output == "softmax":
+        return _softmax(z, axis)
+    return z if spec.output == "linear" else _f(spec.output, z)
+
+
+def _activation(
+    spec: MLPSpec, l: int, z: Expr, axis: int, inputs: list[Expr], eqs: list[Equation]
+) -> Expr:
+    """Append ``A[l] = g(Z[l])`` (and, with dropout, ``A_drop[l]``); return what layer l+1 reads."""
+    g = _output(spec, z, axis) if l == spec.L else build.fn(spec.hidden[l - 1], z)
     eqs.append(Equation(f"A{l}", g))
     if l < spec.L and spec.keep_prob and spec.keep_prob[l - 1] < 1:
         # inverted dropout as its own equation, so dA[l] = dA_drop[l] ⊙ D[l] / keep_prob shows
@@ -93,7 +92,7 @@ def _activation(spec: MLPSpec, l: int, z: Expr, axis: int, inputs: list, eqs: li
     return eqs[-1].var
 
 
-def _cost(spec: MLPSpec, loss: Expr, inputs: list) -> Expr:
+def _cost(spec: MLPSpec, loss: Expr, inputs: list[Expr]) -> Expr:
     """J = (1/m) Σᵢ L⁽ⁱ⁾ (+ (λ/2m) Σ_l ‖W[l]‖²_F)."""
     inv_m = build.np_pow(build.dim(spec.batch), -1)
     J = build.scale(inv_m, build.sum_(loss, None, keepdims=False))

@@ -6,7 +6,7 @@ network that the mathematics needs; it is what a model file stores, and what ``c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import scalar
 from ..errors import SpecError
@@ -36,7 +36,7 @@ class MLPSpec:
     layout: str = "columns"
     l2: float = 0.0
     keep_prob: tuple[float, ...] = ()
-    batch: str = field(default="m")
+    batch: str = "m"
 
     @property
     def L(self) -> int:  # noqa: N802 - the course's name for the depth

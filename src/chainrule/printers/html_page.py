@@ -47,7 +47,7 @@ from xml.etree import ElementTree
 
 from latex2mathml.converter import convert
 
-from chainrule.errors import ChainruleError
+from ..errors import ChainruleError
 
 __all__ = ["RenderError", "latex_to_mathml", "html_document"]
 

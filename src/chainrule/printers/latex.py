@@ -16,10 +16,10 @@ import sympy
 
 from ..ir.expr import Expr
 from ..ir.linalg import Named
+from ..scalar import ElementwiseFn
 from .base import PRECEDENCE, Printer, denominator, is_negation, is_reciprocal, layer_name
-from .base import precedence as _precedence
 
-__all__ = ["LatexPrinter", "latex", "latex_name", "target_latex"]
+__all__ = ["LatexPrinter", "latex", "latex_name", "function_latex"]
 
 _GREEK = {
     "alpha",
@@ -66,11 +66,6 @@ def _base(name: str) -> str:
     return r"\mathit{" + name.replace("_", r"\_") + "}"
 
 
-def target_latex(name: str, layer_names: bool) -> str:
-    """A quantity's name in LaTeX: ``dZ1`` → ``dZ^{[1]}``."""
-    return latex_name(name, layer_names)
-
-
 def _is_fraction(e: Expr) -> bool:
     if e.op == "broadcast":
         return _is_fraction(e.args[0])
@@ -84,12 +79,7 @@ class LatexPrinter(Printer):
 
     def paren(self, e: Expr, level: int, strict: bool = False) -> str:
         """Like the base rule, except that a ``\\frac`` is never wrapped."""
-        s = self._print(e)
-        if _is_fraction(e):
-            return s
-        m = self.named(e)
-        p = PRECEDENCE[m.binds] if m is not None else _precedence(e)
-        return self.wrap(s) if p < level or (strict and p == level) else s
+        return self._print(e) if _is_fraction(e) else super().paren(e, level, strict)
 
     def _print_var(self, e: Expr) -> str:
         return latex_name(e.name, self.layer_names)
@@ -216,7 +206,7 @@ class LatexPrinter(Printer):
         return f"\\lVert {self._print(x)} \\rVert" + ("" if 1 in x.shape else "_F")
 
 
-def function_latex(f: object) -> str:
+def function_latex(f: ElementwiseFn) -> str:
     """An elementwise function's LaTeX name, underscores escaped inside ``\\operatorname``."""
     return re.sub(r"(?<!\\)_", r"\\_", f.latex) if f.latex.startswith(r"\operatorname") else f.latex
 

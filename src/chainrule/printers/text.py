@@ -7,13 +7,19 @@ the result is a scalar); broadcasting is implicit, as in the course (the explana
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sympy
 
 from ..ir.expr import Expr, leaves
 from ..ir.linalg import Named
 from .base import PRECEDENCE, Printer, denominator, is_negation, is_reciprocal, layer_name
 
-__all__ = ["TextPrinter", "text"]
+if TYPE_CHECKING:  # autodiff imports this module lazily, to print a derivation
+    from ..autodiff.derivation import Derivation
+    from ..autodiff.program import Program
+
+__all__ = ["TextPrinter", "text", "target_text", "derivation_lines", "forward_lines"]
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -150,22 +156,20 @@ def target_text(name: str, layer_names: bool) -> str:
     return f"{base}[{layer}]" if layer is not None else base
 
 
-def derivation_lines(d: object, expanded: bool = True) -> list[str]:
+def derivation_lines(d: Derivation, expanded: bool = True) -> list[str]:
     """``dZ[2] = A[2] − Y`` … one line per backward step (the trivial ``dL = 1`` left out)."""
     p = d.program
     printer = TextPrinter(p.layer_names, p.batch)
     lines = []
     for s in d.steps:
-        if s.of == p.output or not leaves(
-            s.expr
-        ):  # a constant adjoint (the loss's own) says nothing
+        if s.of == p.output or not leaves(s.expr):  # a constant adjoint says nothing
             continue
         body = printer.doprint(s.expanded if expanded else s.expr)
         lines.append(f"{target_text(s.target, p.layer_names)} = {body}")
     return lines
 
 
-def forward_lines(p: object) -> list[str]:
+def forward_lines(p: Program) -> list[str]:
     """``Z[1] = W[1] X + b[1]`` … one line per equation of the forward pass."""
     printer = TextPrinter(p.layer_names, p.batch)
     return [

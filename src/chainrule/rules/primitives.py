@@ -12,7 +12,7 @@ the scalar ℓ being differentiated, and each rule returns ∂ℓ/∂A (or ∂�
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 import numpy as np
@@ -218,7 +218,14 @@ PRIMITIVES: dict[str, Primitive] = {
 }
 
 
-def vjp(node: Expr, g: Expr) -> tuple[Expr, ...]:
-    """The adjoints of ``node``'s inputs given the adjoint ``g`` of its output."""
+def vjp(node: Expr, g: Expr, live: Container[Expr] | None = None) -> tuple[Expr | None, ...]:
+    """The adjoints of ``node``'s inputs given the adjoint ``g`` of its output.
+
+    With ``live``, only the inputs in it get a rule applied; the others get ``None`` (nothing that
+    is wanted depends on them, so their adjoints would be built and thrown away).
+    """
     rules = PRIMITIVES[node.op].vjps
-    return tuple(rule(g, node) for rule in rules)
+    return tuple(
+        rule(g, node) if live is None or arg in live else None
+        for rule, arg in zip(rules, node.args, strict=True)
+    )

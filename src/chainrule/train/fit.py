@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 import numpy as np
 
 from ..errors import DataError, SpecError, TrainingDiverged
+from ..ir.shapes import fmt_shape
 from ..nets import Network
 from .dropout import draw_masks
 from .history import History
@@ -235,7 +236,7 @@ def check_data(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, 
     if X.shape != want_x or Y.shape != want_y:
         raise DataError(
             f"X {X.shape} and Y {Y.shape} do not fit the network {net.describe()}: "
-            f"expected X {_fmt(want_x)} and Y {_fmt(want_y)}",
+            f"expected X {fmt_shape(want_x)} and Y {fmt_shape(want_y)}",
             hint=_layout_hint(cols, n),
         )
     return X, Y
@@ -246,10 +247,6 @@ def _one_hot(labels: np.ndarray, k: int, cols: bool) -> np.ndarray:
         raise DataError(f"class labels must be whole numbers 0 … {k - 1} for {k} softmax outputs")
     Y = np.eye(k, dtype=labels.dtype)[labels.astype(np.int64)]
     return np.ascontiguousarray(Y.T if cols else Y)
-
-
-def _fmt(shape: tuple) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ")"
 
 
 def _layout_hint(cols: bool, n: tuple[int, ...]) -> str:

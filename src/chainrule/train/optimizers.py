@@ -56,12 +56,15 @@ class ScheduledDecay:
         return lr0 / (1 + self.rate * math.floor(epoch / self.interval))
 
 
+Schedule = Decay | ScheduledDecay
+
+
 class Optimizer:
     """Base class: the learning rate, its decay, and the per-parameter state."""
 
     name = "optimizer"
 
-    def __init__(self, lr: float = 0.01, decay: Decay | ScheduledDecay | None = None) -> None:
+    def __init__(self, lr: float = 0.01, decay: Schedule | None = None) -> None:
         if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
             raise SpecError(f"learning rate {lr!r} must be a number > 0", hint="e.g. lr=0.01")
         self.lr0 = self.lr = float(lr)
@@ -99,7 +102,7 @@ class Momentum(Optimizer):
 
     name = "momentum"
 
-    def __init__(self, lr: float = 0.01, beta: float = 0.9, decay: Decay | None = None) -> None:
+    def __init__(self, lr: float = 0.01, beta: float = 0.9, decay: Schedule | None = None) -> None:
         super().__init__(lr, decay)
         self.beta = beta
         self.v: dict[str, np.ndarray] = {}
@@ -120,7 +123,7 @@ class RMSprop(Optimizer):
         lr: float = 0.001,
         beta: float = 0.999,
         epsilon: float = 1e-8,
-        decay: Decay | None = None,
+        decay: Schedule | None = None,
     ) -> None:
         super().__init__(lr, decay)
         self.beta, self.epsilon = beta, epsilon
@@ -148,7 +151,7 @@ class Adam(Optimizer):
         beta1: float = 0.9,
         beta2: float = 0.999,
         epsilon: float = 1e-8,
-        decay: Decay | None = None,
+        decay: Schedule | None = None,
     ) -> None:
         super().__init__(lr, decay)
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
@@ -174,7 +177,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 
 
 def make_optimizer(
-    optimizer: str | Optimizer, lr: float | None = None, decay: Decay | None = None
+    optimizer: str | Optimizer, lr: float | None = None, decay: Schedule | None = None
 ) -> Optimizer:
     """An optimizer by name (``gd``, ``momentum``, ``rmsprop``, ``adam``) or the one given."""
     if isinstance(optimizer, Optimizer):
