@@ -98,27 +98,29 @@ class Network(RichDisplay):
     ) -> dict[str, np.ndarray]:
         """Every input the program takes: parameters, data, λ, dropout masks (none by default)."""
         X = as_array("X", X)
-        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-        X = X.astype(dtype, copy=False)
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
         values = {k: as_array(k, v) for k, v in params.items()}
-        values["X"] = X
+        values["X"] = X.astype(dtype, copy=False)
         if Y is not None:
             values["Y"] = as_array("Y", Y).astype(dtype, copy=False)
+        m = X.shape[1 if self.spec.layout == "columns" else 0]
         for v in self.program.inputs:
             if v.name == "lambd":
-                values["lambd"] = (
-                    dtype.type(self.spec.l2) if hasattr(dtype, "type") else self.spec.l2
-                )
+                values["lambd"] = dtype.type(self.spec.l2)
             elif v.name.startswith("keep_prob"):
-                l = int(v.name[len("keep_prob") :])
-                values[v.name] = self.spec.keep_prob[l - 1] if masks else 1.0
+                layer = int(v.name.removeprefix("keep_prob"))
+                values[v.name] = self.spec.keep_prob[layer - 1] if masks else 1.0
             elif v.name.startswith("D") and v.name not in values:
-                # no mask: all ones, full shape, so the batch size m read from D[l] is X's
-                m = X.shape[1 if self.spec.layout == "columns" else 0]
-                shape = tuple(m if isinstance(d, str) else d for d in v.shape)
-                mask = (masks or {}).get(v.name)
-                values[v.name] = np.ones(shape, dtype=dtype) if mask is None else mask
+                values[v.name] = self._mask(v, m, dtype, masks)
         return values
+
+    @staticmethod
+    def _mask(v: object, m: int, dtype: np.dtype, masks: Mapping | None) -> np.ndarray:
+        """The given dropout mask, or ones of the full shape (so m read from D[l] is X's m)."""
+        mask = (masks or {}).get(v.name)
+        if mask is not None:
+            return mask
+        return np.ones(tuple(m if isinstance(d, str) else d for d in v.shape), dtype=dtype)
 
     def _call(self, fn: str, values: dict, convention: str = "course") -> dict[str, np.ndarray]:
         inputs = [v for v in self.program.inputs if not v.name.startswith("D")]
