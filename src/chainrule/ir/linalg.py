@@ -250,7 +250,36 @@ def _kron(e: Expr) -> Named | None:
     return Named("kron", (a, b), binds="matmul") if a is not None and b is not None else None
 
 
+def _exp_of(e: Expr) -> Expr | None:
+    return e.args[0] if e.op == "fn" and e.attrs[0].name == "exp" else None
+
+
+def _softmax(e: Expr) -> Named | None:
+    """``exp(z) / Σₖ exp(z)`` along one axis (the sum kept two-dimensional)."""
+    if e.op != "mul" or (z := _exp_of(e.args[0])) is None:
+        return None
+    d = e.args[1].args[0] if e.args[1].op == "broadcast" else e.args[1]
+    if d.op != "fn" or d.attrs[0].name != "power" or d.attrs[0].params[0] != -1:
+        return None
+    s = d.args[0]
+    ok = s.op == "sum" and s.attrs[0] is not None and s.attrs[1] and s.args[0] == e.args[0]
+    return Named("softmax", (z,), s.attrs[0], "fn") if ok else None
+
+
+def _logsumexp(e: Expr) -> Named | None:
+    """``log Σₖ exp(z)`` along one axis, or over all entries."""
+    if e.op != "fn" or e.attrs[0].name != "log":
+        return None
+    s = e.args[0].args[0] if e.args[0].op == "broadcast" else e.args[0]
+    if s.op != "sum":
+        return None
+    z = _exp_of(s.args[0])
+    return Named("logsumexp", (z,), s.attrs, "fn") if z is not None else None
+
+
 _MATCHERS: tuple[Callable[[Expr], Named | None], ...] = (
+    _softmax,
+    _logsumexp,
     _trace,
     _diag,
     _diag_part,
@@ -258,11 +287,12 @@ _MATCHERS: tuple[Callable[[Expr], Named | None], ...] = (
     _power,
     _norm,
 )
-_CANDIDATE_OPS = frozenset({"sum", "mul", "matmul", "fn"})
+_CANDIDATE_OPS = frozenset({"sum", "mul", "matmul", "fn"})  # the ops a named form's root can have
 
 
 def named(e: Expr) -> Named | None:
-    """The named composition ``e`` is (``tr X``, ``diag v``, ``A ⊗ B``, ``Xᵏ``, ``‖x‖``), if any."""
+    """The named composition ``e`` is (``tr X``, ``diag v``, ``A ⊗ B``, ``Xᵏ``, ``‖x‖``, softmax,
+    log-sum-exp), if any."""
     if e.op not in _CANDIDATE_OPS:
         return None
     for match in _MATCHERS:

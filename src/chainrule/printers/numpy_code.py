@@ -160,6 +160,31 @@ class NumpyPrinter(Printer):
     def _print_norm(self, m: Named) -> str:
         return f"np.linalg.norm({self.shaped(m.args[0])})"
 
+    def _print_softmax(self, m: Named) -> str:
+        return f"softmax({self._print(m.args[0])}, axis={m.param})"
+
+    def _print_logsumexp(self, m: Named) -> str:
+        axis, keep = m.param
+        keep = ", keepdims=True" if keep and axis is not None else ""
+        return f"logsumexp({self.shaped(m.args[0])}, axis={axis}{keep})"
+
+
+# Stable helpers for named compositions: the same value, shifted by the maximum so that exp
+# never overflows.
+NAMED_HELPERS = {
+    "softmax": (
+        "def softmax(z, axis):\n"
+        "    e = np.exp(z - np.max(z, axis=axis, keepdims=True))\n"
+        "    return e / np.sum(e, axis=axis, keepdims=True)\n"
+    ),
+    "logsumexp": (
+        "def logsumexp(z, axis=None, keepdims=False):\n"
+        "    c = np.max(z, axis=axis, keepdims=True)\n"
+        "    s = np.log(np.sum(np.exp(z - c), axis=axis, keepdims=True)) + c\n"
+        "    return s if keepdims else np.squeeze(s, axis=axis)\n"
+    ),
+}
+
 
 def _is_step(e: Expr) -> bool:
     return e.op == "fn" and e.attrs[0].name == "step"

@@ -10,7 +10,8 @@ from __future__ import annotations
 from ..autodiff.derivation import Derivation
 from ..autodiff.program import Program
 from ..ir.expr import Expr, walk
-from .numpy_code import NumpyPrinter
+from ..ir.linalg import named
+from .numpy_code import NAMED_HELPERS, NumpyPrinter
 
 __all__ = ["module_source", "helpers_used"]
 
@@ -22,6 +23,8 @@ def helpers_used(exprs: list[Expr]) -> list[str]:
         for n in walk(e):
             if n.op == "fn" and n.attrs[0].helper:
                 seen.setdefault(n.attrs[0].name, n.attrs[0].helper)
+            if (m := named(n)) is not None and m.name in NAMED_HELPERS:
+                seen.setdefault(m.name, NAMED_HELPERS[m.name])
     return list(seen.values())
 
 

@@ -114,3 +114,13 @@ class TorchPrinter(NumpyPrinter):
 
     def _print_norm(self, m: Named) -> str:
         return f"torch.linalg.norm({self.shaped(m.args[0])})"
+
+    def _print_softmax(self, m: Named) -> str:
+        return f"torch.softmax({self._print(m.args[0])}, dim={m.param})"
+
+    def _print_logsumexp(self, m: Named) -> str:
+        axis, keep = m.param
+        z = self.shaped(m.args[0])
+        if axis is None:
+            return f"torch.logsumexp({z}.reshape(-1), dim=0)"
+        return f"torch.logsumexp({z}, dim={axis}, keepdim={bool(keep)})"
