@@ -250,3 +250,12 @@ def test_every_rule_returns_its_inputs_shape() -> None:
             g = build.var("G", node.shape)
             for arg, rule in zip(node.args, PRIMITIVES[node.op].vjps, strict=True):
                 assert rule(g, node).shape == arg.shape, (node.op, source)
+
+
+def test_gradient_keeps_float32_and_computes_mixes_in_float64() -> None:
+    g = cr.grad("np.sum(np.tanh(W @ x))", "W", {"W": (3, 4), "x": (4, 1)})
+    W32, x32 = np.full((3, 4), 0.1, np.float32), np.ones((4, 1), np.float32)
+    assert g(W=W32, x=x32).dtype == np.float32
+    assert g(W=W32.astype(np.float64), x=x32).dtype == np.float64
+    # ∂/∂W Σ tanh(W x) = (1 − tanh(W x)²) xᵀ, here with every entry of W x equal to 0.4
+    np.testing.assert_allclose(g(W=W32, x=x32), np.full((3, 4), 1 - np.tanh(0.4) ** 2), rtol=1e-6)

@@ -82,12 +82,14 @@ class Gradient(RichDisplay):
         return compile_module(self.numpy(), "grad")
 
     def __call__(self, **values: np.ndarray) -> np.ndarray:
-        """Evaluate the gradient; the result has the variable's shape."""
+        """Evaluate the gradient; the result has the variable's shape and the inputs' precision
+        (float32 when every input is float32, float64 otherwise)."""
         arrays = {k: as_array(k, v) for k, v in values.items()}
-        arrays = {k: a.astype(np.result_type(a, np.float64), copy=False) for k, a in arrays.items()}
+        dtype = _precision(arrays.values())
+        arrays = {k: a.astype(dtype, copy=False) for k, a in arrays.items()}
         bind(self.program.inputs, arrays)
         out = self._run("gradients", arrays)
-        return np.asarray(out["d" + self.wrt], dtype=np.float64).reshape(np.shape(arrays[self.wrt]))
+        return np.asarray(out["d" + self.wrt], dtype=dtype).reshape(np.shape(arrays[self.wrt]))
 
     def value(self, **values: np.ndarray) -> float:
         """f itself at the given arrays."""
@@ -112,6 +114,13 @@ class Gradient(RichDisplay):
                 f"cannot evaluate {self.source or text(self.f)!r}: {e}",
                 hint="a constant part of the expression divides by zero or overflows",
             ) from None
+
+
+def _precision(arrays: object) -> np.dtype:
+    """float32 if every array is float32, else float64 (integers and mixes compute in float64)."""
+    arrays = list(arrays)
+    single = arrays and all(a.dtype == np.float32 for a in arrays)
+    return np.dtype(np.float32 if single else np.float64)
 
 
 def grad(expr: str | Expr, wrt: str, shapes: Mapping[str, tuple] | None = None) -> Gradient:
