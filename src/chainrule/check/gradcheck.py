@@ -21,7 +21,6 @@ import numpy as np
 from ..autodiff import Derivation
 from ..errors import EvaluationError, SpecError
 from ..evaluate import bind, evaluate, run
-from ..ir.shapes import concrete
 from ..nets import Network
 from .report import Report, Row, compare, relative_difference
 
@@ -174,12 +173,8 @@ def _forward_env(
 ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Every forward quantity by the reference interpreter, with dropout switched off (as in
     ``net.cost``): masks of ones and keep_prob = 1."""
-    values = net.values(params, X, Y)
-    dims = bind(tuple(v for v in net.program.inputs if not v.name.startswith("D")), values)
-    for v in net.program.inputs:
-        if v.name.startswith("D"):
-            values[v.name] = np.ones(concrete(v.shape, dims))
-    return run(net.program, values), dims
+    values = net.values(params, X, Y)  # no masks given: all ones, keep_prob = 1
+    return run(net.program, values), bind(net.program.inputs, values)
 
 
 def _index(net: Network, name: str) -> int:

@@ -43,7 +43,7 @@ def sample(
             params[v.name] = rng.standard_normal(shape) / np.sqrt(fan_in)
         elif v.name.startswith("b"):
             params[v.name] = rng.standard_normal(shape) * 0.5
-        elif v.name.startswith("D"):
+        elif v.name in net.masks:
             keep = net.spec.keep_prob[int(v.name[1:]) - 1]
             masks[v.name] = (rng.random(shape) < keep).astype(np.float64)
     n_x = net.spec.layers[0]

@@ -76,7 +76,7 @@ class FastStep:
         """The step's positional inputs, checked: arrays in one dtype, scalars as Python floats."""
         values = self.net.values(params, X, Y, masks)
         values["Y"] = np.ascontiguousarray(values["Y"])  # the cost's vdot would copy it otherwise
-        bind(tuple(v for v in self.net.program.inputs if not v.name.startswith("D")), values)
+        bind(self.net.program.inputs, values)
         dtype = values["X"].dtype
         args = []
         for name in self.spec.inputs:

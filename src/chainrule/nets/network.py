@@ -55,6 +55,11 @@ class Network(RichDisplay):
     def L(self) -> int:  # noqa: N802 - the course's name
         return self.spec.L
 
+    @property
+    def masks(self) -> tuple[str, ...]:
+        """The dropout-mask inputs ``D1, D2, …`` (layers with keep_prob < 1)."""
+        return tuple(self.program.meta.get("masks", ()))
+
     def quantities(self, convention: str = "course") -> list[str]:
         """The gradient names a learner asks about: ``dZ2, dW2, db2, dA1, dZ1, …``."""
         return [s.target for s in self.derive(convention) if s.target.startswith(_QUANTITY)]
@@ -110,7 +115,7 @@ class Network(RichDisplay):
             elif v.name.startswith("keep_prob"):
                 layer = int(v.name.removeprefix("keep_prob"))
                 values[v.name] = self.spec.keep_prob[layer - 1] if masks else 1.0
-            elif v.name.startswith("D") and v.name not in values:
+            elif v.name in self.masks and v.name not in values:
                 values[v.name] = self._mask(v, m, dtype, masks)
         return values
 
@@ -123,8 +128,7 @@ class Network(RichDisplay):
         return np.ones(tuple(m if isinstance(d, str) else d for d in v.shape), dtype=dtype)
 
     def _call(self, fn: str, values: dict, convention: str = "course") -> dict[str, np.ndarray]:
-        inputs = [v for v in self.program.inputs if not v.name.startswith("D")]
-        bind(tuple(inputs), values)
+        bind(self.program.inputs, values)
         missing = [v.name for v in self.program.inputs if v.name not in values]
         if missing:
             raise EvaluationError(

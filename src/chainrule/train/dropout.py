@@ -18,7 +18,7 @@ __all__ = ["mask_names", "draw_masks"]
 
 def mask_names(net: Network) -> tuple[str, ...]:
     """The mask inputs ``D1, D2, …`` of the network's program (layers with keep_prob < 1)."""
-    return tuple(net.program.meta.get("masks", ()))
+    return net.masks
 
 
 def draw_masks(
