@@ -8,18 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from course import SEED_FLAGS as SEED
+from course import SIX_EQUATIONS as SIX
 
 from chainrule.cli import cli, main
-
-SEED = ["--layers", "2,4,1", "--hidden", "tanh", "--output", "sigmoid", "--loss", "bce"]
-SIX = [
-    "dZ[2] = A[2] − Y",
-    "dW[2] = (1/m) dZ[2] A[1]ᵀ",
-    "db[2] = (1/m) Σ dZ[2]",
-    "dZ[1] = W[2]ᵀ dZ[2] ⊙ (1 − A[1]²)",
-    "dW[1] = (1/m) dZ[1] Xᵀ",
-    "db[1] = (1/m) Σ dZ[1]",
-]
 
 
 def run(capsys: pytest.CaptureFixture, *argv: str) -> tuple[int, str, str]:

@@ -8,6 +8,7 @@ conventions (where ``1/m`` enters) and the printer's precedence come out as the 
 from __future__ import annotations
 
 import pytest
+from course import SIX_EQUATIONS
 
 import chainrule as cr
 from chainrule import scalar
@@ -16,14 +17,7 @@ from chainrule.ir.expr import Expr
 from chainrule.printers.text import derivation_lines, text
 
 # dZ[2] = A[2] − Y and the five that follow: Andrew Ng's planar-data network, week 3.
-COURSE_2_4_1 = [
-    "dZ[2] = A[2] − Y",
-    "dW[2] = (1/m) dZ[2] A[1]ᵀ",
-    "db[2] = (1/m) Σ dZ[2]",
-    "dZ[1] = W[2]ᵀ dZ[2] ⊙ (1 − A[1]²)",
-    "dW[1] = (1/m) dZ[1] Xᵀ",
-    "db[1] = (1/m) Σ dZ[1]",
-]
+COURSE_2_4_1 = SIX_EQUATIONS
 
 
 def seed_network() -> cr.Network:
