@@ -28,7 +28,7 @@ from ..ir import build
 from ..ir.expr import Expr
 from ..ir.shapes import check_shape, fmt_shape
 
-__all__ = ["parse", "FUNCTIONS", "register"]
+__all__ = ["parse", "FUNCTIONS", "METHODS", "register", "known_call", "is_method"]
 
 Handler = Callable[..., Expr]
 FUNCTIONS: dict[str, Handler] = {}
@@ -438,7 +438,7 @@ class _Parser:
         return build.matmul(a, b)
 
     def _Call(self, node: ast.Call) -> Expr:  # noqa: N802
-        if _is_method(node.func):
+        if is_method(node.func):
             return self._method(node)
         name = self._func_name(node.func)
         if name in self.functions:
@@ -611,7 +611,18 @@ _FORMS: dict[str, Callable[[_Parser, ast.Call], Expr]] = {
 _MODULES = ("np", "numpy", "linalg", "scipy", "special")
 
 
-def _is_method(f: ast.AST) -> bool:
+def known_call(dotted: str) -> bool:
+    """Whether the language reads a call of ``dotted`` (``np.dot``, ``numpy.tanh``, ``int64``)."""
+    for prefix in ("", *_PREFIXES):
+        if dotted.startswith(prefix) and dotted[len(prefix) :] in (*FUNCTIONS, *_FORMS):
+            return True
+    return False
+
+
+METHODS = ("dot", "sum", "mean", "astype", "copy")  # a.dot(b), … (see _Parser._method)
+
+
+def is_method(f: ast.AST) -> bool:
     """``a.dot(b)`` rather than ``np.dot(a, b)``: the object is not a module path."""
     if not isinstance(f, ast.Attribute):
         return False
