@@ -78,7 +78,8 @@ _UNICODE = str.maketrans(
 )
 # W[2] → W2: the course's brackets, for the course's names only (X.shape[1] and caches[0] stay)
 _COURSE = r"d?(?:W|b|Z|A|D|A_drop|g|w|z|a)"
-_LAYER = re.compile(rf"(?<![\w.])({_COURSE})\[(\d+)\]")
+_LAYER = re.compile(rf"(?<![\w.])({_COURSE})\^?\[(\d+)\]")  # W[2], W^[2]
+_PRIME_FIRST = re.compile(r"(?<![\w.])g\s*'\s*\^?\[(\d+)\]")  # g'[1](z) → g[1]'(z)
 _PRIMED = re.compile(r"([^\W\d]\w*)\s*'\s*\(")  # g1'( → __prime__g1(
 _TARGET = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
 _JOIN_LEFT = {tokenize.NAME, tokenize.NUMBER}  # a juxtaposition is operand SPACE operand
@@ -99,7 +100,7 @@ def normalize_line(text: str) -> str:
             col=text.strip().index("·"),
             hint="write @ (or np.dot) for a matrix product, * (or ⊙) for an elementwise one",
         )
-    text = text.translate(_UNICODE)
+    text = _PRIME_FIRST.sub(r"g[\1]'", text.translate(_UNICODE))
     text = _LAYER.sub(r"\1\2", text)
     return _PRIMED.sub(PRIME + r"\1(", text)
 
@@ -137,20 +138,28 @@ def juxtapositions(source: str) -> tuple[str, set[tuple[int, int]]]:
         return source, set()  # Python's parser will say what is wrong
     lines = source.split("\n")
     places = []
-    for prev, tok in zip(tokens, tokens[1:], strict=False):
-        if (
-            _operand_end(prev)
-            and tok.type in _JOIN_LEFT
-            and not keyword.iskeyword(tok.string)
-            and prev.end[0] == tok.start[0]
-            and tok.start[1] > prev.end[1]
-        ):
+    for before, prev, tok in zip([None, *tokens], tokens, tokens[1:], strict=False):
+        apart = prev.end[0] == tok.start[0] and tok.start[1] > prev.end[1]
+        if apart and _operand_end(prev) and _operand_start(tok, prev, before):
             places.append(prev.end)
     for row, col in reversed(places):
         line = lines[row - 1]
         lines[row - 1] = line[:col] + "@" + line[col + 1 :]
     marks = {(row, len(lines[row - 1][:col].encode())) for row, col in places}
     return "\n".join(lines), marks
+
+
+def _operand_start(
+    tok: tokenize.TokenInfo, prev: tokenize.TokenInfo, before: tokenize.TokenInfo | None
+) -> bool:
+    """A name or number starts an operand; so does "(" after ")" or after ".T", which Python would
+    read as calling an array (``(W[2]ᵀ) (dZ[2])``); after a name "(" is a call (``np.sum (x)``)."""
+    if tok.type in _JOIN_LEFT:
+        return not keyword.iskeyword(tok.string)
+    if tok.string != "(":
+        return False
+    transposed = prev.string == "T" and before is not None and before.string == "."
+    return prev.string in (")", "]") or transposed
 
 
 def _operand_end(tok: tokenize.TokenInfo) -> bool:
@@ -295,6 +304,7 @@ class Reader:
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
             if n.func.id.startswith(PRIME)
         }
+        builtin(tree)
         try:
             e = parse(ast.unparse(tree), self.shapes, self.props, primes)
         except ParseError as err:
@@ -373,6 +383,25 @@ class Reader:
             f"{name}'(…) does not say which layer's activation it is",
             hint="write g1'(Z1) (g with the layer's number)",
         )
+
+
+_BUILTINS = {
+    "sum": "Python's sum(…) adds the rows of an array (its axis 0), not every entry",
+    "max": "Python's max(…) compares whole rows of an array",
+    "min": "Python's min(…) compares whole rows of an array",
+}
+
+
+def builtin(tree: ast.AST, source: str | None = None) -> None:
+    """Refuse Python's own ``sum``/``max``/``min`` called on arrays: NumPy's mean otherwise."""
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _BUILTINS:
+            raise ParseError(
+                _BUILTINS[n.func.id],
+                source=source if source is not None else show(tree),
+                col=n.col_offset if source is not None else None,
+                hint=f"write np.{n.func.id}(…), e.g. np.sum(dZ1, axis=1, keepdims=True)",
+            )
 
 
 def _public(err: ParseError, unknown: Callable[[str], str]) -> ParseError:

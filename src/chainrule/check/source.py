@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ChainruleError, ParseError
 from ..lang.parser import METHODS, is_method, known_call
-from .learner import PRIME, normalize_line, parse_rhs, show
+from .learner import PRIME, builtin, normalize_line, parse_rhs, show
 
 __all__ = ["Statement", "read_backward"]
 
@@ -134,6 +134,7 @@ class _Program:
         self.defs: dict[str, ast.expr | None] = {}  # locals put into later lines (None: opaque)
         self.renames: dict[str, str] = {}  # a learner's name → the course's
         self.drafts: dict[str, _Draft] = {}
+        self.views: dict[str, str] = {}  # a local that is another name's array (no copy)
 
     def _normalised(self, number: int, line: str) -> str:
         try:
@@ -226,7 +227,10 @@ class _Program:
         self.renames.pop(target.id if isinstance(target, ast.Name) else name, None)
         tree = self.expr(value, node)
         if not _GRADIENT.fullmatch(name):
-            self.defs[name] = tree
+            self.defs[name] = _unwrap_copy(tree)
+            self.views.pop(name, None)
+            if _view_of(value) is not None:
+                self.views[name] = _view_of(value)
             return None
         self._draft(node, name, tree, target, _view_of(value))
 
@@ -265,7 +269,7 @@ class _Program:
         name = self.course(node.target.id, node.target)
         if not isinstance(node.op, _OPS):
             raise self.fail(node, f"the operator {type(node.op).__name__}= is not read")
-        if name in self.drafts and self.drafts[name].view_of:
+        if name in self.views or name in self.drafts and self.drafts[name].view_of:
             raise self._shared(node, name)
         if name not in self.drafts and name not in self.defs:
             raise self.fail(node.target, f"{name} is changed in place before it has a value here")
@@ -311,6 +315,8 @@ class _Program:
             )
         if not _number(value):
             raise self.fail(value, "a mask write is read with a number: dZ[Z <= 0] = 0")
+        if self.defs.get(name) is not None and name not in self.drafts:
+            return self._mask_local(node, name, cond, value)
         draft = self.drafts.get(name)
         if draft is None:
             raise self.fail(
@@ -320,13 +326,15 @@ class _Program:
             )
         if draft.view_of:
             raise self._shared(node, name)
-        where = ast.Call(
-            ast.Attribute(ast.Name("np", ast.Load()), "where", ast.Load()),
-            [self.expr(cond, node), value, draft.tree],
-            [],
-        )
+        where = _where(self.expr(cond, node), value, draft.tree)
         self._mark_used(where, name)
-        draft.tree, draft.lines = ast.fix_missing_locations(where), [*draft.lines, node.lineno]
+        draft.tree, draft.lines = where, [*draft.lines, node.lineno]
+
+    def _mask_local(self, node: ast.Assign, name: str, cond: ast.expr, value: ast.expr) -> None:
+        """``g = np.zeros_like(Z1); g[Z1 > 0] = 1``: a local's new value, put into later lines."""
+        if name in self.views:
+            raise self._shared(node, name)
+        self.defs[name] = _where(self.expr(cond, node), value, self.defs[name])
 
     def _output(
         self, name: str, at: ast.AST, value: ast.expr, node: ast.stmt | None = None
@@ -356,7 +364,7 @@ class _Program:
         )
 
     def _shared(self, node: ast.stmt, name: str) -> ParseError:
-        other = self.drafts[name].view_of
+        other = self.views[name] if name in self.views else self.drafts[name].view_of
         return self.fail(
             node,
             f"this changes {other} too: {name} = {other} does not copy the array",
@@ -390,6 +398,10 @@ class _Program:
         return _Resolve(self).visit(copy.deepcopy(value))
 
     def _check(self, value: ast.expr, node: ast.AST) -> None:
+        try:
+            builtin(value, "")
+        except ParseError as e:
+            raise self.fail(_builtin_call(value), e.message, e.hint) from None
         for n in ast.walk(value):
             problem = _problem(n)
             if problem is not None:
@@ -641,6 +653,18 @@ def _view_of(value: ast.expr) -> str | None:
             if name == "asarray" or copied.value is False:
                 return value.args[0].id
     return None
+
+
+def _builtin_call(tree: ast.AST) -> ast.AST:
+    """The first call of Python's own sum/max/min in ``tree``."""
+    calls = (n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name))
+    return next(n for n in calls if n.func.id in ("sum", "max", "min"))
+
+
+def _where(cond: ast.expr, value: ast.expr, old: ast.expr) -> ast.expr:
+    """``x[cond] = value`` as a value: ``np.where(cond, value, x)``."""
+    f = ast.Attribute(ast.Name("np", ast.Load()), "where", ast.Load())
+    return ast.fix_missing_locations(ast.Call(f, [cond, copy.deepcopy(value), old], []))
 
 
 def _unwrap_copy(tree: ast.expr) -> ast.expr:
