@@ -596,6 +596,7 @@ class _Parser:
 
 _METHODS = ("dot", "sum", "mean")
 _FLOATS = {"float", "float64", "float32", "double", "float_", "single", "'float'", "'float64'"}
+_FLOATS.add("dtype")  # .astype(Z1.dtype): every array of the language holds floats
 _INTEGERS = {"int", "int64", "int32", "int_", "intc", "int8", "int16", "uint8", "bool", "bool_"}
 _INTEGERS |= {f"'{t}'" for t in _INTEGERS}
 _FORMS: dict[str, Callable[[_Parser, ast.Call], Expr]] = {
