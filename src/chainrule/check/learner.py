@@ -93,6 +93,12 @@ def normalize(text: str) -> str:
 
 def normalize_line(text: str) -> str:
     """:func:`normalize` without stripping, so that a line of a program keeps its indentation."""
+    return normalize_traced(text)[0]
+
+
+def normalize_traced(text: str) -> tuple[str, list[int]]:
+    """:func:`normalize_line`, and for each character of the result the column of the character
+    of ``text`` it comes from (so that a message can point into what the learner wrote)."""
     if "·" in text:
         raise ParseError(
             "'·' can mean a matrix product or an elementwise one",
@@ -100,9 +106,42 @@ def normalize_line(text: str) -> str:
             col=text.strip().index("·"),
             hint="write @ (or np.dot) for a matrix product, * (or ⊙) for an elementwise one",
         )
-    text = _PRIME_FIRST.sub(r"g[\1]'", text.translate(_UNICODE))
-    text = _LAYER.sub(r"\1\2", text)
-    return _PRIMED.sub(PRIME + r"\1(", text)
+    out, cols = [], []
+    for i, c in enumerate(text):
+        piece = c.translate(_UNICODE)
+        out.append(piece)
+        cols += [i] * len(piece)
+    traced = ("".join(out), cols)
+    traced = _traced_sub(_PRIME_FIRST, lambda m: f"g[{m[1]}]'", traced)
+    traced = _traced_sub(_LAYER, lambda m: m[1] + m[2], traced)
+    return _traced_sub(_PRIMED, lambda m: PRIME + m[1] + "(", traced)
+
+
+def _traced_sub(
+    pattern: re.Pattern, repl: Callable[[re.Match], str], traced: tuple[str, list[int]]
+) -> tuple[str, list[int]]:
+    """``pattern.sub(repl, text)`` carrying the original columns (a replacement takes the column
+    of the text it replaces, character by character while they last)."""
+    text, cols = traced
+    out, new_cols, at = [], [], 0
+    for m in pattern.finditer(text):
+        out.append(text[at : m.start()])
+        new_cols += cols[at : m.start()]
+        piece = repl(m)
+        old = cols[m.start() : m.end()] or [cols[m.start() - 1] if m.start() else 0]
+        out.append(piece)
+        new_cols += [old[min(k, len(old) - 1)] for k in range(len(piece))]
+        at = m.end()
+    out.append(text[at:])
+    new_cols += cols[at:]
+    return "".join(out), new_cols
+
+
+def original_col(cols: list[int], col: int | None) -> int | None:
+    """The column in the learner's text of column ``col`` of the normalised text."""
+    if col is None or not cols:
+        return col
+    return cols[min(col, len(cols) - 1)] + (col - len(cols) + 1 if col >= len(cols) else 0)
 
 
 def split_formula(formula: str) -> tuple[str, str]:
@@ -237,7 +276,8 @@ def notation(formula: str) -> Notation:
     """Whether ``formula`` is in the one-example notation, and the formula in the batch names."""
     if not isinstance(formula, str):
         raise ParseError(f"a formula is a string, not {type(formula).__name__}")
-    text = normalize(formula)
+    stripped = formula.strip()
+    text, cols = normalize_traced(stripped)
     ones = list(_ONE.finditer(text))
     if not ones:
         return Notation(False, formula.strip())
@@ -246,8 +286,8 @@ def notation(formula: str) -> Notation:
         one = ones[0].group(0)
         raise ParseError(
             f"{one!r} is the one-example notation but {batch.group(1)!r} is the batch one",
-            source=text,
-            col=batch.start(1),
+            source=stripped,
+            col=original_col(cols, batch.start(1)),
             hint=f"write all names lowercase for one example (a1, z1, dz1, x, y, no m), "
             f"or all uppercase for m examples ({_upper(one)}, with 1/m in dW and db)",
         )
@@ -255,8 +295,8 @@ def notation(formula: str) -> Notation:
     if w is not None:
         raise ParseError(
             f"{w.group(1)!r} is logistic regression's column vector w, which is W.T here",
-            source=text,
-            col=w.start(1),
+            source=stripped,
+            col=original_col(cols, w.start(1)),
             hint="write the layer's matrix W1, W2, … (and dW1, dW2, …)",
         )
     renamed = tuple(dict.fromkeys((m.group(0), _upper(m.group(0))) for m in ones))
@@ -362,7 +402,10 @@ class Reader:
         """Layer ``l``'s activation (None for a linear output layer)."""
         L = self.spec.L
         if not 1 <= l <= L:
-            raise ParseError(f"g{l}' names layer {l}, but the network has layers 1 to {L}")
+            raise ParseError(
+                f"g{l}' names layer {l}, but the network has layers 1 to {L}",
+                hint=f"write g1' … g{L}' (g with the number of a layer), or g'",
+            )
         if l < L:
             return self.spec.hidden[l - 1]
         if self.spec.output == "softmax":

@@ -354,8 +354,9 @@ class _Parser:
         k = index.operand.value * -1 if _negative_int(index) else getattr(index, "value", None)
         if type(k) is not int or not -len(shape) <= k < len(shape):
             raise self.fail(
-                index,
+                node,
                 f"{self.seg(node)}: the shape {fmt_shape(shape)} has no entry {self.seg(index)}",
+                hint=f"its entries are {self.seg(value)}[0] to {self.seg(value)}[{len(shape) - 1}]",
             )
         return shape[k]
 
