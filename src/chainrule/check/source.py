@@ -31,10 +31,13 @@ it (``backward_propagation(parameters, cache, X, Y)``, ``linear_backward(dZ, cac
   would change both.
 * ``grads = {"dW1": dW1, …}``, ``grads["dW1"] = …``, ``return grads``: a value stored under
   another name is a statement for the key's quantity.
+* The course's dropout cache ``(Z1, D1, A1, …) = cache`` holds A[l] after its mask and 1/keep_prob
+  were applied: that is the network's ``A_drop[l]``, and ``A1`` from such a cache reads as A_drop1.
 * ``layer=l`` reads the course's unnumbered names (``dZ``, ``W``, ``A_prev``, ``dA_prev``) as layer
   l's (``A_prev`` is A[l−1]); ``L`` reads ``AL``/``dAL`` as A[L]/dA[L].
 * ``print``, ``assert`` and docstrings change no value and are passed over; ``import numpy``
-  is allowed.
+  is allowed. ``relu_backward``/``sigmoid_backward``/``tanh_backward`` may return an expression:
+  it is dZ. ``sigmoid(…)``, ``relu(…)`` are read as the functions of those names.
 
 Anything else — loops, ``if``, calls of functions the language does not know (the learner's own
 ``linear_backward``), attributes other than ``.T``/``.shape``/``.dot``/``.astype``/``.copy``/
@@ -52,7 +55,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ChainruleError, ParseError
 from ..lang.parser import METHODS, is_method, known_call
-from .learner import PRIME, builtin, normalize_line, parse_rhs, show
+from .learner import PRIME, builtin, normalize_line, normalize_traced, original_col, parse_rhs, show
 
 __all__ = ["Statement", "read_backward"]
 
@@ -62,6 +65,8 @@ _GENERIC = {"W", "b", "Z", "A", "D", "dW", "db", "dZ", "dA", "A_prev", "dA_prev"
 _NETWORK_SCALARS = {"lambd", "keep_prob"}
 _OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.MatMult, ast.Pow)
 _SKIPPED_CALLS = {"print"}
+# the course's activation backward functions return dZ (``return dA * s * (1 - s)``)
+_RETURNS_DZ = {"relu_backward", "sigmoid_backward", "tanh_backward", "leaky_relu_backward"}
 _LIMIT_LINES = 2000
 
 
@@ -129,16 +134,19 @@ class _Program:
 
     def __init__(self, text: str, layer: int | None, L: int | None) -> None:
         self.original = text.split("\n")
-        self.lines = [self._normalised(i, line) for i, line in enumerate(self.original, 1)]
+        traced = [self._normalised(i, line) for i, line in enumerate(self.original, 1)]
+        self.lines = [line for line, _ in traced]
+        self.cols = [cols for _, cols in traced]
         self.layer, self.L = layer, L
         self.defs: dict[str, ast.expr | None] = {}  # locals put into later lines (None: opaque)
         self.renames: dict[str, str] = {}  # a learner's name → the course's
         self.drafts: dict[str, _Draft] = {}
         self.views: dict[str, str] = {}  # a local that is another name's array (no copy)
+        self.function = ""  # the name of the function read, if the text is one
 
-    def _normalised(self, number: int, line: str) -> str:
+    def _normalised(self, number: int, line: str) -> tuple[str, list[int]]:
         try:
-            return normalize_line(line)
+            return normalize_traced(line)
         except ParseError as e:
             raise ParseError(
                 f"line {number}: {e.message}", source=e.source, col=e.col, hint=e.hint
@@ -146,7 +154,10 @@ class _Program:
 
     # -- the whole text ---------------------------------------------------------------------------
     def read(self) -> list[Statement]:
-        module = parse_rhs("\n".join(self.lines), mode="exec")
+        try:
+            module = parse_rhs("\n".join(self.lines), mode="exec")
+        except ParseError as e:
+            raise self._syntax(e) from None
         for node in self._body(module):
             self._statement(node)
         return [self._finish(d) for d in sorted(self.drafts.values(), key=lambda d: d.lines[0])]
@@ -167,6 +178,7 @@ class _Program:
                 hint="check one function at a time (backward_propagation, linear_backward, …)",
             )
         f = functions[0]
+        self.function = f.name
         args = f.args
         for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
             self.defs.pop(self.course(a.arg, a), None)
@@ -197,14 +209,15 @@ class _Program:
         if isinstance(value, ast.Dict):
             return self._dict(value)
         key = self._lookup_key(value)
-        name = self.course(target.id, target)
-        if key is None and self._holds(name, value):  # Z = cache (the activation cache is Z)
-            key = name
-        if key is not None:  # W1 = parameters["W1"]
-            self.defs.pop(name, None)
+        if key is not None:  # W1 = parameters["W1"]; W = parameters["W2"] renames W
             self.renames.pop(target.id, None)
-            if key != name:
+            self.defs.pop(key, None)
+            if target.id != key:
                 self.renames[target.id] = key
+            return None
+        name = self.course(target.id, target)
+        if self._holds(name, value):  # Z = cache (the activation cache is Z)
+            self.defs.pop(name, None)
             return None
         self._set(node, name, target, value)
 
@@ -230,9 +243,10 @@ class _Program:
             self.defs[name] = _unwrap_copy(tree)
             self.views.pop(name, None)
             if _view_of(value) is not None:
-                self.views[name] = _view_of(value)
+                self.views[name] = self.course(_view_of(value), value)
             return None
-        self._draft(node, name, tree, target, _view_of(value))
+        view = _view_of(value)
+        self._draft(node, name, tree, target, view and self.course(view, value))
 
     def _draft(
         self, node: ast.stmt, name: str, tree: ast.expr, target: ast.AST, view: str | None
@@ -272,7 +286,11 @@ class _Program:
         if name in self.views or name in self.drafts and self.drafts[name].view_of:
             raise self._shared(node, name)
         if name not in self.drafts and name not in self.defs:
-            raise self.fail(node.target, f"{name} is changed in place before it has a value here")
+            raise self.fail(
+                node.target,
+                f"{name} is changed in place before it has a value here",
+                hint=f"write {name} = … first",
+            )
         value = ast.BinOp(ast.Name(name, ast.Load()), node.op, node.value)
         ast.copy_location(value, node.value)
         self._set(node, name, node.target, value)
@@ -281,11 +299,16 @@ class _Program:
         """``A_prev, W, b = cache``: names the cache holds (the course's, or opaque ones)."""
         if not isinstance(value, ast.Name):
             raise self.fail(value, *_call_refusal(value))
+        names = []
         for element in target.elts:
             if not isinstance(element, ast.Name):
                 raise self.fail(element, f"cannot unpack into {ast.unparse(element)!r}")
-            name = self.course(element.id, element)
+            names.append(self.course(element.id, element))
+        for element, name in zip(target.elts, names, strict=True):
             self.renames.pop(element.id, None)
+            dropped = re.fullmatch(r"A(\d+)", name) and f"D{name[1:]}" in names
+            if dropped:  # the course's dropout cache holds A[l] after dropout: A_drop[l] here
+                self.renames[element.id] = name = f"A_drop{name[1:]}"
             if _QUANTITY.fullmatch(name) or _GRADIENT.fullmatch(name):
                 self.defs.pop(name, None)
             else:
@@ -314,7 +337,11 @@ class _Program:
                 hint="a mask write is read with a comparison: dZ[Z <= 0] = 0",
             )
         if not _number(value):
-            raise self.fail(value, "a mask write is read with a number: dZ[Z <= 0] = 0")
+            raise self.fail(
+                value,
+                "a mask write is read with a number: dZ[Z <= 0] = 0",
+                hint=f"write {name} = np.where({ast.unparse(cond)}, …, {name}) instead",
+            )
         if self.defs.get(name) is not None and name not in self.drafts:
             return self._mask_local(node, name, cond, value)
         draft = self.drafts.get(name)
@@ -353,6 +380,8 @@ class _Program:
         v = node.value
         if v is None or isinstance(v, ast.Name):
             return None
+        if self.function in _RETURNS_DZ and not isinstance(v, ast.Tuple | ast.Dict):
+            return self._set(node, self.course("dZ", node), node, v)
         if isinstance(v, ast.Tuple) and all(isinstance(e, ast.Name) for e in v.elts):
             return None
         if isinstance(v, ast.Dict):
@@ -451,7 +480,7 @@ class _Program:
         text = "\n".join(self.original[i - 1].strip() for i in lines)
         return Statement(
             line=lines[0],
-            col=_chars(self.lines[lines[0] - 1], d.col),
+            col=original_col(self.cols[lines[0] - 1], _chars(self.lines[lines[0] - 1], d.col)),
             target=d.target,
             rhs=ast.unparse(tree),
             text=text,
@@ -460,13 +489,27 @@ class _Program:
             tree=tree,
         )
 
+    def _syntax(self, e: ParseError) -> ParseError:
+        """A syntax error shown in the learner's own line, with its column there."""
+        row = re.match(r"line (\d+): ", e.message)
+        if row is None or e.col is None or not 1 <= int(row[1]) <= len(self.lines):
+            return e
+        line = self.lines[int(row[1]) - 1]
+        node = ast.Constant(None, lineno=int(row[1]))
+        node.col_offset = len(line[: e.col + len(line) - len(line.lstrip())].encode())
+        hint = "write Python as the notebook runs it, or one 'target = formula' a line"
+        return self.fail(node, e.message[len(row[0]) :], hint=hint)
+
     def fail(self, node: ast.AST, message: str, hint: str | None = None) -> ParseError:
         row = getattr(node, "lineno", None)
         if row is None or not 1 <= row <= len(self.lines):
             return ParseError(message, hint=hint)
-        line = self.lines[row - 1]
-        col = _chars(line, getattr(node, "col_offset", 0)) - (len(line) - len(line.lstrip()))
-        return ParseError(f"line {row}: {message}", source=line.strip(), col=max(col, 0), hint=hint)
+        line, original = self.lines[row - 1], self.original[row - 1]
+        col = original_col(self.cols[row - 1], _chars(line, getattr(node, "col_offset", 0)))
+        col -= len(original) - len(original.lstrip())
+        return ParseError(
+            f"line {row}: {message}", source=original.strip(), col=max(col, 0), hint=hint
+        )
 
 
 class _Resolve(ast.NodeTransformer):
