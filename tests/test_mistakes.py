@@ -118,6 +118,8 @@ def test_every_mistake_is_planted_and_tested() -> None:
         "dropout-not-rescaled",
         "sum-of-product",
         "inverse-for-transpose",
+        "mask-always-one",  # named from the learner's syntax: tests/test_verdicts.py
+        "wrong-factor",  # the localised factor: tests/test_verdicts.py
     }
     assert set(CASES) | own_tests == set(BY_NAME)
     for m in MISTAKES:

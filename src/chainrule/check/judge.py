@@ -19,6 +19,7 @@ import ast
 import itertools
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from ..algebra.bridge import is_elementwise
 from ..algebra.simplify import simplify, substitute
@@ -31,7 +32,7 @@ from ..rules.primitives import derivative_of
 from .context import context
 from .learner import show
 from .localise import Place, localise
-from .mistakes import MISTAKES, Mistake, np_text
+from .mistakes import BY_NAME, MISTAKES, Mistake, has_nonstrict_mask, np_text
 from .numbers import same_shape
 from .result import FormulaCheck
 from .search import Finding, diagnose
@@ -42,6 +43,7 @@ __all__ = ["Judge"]
 _LIMIT = 40  # candidate repairs carried to the second round
 _BUDGET = 600  # repaired formulas parsed per search, so a long formula is answered in a second
 _RESPELL = 400  # learner-spelled corrections tried
+_LOCALISED = 6  # repaired formulas searched for a differing factor
 
 Others = Callable[[ast.Expression], list[tuple[str, World]]]
 
@@ -82,7 +84,7 @@ class Judge:
             if broken is None:
                 return self._accept(formula, tree, e)
             return self._right_here_only(formula, tree, *broken)
-        finding = diagnose(e, self.right, self.ctx, self.numbers)
+        finding = _named_from_syntax(diagnose(e, self.right, self.ctx, self.numbers), tree)
         if finding is not None:
             return self._found(formula, tree, finding)
         found = self._search(tree, rounds=1, deep=False)
@@ -139,12 +141,16 @@ class Judge:
                 if self.numbers.same(e, self.right) and all(w.is_right(fixed) for w in worlds):
                     return steps, show(fixed)
                 if same_shape(e.shape, self.step.shape):
-                    typed.append((steps, e))
+                    typed.append((steps, e, fixed))
             frontier = failing[:_LIMIT]
-        for steps, e in typed[:_LIMIT] if deep else ():
+        for steps, e, _ in typed[:_LIMIT] if deep else ():
             finding = diagnose(e, self.right, self.ctx, self.numbers, deep=False)
             if finding is not None:
                 return (*steps, *finding.steps), None
+        for steps, _, fixed in typed[:_LOCALISED] if deep else ():
+            place = self._localise(fixed)
+            if place is not None:
+                return (*steps, self._place_step(place)), show(place.fixed)
         return None
 
     def _repairs(self, frontier: list, mistakes: list[Mistake]) -> Iterator[tuple]:
@@ -180,11 +186,14 @@ class Judge:
                 )
                 or frontier
             )
-            for fixed in frontier:
-                if self.world.is_right(fixed):
-                    return show(fixed)
-        place = self._localise(tree)
-        return show(place.fixed) if place is not None else None
+            right = [show(f) for f in frontier if self.world.is_right(f)]
+            if right:
+                return min(right, key=len)
+        for t in [*frontier[:8], tree]:  # what no repair undoes, the differing factor may
+            place = self._localise(t)
+            if place is not None:
+                return show(place.fixed)
+        return None
 
     def _localise(self, tree: ast.Expression) -> Place | None:
         return localise(tree, self._read_node, self.ctx.forms, self.numbers, self.world.is_right)
@@ -290,8 +299,8 @@ class Judge:
         fields = {**self.ctx.fields, "fix": corrected}
         parts = [prefix] if prefix else []
         for i, (mistake, found) in enumerate(steps):
-            explanation = _sentence(mistake.explain(_Fields({**fields, **found})))
-            parts.append(explanation if i == 0 else f"Also: {explanation}")
+            explanation = mistake.explain(_Fields({**fields, **found}))
+            parts.append(_sentence(explanation) if i == 0 else f"Also: {explanation}")
         first, first_fields = steps[0]
         titles = [m.named(f) for m, f in steps]
         return self._result(
@@ -304,22 +313,18 @@ class Judge:
         )
 
     def _localised(self, formula: str, place: Place) -> FormulaCheck:
-        T = self.ctx.fields["T"]
-        message = (
-            f"Wrong: the {place.kind} {place.wrong} is where it goes wrong — the derivation "
-            f"of {T} has {place.right} there."
-        )
-        message += self._derivative_note(place.right_ir)
-        message += (
-            f" Everything else in your formula is right: {self.step.target} = {show(place.fixed)}."
-        )
-        return self._result(
-            formula,
-            "localised",
-            message,
-            title=f"the {place.kind} {place.wrong}",
-            corrected=show(place.fixed),
-        )
+        return self._reject(formula, (self._place_step(place),), show(place.fixed))
+
+    def _place_step(self, place: Place) -> tuple[Mistake, dict]:
+        """The differing factor as a finding of the "wrong-factor" kind."""
+        fields = {
+            "kind": place.kind,
+            "wrong": place.wrong,
+            "right": place.right,
+            "note": self._derivative_note(place.right_ir),
+            "title": f"the {place.kind} {place.wrong}",
+        }
+        return BY_NAME["wrong-factor"], fields
 
     def _derivative_note(self, right: Expr) -> str:
         """Where the right factor is the activation's derivative, say so, in both spellings."""
@@ -381,6 +386,19 @@ class Judge:
 
 
 _BY_PRIOR = sorted(MISTAKES, key=lambda m: -m.prior)
+
+
+def _named_from_syntax(finding: Finding | None, tree: ast.Expression) -> Finding | None:
+    """A missing g′ that is really a relu mask written ``A1 >= 0`` (all ones) is named so."""
+    if finding is None or finding.names[:1] != ("missing-activation-derivative",):
+        return finding
+    compare = next(
+        (n for n in ast.walk(tree) if has_nonstrict_mask(n) and isinstance(n, ast.Compare)), None
+    )
+    if compare is None:
+        return finding
+    fields = {**finding.steps[0][1], "wrong": show(compare)}
+    return replace(finding, steps=((BY_NAME["mask-always-one"], fields), *finding.steps[1:]))
 
 
 class _Fields(dict):

@@ -331,9 +331,12 @@ def _elementwise_for_matmul(ctx: Context) -> Iterator[Variant]:
 
 
 def _star_to_at(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    """``a * b`` → ``a @ b`` where the learner writes ``@``, else the course's ``np.dot(a, b)``."""
+    at = any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult) for n in ast.walk(tree))
+
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
-            fixed = ast.BinOp(n.left, ast.MatMult(), n.right)
+            fixed = ast.BinOp(n.left, ast.MatMult(), n.right) if at else _np_dot(n.left, n.right)
             yield fixed, {"wrong": show(n), "fix": show(fixed)}
 
     return _edits(tree, local)
@@ -356,6 +359,11 @@ def _at_to_star(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
             yield fixed, {"wrong": show(n), "fix": show(fixed)}
 
     return _edits(tree, local)
+
+
+def _np_dot(a: ast.AST, b: ast.AST) -> ast.Call:
+    func = ast.Attribute(value=ast.Name(id="np", ctx=ast.Load()), attr="dot", ctx=ast.Load())
+    return ast.Call(func, [a, b], [])
 
 
 def _product_operands(n: ast.AST) -> tuple[ast.AST, ast.AST] | None:
@@ -568,14 +576,24 @@ def _times_inv_m(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     yield ast.Expression(body=body), {}
 
 
+def _is_m(n: ast.AST) -> bool:
+    """``m``, or the course's ``X.shape[1]`` (a size read off an array)."""
+    if isinstance(n, ast.Name):
+        return n.id == "m"
+    return (
+        isinstance(n, ast.Subscript)
+        and isinstance(n.value, ast.Attribute)
+        and n.value.attr == "shape"
+    )
+
+
 def _is_inv_m(n: ast.AST) -> bool:
     return (
         isinstance(n, ast.BinOp)
         and isinstance(n.op, ast.Div)
         and isinstance(n.left, ast.Constant)
         and n.left.value == 1
-        and isinstance(n.right, ast.Name)
-        and n.right.id == "m"
+        and _is_m(n.right)
     )
 
 
@@ -583,9 +601,8 @@ def _drop_inv_m(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     """Take a 1/m out: ``x / m`` → ``x``, ``(1/m) * x`` → ``x``, ``np.mean`` → ``np.sum``."""
 
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
-        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div):
-            if isinstance(n.right, ast.Name) and n.right.id == "m":
-                yield n.left, {}
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) and _is_m(n.right):
+            yield n.left, {}
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
             if _is_inv_m(n.left):
                 yield n.right, {}
@@ -667,6 +684,8 @@ def _missing_derivative(ctx: Context) -> Iterator[Variant]:
 
 # -- signs and constant factors ------------------------------------------------------------------
 def _negate(e: Expr) -> Expr:
+    if e.op == "scale" and e.args[0].op == "const" and e.args[0].attrs[0] == -1:
+        return e.args[1]
     return build.scale(build.const(-1), e)
 
 
@@ -963,6 +982,29 @@ def _transpose_for_inverse(tree: ast.Expression, ctx: Context) -> Iterator[Repai
     return _edits(tree, local)
 
 
+def _none(ctx: Context) -> Iterator[Variant]:
+    """Numerically another mistake (a mask of ones is a missing g′): named from the syntax."""
+    return iter(())
+
+
+def _strict_mask(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    """``A1 >= 0`` → ``A1 > 0``: relu′ is 1 where Z > 0, else 0."""
+
+    def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
+        if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], ast.GtE):
+            yield ast.Compare(n.left, [ast.Gt()], n.comparators), {"wrong": show(n)}
+
+    return _edits(tree, local)
+
+
+def has_nonstrict_mask(tree: ast.AST) -> bool:
+    """The learner's formula compares with ``>=``."""
+    return any(
+        isinstance(n, ast.Compare) and any(isinstance(op, ast.GtE) for op in n.ops)
+        for n in ast.walk(tree)
+    )
+
+
 MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         "missing-transpose",
@@ -1159,6 +1201,29 @@ MISTAKES: tuple[Mistake, ...] = (
         _wrong_layer_index,
         _reindex,
         prior=0.05,
+    ),
+    Mistake(
+        "wrong-factor",
+        "a wrong factor",
+        {
+            "default": "the {kind} {wrong} is where it goes wrong: the derivation of {T} has "
+            "{right} there.{note} Everything else is right: {target} = {fix}."
+        },
+        _none,
+        prior=0.01,
+    ),
+    Mistake(
+        "mask-always-one",
+        "a relu mask that is all ones",
+        {
+            "default": "{wrong} is true for every unit: {A} = relu({Z}) is never negative, so "
+            "the mask is all ones and the units with {Z} ≤ 0 — which relu cuts off, and which "
+            "therefore get no gradient — get one. relu′({Z}) is 1 where {Z} > 0 and 0 elsewhere "
+            "(the course takes 0 at exactly 0): write {A} > 0 or {Z} > 0. {target} = {fix}."
+        },
+        _none,
+        _strict_mask,
+        prior=0.06,
     ),
     Mistake(
         "sign-error",
