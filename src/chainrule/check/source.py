@@ -68,6 +68,7 @@ _SKIPPED_CALLS = {"print"}
 # the course's activation backward functions return dZ (``return dA * s * (1 - s)``)
 _RETURNS_DZ = {"relu_backward", "sigmoid_backward", "tanh_backward", "leaky_relu_backward"}
 _LIMIT_LINES = 2000
+_LIMIT_NODES = 20_000  # syntax-tree nodes in one statement after its locals are put in
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ class _Program:
                     f"{name} is computed from {name} itself before it has a value here",
                     hint=f"give the value the function receives another name than {name}",
                 )
-            tree = _substitute(tree, {name: old.tree})
+            tree = self._bounded(_substitute(tree, {name: old.tree}), target)
             lines = [*old.lines, node.lineno]
         else:
             if old is not None and old.used:
@@ -424,7 +425,17 @@ class _Program:
     def expr(self, value: ast.expr, node: ast.AST) -> ast.expr:
         """``value`` checked against the language, in the course's names, locals put in."""
         self._check(value, node)
-        return _Resolve(self).visit(copy.deepcopy(value))
+        return self._bounded(_Resolve(self).visit(copy.deepcopy(value)), node)
+
+    def _bounded(self, tree: ast.expr, node: ast.AST) -> ast.expr:
+        """``tree``, unless putting the locals in made it huge (``a = a + a`` doubles each line)."""
+        if sum(1 for _ in ast.walk(tree)) > _LIMIT_NODES:
+            raise self.fail(
+                node,
+                "this line's formula grows too large once its earlier lines are put in",
+                hint="name the parts the course names (dZ2, dA1, …) instead of local names",
+            )
+        return tree
 
     def _check(self, value: ast.expr, node: ast.AST) -> None:
         try:
