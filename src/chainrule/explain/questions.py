@@ -220,7 +220,7 @@ def _softmax(n: _Numbers) -> Answer:
         [
             (build.np_mul(A, build.np_sub(G, classes(build.np_mul(A, G)))),
              "softmax's rule, ∂aₖ/∂zⱼ = aₖ(δₖⱼ − aⱼ), with dA = −Y/A"),
-            (build.np_add(_neg(Y), build.np_mul(A, classes(Y))), "A ⊙ (−Y/A) = −Y"),
+            (build.np_add(_neg(Y), build.np_mul(A, classes(Y))), "A ⊙ (−Y/A) = −Y; Σₖ Aₖ (−Yₖ/Aₖ) = −Σₖ Yₖ"),
             (build.np_sub(A, Y), "every column of Y sums to 1"),
         ],
     )  # fmt: skip
