@@ -30,10 +30,11 @@ from .arguments import (
     index_argument,
     shape_argument,
 )
+from .asked import answers
 from .chain import Algebra, Term, chain_terms, top_of
 from .doc import Document, Ex, Naming, Sym
 from .numeric import NumericExample, example_inputs, numeric_example
-from .questions import Answer, answers
+from .questions import Answer
 from .variants import Variant, network_values, other_network, variants
 
 __all__ = ["Explanation", "explain", "resolve_quantity"]
