@@ -44,6 +44,7 @@ _LIMIT = 40  # candidate repairs carried to the second round
 _BUDGET = 600  # repaired formulas parsed per search, so a long formula is answered in a second
 _RESPELL = 400  # learner-spelled corrections tried
 _LOCALISED = 6  # repaired formulas searched for a differing factor
+_DIAGNOSED = 12  # repaired formulas that type-check, searched for a named mistake
 
 Others = Callable[[ast.Expression], list[tuple[str, World]]]
 
@@ -87,9 +88,9 @@ class Judge:
         finding = _named_from_syntax(diagnose(e, self.right, self.ctx, self.numbers), tree)
         if finding is not None:
             return self._found(formula, tree, finding)
-        found = self._search(tree, rounds=1, deep=False)
+        found = self._search(tree, rounds=2, deep=True)
         if found is not None:
-            return self._reject(formula, *found)
+            return self._reject(formula, *found, tree=tree)
         place = self._localise(tree)
         if place is not None:
             return self._localised(formula, place)
@@ -126,9 +127,10 @@ class Judge:
         """Repairs of the learner's formula, one or two at a time, most plausible mistakes first;
         then, if a repair type-checks but is still wrong, the mistakes that explain it."""
         mistakes = [m for m in _BY_PRIOR if only is None or m.name in only]
-        frontier, typed, budget = [(tree, ())], [], _BUDGET
+        frontier, typed, tried, budget = [(tree, ())], [], [], _BUDGET
+        before = self._value(tree)
         for _ in range(rounds):
-            failing = []
+            failing, right = [], []
             for fixed, steps in itertools.islice(self._repairs(frontier, mistakes), budget):
                 budget -= 1
                 try:
@@ -139,19 +141,34 @@ class Judge:
                 except ChainruleError:
                     continue
                 if self.numbers.same(e, self.right) and all(w.is_right(fixed) for w in worlds):
-                    return steps, show(fixed)
+                    priors = tuple(-m.prior for m, _ in steps)
+                    right.append((len(show(fixed)), priors, show(fixed), steps))
+                    continue
+                if before is not None and self.numbers.same(e, before):
+                    continue  # a repair that changes nothing (W2.T * dZ2 with n[2] = 1)
                 if same_shape(e.shape, self.step.shape):
                     typed.append((steps, e, fixed))
+            if right:  # the smallest edit, then the likeliest mistake
+                _, _, fix, steps = min(right, key=lambda r: r[:2])
+                return steps, fix
+            tried += failing[:_LOCALISED]
             frontier = failing[:_LIMIT]
-        for steps, e, _ in typed[:_LIMIT] if deep else ():
+        for steps, e, _ in typed[:_DIAGNOSED] if deep else ():
             finding = diagnose(e, self.right, self.ctx, self.numbers, deep=False)
             if finding is not None:
                 return (*steps, *finding.steps), None
-        for steps, _, fixed in typed[:_LOCALISED] if deep else ():
+        repaired = [(s, f) for s, _, f in typed[:_LOCALISED]] + [(s, f) for f, s in tried]
+        for steps, fixed in repaired if deep else ():
             place = self._localise(fixed)
             if place is not None:
                 return (*steps, self._place_step(place)), show(place.fixed)
         return None
+
+    def _value(self, tree: ast.Expression) -> Expr | None:
+        try:
+            return self.world.read(tree)
+        except ChainruleError:
+            return None
 
     def _repairs(self, frontier: list, mistakes: list[Mistake]) -> Iterator[tuple]:
         """Each formula of the frontier with one more repair: ``(tree, ((mistake, fields), …))``."""
@@ -172,11 +189,11 @@ class Judge:
         _, _, fix, steps = min(right)
         return steps, fix
 
-    def _respell(self, tree: ast.Expression, finding: Finding) -> str | None:
+    def _respell(self, tree: ast.Expression, steps: tuple) -> str | None:
         """The learner's formula with the finding's mistakes undone by their repairs (and the
         generic ones for signs and constants), if that makes it right."""
         frontier = [tree]
-        for mistake, _ in finding.steps:
+        for mistake, _ in steps:
             repairs = [mistake.repair] if mistake.repair else []
             frontier = (
                 list(
@@ -283,7 +300,7 @@ class Judge:
         )
 
     def _found(self, formula: str, tree: ast.Expression, finding: Finding) -> FormulaCheck:
-        corrected = self._respell(tree, finding)
+        corrected = self._respell(tree, finding.steps)
         return self._reject(formula, finding.steps, corrected, form=finding.form)
 
     def _reject(
@@ -293,9 +310,14 @@ class Judge:
         corrected: str | None,
         prefix: str = "",
         form: Expr | None = None,
+        tree: ast.Expression | None = None,
     ) -> FormulaCheck:
         default = form if form is not None else steps[-1][1].get("form", self.step.expanded)
+        if corrected is None and tree is not None:
+            corrected = self._respell(tree, steps)
         corrected = corrected or np_text(default)
+        corrected, more = self._everywhere(corrected)
+        steps = (*steps, *more)
         fields = {**self.ctx.fields, "fix": corrected}
         parts = [prefix] if prefix else []
         for i, (mistake, found) in enumerate(steps):
@@ -312,6 +334,19 @@ class Judge:
             mistakes=tuple(m.name for m, _ in steps),
         )
 
+    def _everywhere(self, corrected: str) -> tuple[str, tuple]:
+        """A corrected formula right here but, on a variant, not (``W2.T * dZ2`` with n[2] = 1)
+        gets one more repair, and that mistake is named too."""
+        try:
+            tree = self.world.reader.tree(corrected)
+        except ChainruleError:
+            return corrected, ()
+        broken = self._coincidence(tree)
+        if broken is None:
+            return corrected, ()
+        steps, fix = self._fix_everywhere(tree, broken[1])
+        return (fix, steps) if fix else (corrected, ())
+
     def _localised(self, formula: str, place: Place) -> FormulaCheck:
         return self._reject(formula, (self._place_step(place),), show(place.fixed))
 
@@ -321,8 +356,9 @@ class Judge:
             "kind": place.kind,
             "wrong": place.wrong,
             "right": place.right,
-            "note": self._derivative_note(place.right_ir),
+            "note": self._derivative_note(place.right_ir) if place.right_ir is not None else "",
             "title": f"the {place.kind} {place.wrong}",
+            "situation": "extra" if place.right_ir is None else "default",
         }
         return BY_NAME["wrong-factor"], fields
 
@@ -342,7 +378,7 @@ class Judge:
         prefix = f"{err.message}." if "do not chain" in err.message else ""
         found = self._search(tree)
         if found is not None:
-            return self._reject(formula, *found, prefix=prefix)
+            return self._reject(formula, *found, prefix=prefix, tree=tree)
         place = self._localise(tree)
         if place is not None:
             return self._localised(formula, place)

@@ -492,11 +492,20 @@ def _relayer(name: str, names: Mapping[str, object]) -> list[str]:
     return sorted(out, key=lambda o: abs(_layer_of(o)[1] - l))
 
 
+def _defined(v: Expr) -> str:
+    """What a dA is, so that the explanation shows the way back: dA1 = W2ᵀ dZ2."""
+    match = re.fullmatch(r"dA(\d+)", v.name)
+    if match is None:
+        return ""
+    n = int(match.group(1)) + 1
+    return f" ({v.name} = W{n}.T @ dZ{n}: the gradient comes back through W[{n}]ᵀ)"
+
+
 def _wrong_layer_index(ctx: Context) -> Iterator[Variant]:
     def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
         if n.op == "var":
             for other in _relayer(n.name, ctx.names):
-                yield ctx.names[other], {"wrong": other, "right": n.name}
+                yield ctx.names[other], {"wrong": other, "right": n.name, "defined": _defined(n)}
 
     return _sites(ctx, local)
 
@@ -506,7 +515,10 @@ def _reindex(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
         if isinstance(n, ast.Name) and id(n) in ok:
             wrong = "X" if n.id == "A0" else n.id
             for other in _relayer(wrong, ctx.names):
-                yield ast.Name(id=other, ctx=ast.Load()), {"wrong": n.id, "right": other}
+                yield (
+                    ast.Name(id=other, ctx=ast.Load()),
+                    {"wrong": n.id, "right": other, "defined": ""},
+                )
 
     ok = _operands(tree)
     return _edits(tree, local)
@@ -847,7 +859,7 @@ def _l2_term(ctx: Context, variants: Callable[[Expr, Expr], Iterator[tuple[Expr,
         if _is_penalty(n):
             W = n.args[1]
             for new, what in variants(W, n):
-                yield new, {"wrong": np_text(new), "fix": np_text(n), "W": W.name, "what": what}
+                yield new, {"wrong": np_text(new), "local": np_text(n), "W": W.name, "what": what}
 
     return _sites(ctx, local)
 
@@ -980,6 +992,28 @@ def _transpose_for_inverse(tree: ast.Expression, ctx: Context) -> Iterator[Repai
             yield fixed, {"wrong": show(n), "operand": show(operand), "local": show(fixed)}
 
     return _edits(tree, local)
+
+
+def _skipped_weights(ctx: Context) -> Iterator[Variant]:
+    """W[l+1]ᵀ dZ[l+1] → dZ[l+1]: the gradient not sent back through the weights (it type-checks
+    when NumPy broadcasts dZ[l+1], e.g. with one output unit)."""
+
+    def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
+        if n.op == "matmul" and n.args[0].op == "transpose" and n.args[0].args[0].op == "var":
+            W = n.args[0].args[0]
+            yield n.args[1], {"W": W.name, "local": np_text(n), "wrong": np_text(n.args[1])}
+
+    return _sites(ctx, local)
+
+
+def _missing_sum(ctx: Context) -> Iterator[Variant]:
+    """db = dZ: the sum over the examples left out."""
+
+    def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
+        if n.op == "sum" and n.attrs[0] is not None:
+            yield n.args[0], {"local": np_text(n), "axis": _axis_words(n.attrs[0], ctx)}
+
+    return _sites(ctx, local)
 
 
 def _none(ctx: Context) -> Iterator[Variant]:
@@ -1197,7 +1231,7 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         "wrong-layer-index",
         "a quantity from the wrong layer",
-        {"default": "{wrong} is from the wrong layer: {T} uses {right} there."},
+        {"default": "{wrong} is from the wrong layer: {T} uses {right} there{defined}."},
         _wrong_layer_index,
         _reindex,
         prior=0.05,
@@ -1207,10 +1241,36 @@ MISTAKES: tuple[Mistake, ...] = (
         "a wrong factor",
         {
             "default": "the {kind} {wrong} is where it goes wrong: the derivation of {T} has "
-            "{right} there.{note} Everything else is right: {target} = {fix}."
+            "{right} there.{note} Everything else is right: {target} = {fix}.",
+            "extra": "the {kind} {wrong} does not belong: the derivation of {T} has no such "
+            "{kind}, and everything else in your formula is right: {target} = {fix}.",
         },
         _none,
         prior=0.01,
+    ),
+    Mistake(
+        "missing-sum",
+        "a missing sum over the examples",
+        {
+            "default": "{T} has the shape of {Of}, {target_shape}, one number per unit: the "
+            "bias is added to every example's column, so its gradient sums the examples' "
+            "gradients — {local}, the sum over {axis}, with keepdims=True. Write "
+            "{target} = {fix}."
+        },
+        _missing_sum,
+        prior=0.05,
+    ),
+    Mistake(
+        "skipped-weights",
+        "the gradient not sent back through the weights",
+        {
+            "default": "{wrong} is used where {local} belongs: the layer above reaches this one "
+            "through its weights, Z = {W} A + b, so the gradient comes back multiplied by "
+            "{W}ᵀ (each unit gets the errors of the units it feeds, weighted by {W}). Write "
+            "{target} = {fix}."
+        },
+        _skipped_weights,
+        prior=0.06,
     ),
     Mistake(
         "mask-always-one",
@@ -1310,7 +1370,7 @@ MISTAKES: tuple[Mistake, ...] = (
         {
             "default": "the L2 term adds (λ/m) {W} — a matrix, one entry per weight — not "
             "(λ/m) Σ {W}: the derivative of (λ/2m) ‖{W}‖² with respect to each weight is "
-            "(λ/m) times that weight. Write {target} = {fix}."
+            "(λ/m) times that weight, so the term is {local}: {target} = {fix}."
         },
         _l2_sum,
         prior=0.03,
