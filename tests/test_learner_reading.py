@@ -86,6 +86,9 @@ NUMPY_SPELLINGS = [
     (RELU, "dA1 * np.int32(A1 > 0) * np.int64(np.heaviside(Z1, 0))", None),
     (RELU, "dA1 * (1 - (A1 > 0))", None),
     (RELU, "dA1 * np.maximum(0, Z1) - np.maximum(Z1, 0)", None),
+    (RELU, "(Z1 > 0) @ X.T + np.dot(A1 > 0, X.T) * (A1 > 0).sum()", None),  # a mask with numbers
+    (RELU, "dA1 * ((Z1 > 0) * (A1 > 0)) + np.multiply(Z1 >= 0, A1 > 0) * 2", None),
+    (PLANAR, "A2 - Y.reshape(A2.shape)", None),  # L_model_backward's Y = Y.reshape(AL.shape)
     (L2, "1./m * np.dot(dZ3, A2.T) + lambd/m * W3", None),  # [W]
     (L2, "1. / m * np.dot(dZ2, A1.T) + (lambd / m) * W2", None),  # [W]
     (DROPOUT, "np.multiply(dA_drop1, D1) / keep_prob", None),  # [R]
@@ -250,11 +253,17 @@ REFUSED = [
     (PLANAR, "dA1 * ((Z1 > 0) + (A1 > 0))", "NumPy adds them as a logical or", 8),
     (PLANAR, "dA1 * ((Z1 > 0) - (A1 > 0))", "NumPy cannot subtract them", 8),
     (PLANAR, "dA1 * -(Z1 > 0)", "cannot negate the boolean array", 7),
+    (PLANAR, "(Z1 > 0) @ (A1 > 0).T", "NumPy multiplies them as logic", 1),
+    (PLANAR, "(Z1 > 0) * (A1 > 0) + np.multiply(Z1 >= 0, A1 > 0)", "as a logical or", 1),
+    (PLANAR, "np.dot(Z1 > 0, (A1 > 0).T)", "on boolean arrays as logic, not numbers", 1),
+    (PLANAR, "dA1 * np.add(Z1 > 0, A1 > 0)", "on boolean arrays as logic, not numbers", 7),
+    (PLANAR, "dA1 * np.negative(Z1 > 0)", "on boolean arrays as logic, not numbers", 7),
+    (PLANAR, "dA1.reshape(4, 6)", "the method .reshape(…) is not part of the language", 1),
+    (PLANAR, "Y.reshape(A1.shape)", "changes the shape (1, m), which is not read", 1),
     (PLANAR, "np.where(Z1, dA1, 0)", "is not a comparison", 10),
     (PLANAR, "dA1 * X.shape", "is a tuple of sizes", 7),
     (PLANAR, "dA1 * X.shape[2]", "has no entry 2", 7),
     (PLANAR, "dA1 * X[1]", "indexing 'X[1]' is not part of the language", 7),
-    (PLANAR, "dA1.reshape(4, 6)", "the method .reshape(…) is not part of the language", 1),
     (PLANAR, "dA1 * A1.size", "attribute .size is not supported", 7),
     (PLANAR, "dA1 * np.foo(Z1)", "unknown function 'np.foo'", 7),
     (PLANAR, "1/m * sum(dZ1)", "Python's sum(…) adds the rows", None),

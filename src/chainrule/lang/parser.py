@@ -126,6 +126,11 @@ COMPARISONS: dict[type, Callable[[Expr], Expr]] = {
     ast.NotEq: lambda x: build.np_add(step(x), step(-x)),
     ast.Eq: lambda x: _one_minus(build.np_add(step(x), step(-x))),
 }
+_LOGICAL = {
+    ast.Add: "adds them as a logical or",
+    ast.Sub: "cannot subtract them",
+    ast.MatMult: "multiplies them as logic (or of ands)",
+}
 _FLIP = {ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Lt: ast.Gt, ast.LtE: ast.GtE}
 
 
@@ -392,8 +397,8 @@ class _Parser:
 
     def _BinOp(self, node: ast.BinOp) -> Expr:  # noqa: N802
         op = type(node.op)
-        if op in (ast.Add, ast.Sub) and _boolean(node.left) and _boolean(node.right):
-            what = "adds them as a logical or" if op is ast.Add else "cannot subtract them"
+        if op in _LOGICAL and _boolean(node.left) and _boolean(node.right):
+            what = _LOGICAL[op]
             raise self.fail(
                 node,
                 f"{self.seg(node)}: both sides are boolean arrays and NumPy {what}",
@@ -457,6 +462,13 @@ class _Parser:
 
     def _apply(self, node: ast.Call, name: str, f: Handler, first: list | None = None) -> Expr:
         """``f`` of the call's arguments (after ``first``, a method's object), or a clear error."""
+        operands = [*([node.func.value] if first else []), *node.args]
+        if name.lstrip(".") in _BOOLEAN_DIFFERS and sum(map(_boolean, operands)) == len(operands):
+            raise self.fail(
+                node,
+                f"{self.seg(node)}: NumPy computes this on boolean arrays as logic, not numbers",
+                hint="turn them into numbers first, e.g. np.int64(Z1 > 0)",
+            )
         args = [*(first or []), *(self._arg(a) for a in node.args)]
         kwargs = {k.arg: self._kwarg(k) for k in node.keywords}
         if not getattr(f, "takes_options", False) and any(
@@ -528,6 +540,8 @@ class _Parser:
             return self._cast(node, f.value, _type_name(node.args[0]) if node.args else "")
         if f.attr == "copy" and not node.args and not node.keywords:
             return self.expr(f.value)
+        if f.attr == "reshape" and len(node.args) == 1 and not node.keywords:
+            return self._reshape(node, f.value, self._arg(node.args[0]))
         if f.attr in _METHODS:
             return self._apply(node, f".{f.attr}", FUNCTIONS[f.attr], [self.expr(f.value)])
         raise self.fail(
@@ -535,6 +549,17 @@ class _Parser:
             f"the method .{f.attr}(…) is not part of the language",
             hint="methods read: .dot(…), .astype(…), .copy(), .sum(…), .mean(…)",
         )
+
+    def _reshape(self, node: ast.Call, arg: ast.AST, shape: object) -> Expr:
+        """``Y.reshape(AL.shape)``: read where it keeps the shape (then it changes nothing)."""
+        x = self.expr(arg)
+        if shape != x.shape:
+            raise self.fail(
+                node,
+                f"{self.seg(node)} changes the shape {fmt_shape(x.shape)}, which is not read",
+                hint="a reshape is read only where it keeps the shape, as Y.reshape(AL.shape)",
+            )
+        return x
 
     def _cast(self, node: ast.AST, arg: ast.AST, to: str) -> Expr:
         """A change of type: a float type or a copy changes nothing; an integer type truncates,
@@ -596,6 +621,9 @@ class _Parser:
 
 
 _METHODS = ("dot", "sum", "mean")
+# on boolean arrays NumPy's add is "or", dot and matmul are "or" of "and"s, subtract and negative
+# raise: different from the same functions on the 0/1 numbers the language reads a mask as
+_BOOLEAN_DIFFERS = {"add", "subtract", "dot", "matmul", "negative"}
 _FLOATS = {"float", "float64", "float32", "double", "float_", "single", "'float'", "'float64'"}
 _FLOATS.add("dtype")  # .astype(Z1.dtype): every array of the language holds floats
 _INTEGERS = {"int", "int64", "int32", "int_", "intc", "int8", "int16", "uint8", "bool", "bool_"}
@@ -621,7 +649,7 @@ def known_call(dotted: str) -> bool:
     return False
 
 
-METHODS = ("dot", "sum", "mean", "astype", "copy")  # a.dot(b), … (see _Parser._method)
+METHODS = ("dot", "sum", "mean", "astype", "copy", "reshape")  # a.dot(b), … (see _Parser._method)
 
 
 def is_method(f: ast.AST) -> bool:
@@ -644,15 +672,30 @@ def _type_name(node: ast.AST) -> str:
 
 
 def _boolean(node: ast.AST) -> bool:
-    """Whether NumPy computes ``node`` as a boolean array: a comparison, ~ of one, a bool cast."""
+    """Whether NumPy computes ``node`` as a boolean array: a comparison, and what keeps one boolean
+    (``~``, ``.T``, a product of two, a copy, a cast to bool)."""
     if isinstance(node, ast.Compare):
         return True
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
         return _boolean(node.operand)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        if node.func.attr == "astype" and node.args:
-            return _type_name(node.args[0]) in ("bool", "bool_", "'bool'")
-    return False
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        return _boolean(node.value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return _boolean(node.left) and _boolean(node.right)
+    if not isinstance(node, ast.Call):
+        return False
+    f, args = node.func, node.args
+    if is_method(f):
+        if f.attr == "astype":
+            return bool(args) and _type_name(args[0]) in ("bool", "bool_", "'bool'")
+        return f.attr == "copy" and _boolean(f.value)
+    last = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+    if last in ("array", "asarray", "copy", "transpose") and len(args) == 1:
+        copy_only = all(k.arg == "copy" for k in node.keywords)  # dtype= makes numbers
+        return copy_only and _boolean(args[0])
+    if last == "multiply" and len(args) == 2:
+        return _boolean(args[0]) and _boolean(args[1])
+    return last in ("bool", "bool_") and len(args) == 1
 
 
 def _mask(node: ast.AST) -> bool:
