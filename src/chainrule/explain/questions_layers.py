@@ -163,16 +163,7 @@ def transpose(n: Numbers, layer: int, convention: str) -> Answer:
         index_sum = np.einsum("kj,ij->ki", dZ, W)  # Σⱼ dZ[k, j] W[i, j]
         entry = f"∂/∂a[{layer}]ₖᵢ = Σⱼ dz[{nxt}]ₖⱼ W[{nxt}]ᵢⱼ = (dZ[{nxt}] W[{nxt}]ᵀ)ₖᵢ"
         index = "second (column)"
-    square = W.shape[0] == W.shape[1]
-    if square:
-        gap = float(np.max(np.abs(np.linalg.inv(W) - W.T)))
-        inverse = (f"W[{nxt}] happens to be square here, and still W⁻¹ differs from Wᵀ by up to "
-                   f"{gap:.3g} on this explanation's numbers.",)  # fmt: skip
-        ok = gap > 1e-6
-    else:
-        inverse = (f"W[{nxt}] is {W.shape[0]} × {W.shape[1]}: not square, so it has no inverse "
-                   "at all — and the formula never needs one.",)  # fmt: skip
-        ok = True
+    inverse, ok = _inverse_words(W, nxt)
     facts = (
         Fact(
             (
@@ -188,6 +179,20 @@ def transpose(n: Numbers, layer: int, convention: str) -> Answer:
     W_ = n.var(f"W{nxt}")
     question = ("Is ", n.ex(build.transpose(W_)), " an inverse of ", n.sym(f"W{nxt}"), "?")
     return Answer("transpose", question, (), (), facts)
+
+
+def _inverse_words(W: np.ndarray, nxt: int) -> tuple[tuple, bool]:
+    """What W⁻¹ would be, measured: absent (not square, or singular) or different from Wᵀ."""
+    if W.shape[0] != W.shape[1]:
+        return (f"W[{nxt}] is {W.shape[0]} × {W.shape[1]}: not square, so it has no inverse at "
+                "all — and the formula never needs one.",), True  # fmt: skip
+    try:
+        gap = float(np.max(np.abs(np.linalg.inv(W) - W.T)))
+    except np.linalg.LinAlgError:
+        return (f"W[{nxt}] is square here but singular: it has no inverse, and the formula "
+                "never needs one.",), True  # fmt: skip
+    return (f"W[{nxt}] happens to be square here, and still W⁻¹ differs from Wᵀ by up to "
+            f"{gap:.3g} on this explanation's numbers.",), gap > 1e-6  # fmt: skip
 
 
 # -- (8): db sums over the examples with keepdims ----------------------------------------------
