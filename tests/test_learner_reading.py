@@ -89,6 +89,10 @@ NUMPY_SPELLINGS = [
     (RELU, "(Z1 > 0) @ X.T + np.dot(A1 > 0, X.T) * (A1 > 0).sum()", None),  # a mask with numbers
     (RELU, "dA1 * ((Z1 > 0) * (A1 > 0)) + np.multiply(Z1 >= 0, A1 > 0) * 2", None),
     (PLANAR, "A2 - Y.reshape(A2.shape)", None),  # L_model_backward's Y = Y.reshape(AL.shape)
+    # [4] the course 1 week 4 notebook's L_model_backward: dAL = - (np.divide(Y, AL) - …)
+    (PLANAR, "- (np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))", None),  # [4]
+    (RELU, "dAL * AL * (1 - AL) + 0 * ZL", None),
+    (PLANAR, "1 / float(m) * np.dot(dZ2, A1.T) + 1 / int(X.shape[1])", None),
     (L2, "1./m * np.dot(dZ3, A2.T) + lambd/m * W3", None),  # [W]
     (L2, "1. / m * np.dot(dZ2, A1.T) + (lambd / m) * W2", None),  # [W]
     (DROPOUT, "np.multiply(dA_drop1, D1) / keep_prob", None),  # [R]
@@ -128,6 +132,7 @@ NOTATION = [
     (RELU, "W[2]ᵀ dZ[2] * g'(Z[1])", "W2.T @ dZ2 * (Z1 > 0)"),
     (RELU, "W[3]ᵀ dZ[3] * g[2]'(Z[2])", "W3.T @ dZ3 * (Z2 > 0)"),
     (RELU, "W[3]ᵀ dZ[3] * relu'(Z[2])", "W3.T @ dZ3 * (Z2 > 0)"),
+    (RELU, "dAL * g'(ZL)", "dA3 * A3 * (1 - A3)"),  # [4] the output layer's activation
 ]
 
 
@@ -248,6 +253,7 @@ REFUSED = [
     (PLANAR, "dA1 * np.int64(1 - A1**2)", "rounds 1 - A1 ** 2 to integers", 7),
     (PLANAR, "dA1 * (1 - A1**2).astype(int)", "rounds", 7),
     (PLANAR, "dA1 * int(Z1 > 0)", "Python's int(…) of an array raises", 7),
+    (PLANAR, "dA1 * int(0.5)", "int(0.5) rounds or tests a number", 7),
     (PLANAR, "dA1 * (Z1 > 1)", "the comparison 'Z1 > 1' is not understood", 8),
     (PLANAR, "dA1 * (0 < Z1 < 1)", "is not understood", 8),
     (PLANAR, "dA1 * ((Z1 > 0) + (A1 > 0))", "NumPy adds them as a logical or", 8),

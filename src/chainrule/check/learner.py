@@ -321,6 +321,23 @@ class Reader:
         self.props = {v.name: tuple(v.attrs[1]) for v in program.inputs if v.attrs[1]}
         self.aliases = {build.var("A0", self.shapes["X"]): program.names["X"]}
         self._keep_prob(program)
+        self._last_layer()
+
+    def _last_layer(self) -> None:
+        """The notebooks' ``AL``, ``ZL`` (and ``dAL``, ``dZL``) are A[L], Z[L] of this network."""
+        for name in ("AL", "ZL", "dAL", "dZL"):
+            course = self.target(name)
+            if course in self.shapes:
+                self.shapes[name] = self.shapes[course]
+                self.aliases[build.var(name, self.shapes[course])] = build.var(
+                    course, self.shapes[course]
+                )
+
+    def target(self, name: str) -> str:
+        """The course's numbered name of a quantity: ``dAL`` → ``dA2`` on a 2-layer network."""
+        if name in ("AL", "ZL", "dAL", "dZL"):
+            return f"{name[:-1]}{self.spec.L}"
+        return name
 
     def _keep_prob(self, program: object) -> None:
         """The course's one scalar ``keep_prob`` is the network's, when every layer has the same."""
@@ -417,9 +434,9 @@ class Reader:
 
     def _layer_of(self, arg: Expr, name: str) -> int:
         for v in leaves(arg):
-            match = re.fullmatch(r"[ZA](\d+)", v.name)
+            match = re.fullmatch(r"[ZA](\d+|L)", v.name)
             if match:
-                return int(match.group(1))
+                return self.spec.L if match[1] == "L" else int(match[1])
         if len(set(self.spec.hidden)) == 1 and self.spec.L > 1:
             return 1
         raise ParseError(

@@ -597,8 +597,15 @@ class _Parser:
             raise self.fail(node, f"{name}(…) takes one argument here")
         if name in ("int", "float", "bool"):
             x = self.expr(node.args[0])
-            if x.shape == () and name == "float":
-                return x
+            whole = x.op == "dim" or x.op == "const" and x.attrs[0].is_Integer
+            if x.shape == () and (name == "float" or name == "int" and whole):
+                return x  # float(m), int(m), int(X.shape[1]): the same number
+            if x.shape == ():
+                raise self.fail(
+                    node,
+                    f"{name}({self.seg(node.args[0])}) rounds or tests a number",
+                    hint=f"write {self.seg(node.args[0])} itself",
+                )
             raise self.fail(
                 node,
                 f"Python's {name}(…) of an array raises an error in NumPy",
