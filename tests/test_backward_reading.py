@@ -321,7 +321,7 @@ REFUSED = [
     ("dZ1 = W2.T @ dZ2\nif True:\n    pass", "if statements are not read", 2, 1),
     ("dZ1 = relu_backward(dA1, Z1)", "relu_backward(…) is a function of your own", 1, 7),
     ("dZ1 = np.foo(Z1)", "the function np.foo is not read", 1, 7),
-    ("dZ1 = dA1.reshape(4, 5)", "the method .reshape(…) is not read", 1, 7),
+    ("dZ1 = dA1.flatten()", "the method .flatten(…) is not read", 1, 7),
     ("dZ1 = dA1 * A1.size", "the attribute .size is not read", 1, 13),
     ("dZ1 = dA1\ndZ1[Z1 <= 0] = 0", "this changes dA1 too", 2, 1),
     ("dZ1[Z1 <= 0] = 0", "dZ1 is written into before this code gave it a value", 1, 1),
