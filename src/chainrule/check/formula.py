@@ -80,6 +80,9 @@ def _lowercase(r: FormulaCheck, renamed: tuple[tuple[str, str], ...]) -> Formula
 def _one_example(course: str) -> str:
     """``dZ[2] = (1/m) (A[2] − Y)`` at m = 1, in the one-example names: ``dz[2] = a[2] − y``."""
     text = course.replace("(1/m) ", "").replace("Σ ", "")
+    lhs, _, rhs = text.partition(" = ")
+    if rhs.startswith("(") and rhs.endswith(")") and _balanced(rhs[1:-1]):
+        text = f"{lhs} = {rhs[1:-1]}"
     text = re.sub(r"(?<![\w.])(d?)([ZA])\[", lambda m: f"{m.group(1)}{m.group(2).lower()}[", text)
     return re.sub(r"(?<![\w.])([XY])(?![\w\[])", lambda m: m.group(1).lower(), text)
 
@@ -119,3 +122,12 @@ def judge_formula(
         return out
 
     return Judge(world, others, note).verdict((shown or formula).strip(), tree)
+
+
+def _balanced(s: str) -> bool:
+    depth = 0
+    for c in s:
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth < 0:
+            return False
+    return depth == 0

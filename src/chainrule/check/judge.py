@@ -88,12 +88,12 @@ class Judge:
         finding = _named_from_syntax(diagnose(e, self.right, self.ctx, self.numbers), tree)
         if finding is not None:
             return self._found(formula, tree, finding)
-        found = self._search(tree, rounds=2, deep=True)
-        if found is not None:
-            return self._reject(formula, *found, tree=tree)
         place = self._localise(tree)
         if place is not None:
             return self._localised(formula, place)
+        found = self._search(tree, rounds=2, deep=True)
+        if found is not None:
+            return self._reject(formula, *found, tree=tree)
         return self._unrecognized(formula, e)
 
     def self_reference(self, formula: str, tree: ast.Expression) -> FormulaCheck:
@@ -189,7 +189,7 @@ class Judge:
         _, _, fix, steps = min(right)
         return steps, fix
 
-    def _respell(self, tree: ast.Expression, steps: tuple) -> str | None:
+    def _respell(self, tree: ast.Expression, steps: tuple, form: Expr | None = None) -> str | None:
         """The learner's formula with the finding's mistakes undone by their repairs (and the
         generic ones for signs and constants), if that makes it right."""
         frontier = [tree]
@@ -206,9 +206,10 @@ class Judge:
             right = [show(f) for f in frontier if self.world.is_right(f)]
             if right:
                 return min(right, key=len)
+        allowed = _names(tree) | (_names_ir(form) if form is not None else set())
         for t in [*frontier[:8], tree]:  # what no repair undoes, the differing factor may
             place = self._localise(t)
-            if place is not None:
+            if place is not None and _names(place.fixed) <= allowed:
                 return show(place.fixed)
         return None
 
@@ -300,8 +301,8 @@ class Judge:
         )
 
     def _found(self, formula: str, tree: ast.Expression, finding: Finding) -> FormulaCheck:
-        corrected = self._respell(tree, finding.steps)
-        return self._reject(formula, finding.steps, corrected, form=finding.form)
+        corrected = self._respell(tree, finding.steps, finding.form)
+        return self._reject(formula, finding.steps, corrected, form=finding.form, tree=tree)
 
     def _reject(
         self,
@@ -314,8 +315,8 @@ class Judge:
     ) -> FormulaCheck:
         default = form if form is not None else steps[-1][1].get("form", self.step.expanded)
         if corrected is None and tree is not None:
-            corrected = self._respell(tree, steps)
-        corrected = corrected or np_text(default)
+            corrected = self._respell(tree, steps, default)
+        corrected = corrected or _spelled_like(np_text(default), tree)
         corrected, more = self._everywhere(corrected)
         steps = (*steps, *more)
         fields = {**self.ctx.fields, "fix": corrected}
@@ -442,6 +443,39 @@ class _Fields(dict):
 
     def __missing__(self, key: str) -> str:
         return "…"
+
+
+def _names(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _names_ir(e: Expr) -> set[str]:
+    return {n.name for n in walk(e) if n.op == "var"}
+
+
+def _spelled_like(corrected: str, tree: ast.Expression | None) -> str:
+    """The derived formula with ``np.dot(a, b)`` for ``a @ b`` when the learner writes np.dot."""
+    if tree is None or not any(_func_name(n) == "dot" for n in ast.walk(tree)):
+        return corrected
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult) for n in ast.walk(tree)):
+        return corrected
+    return show(_ToDot().visit(ast.parse(corrected, mode="eval")))
+
+
+def _func_name(n: ast.AST) -> str:
+    if not isinstance(n, ast.Call):
+        return ""
+    f = n.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+class _ToDot(ast.NodeTransformer):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802 - ast's naming
+        self.generic_visit(node)
+        if isinstance(node.op, ast.MatMult):
+            np_dot = ast.Attribute(ast.Name("np", ast.Load()), "dot", ast.Load())
+            return ast.Call(np_dot, [node.left, node.right], [])
+        return node
 
 
 def _uses(tree: ast.AST, name: str) -> bool:
