@@ -134,7 +134,7 @@ def _judge_all(
         tree = s.tree or parse_rhs(s.rhs)
         inherited = _inherited(tree, off)
         r = judge_formula(net, s.formula, given=given, shown=s.text.strip(), **kw)
-        if not r.correct and inherited:
+        if not r.correct and off:
             alone = judge_formula(net, s.formula, shown=s.text.strip(), **kw)
             if alone.correct:  # right on the true values: it does not use the wrong ones
                 r, inherited = alone, ()
