@@ -359,7 +359,11 @@ class Judge:
             "right": place.right,
             "note": self._derivative_note(place.right_ir) if place.right_ir is not None else "",
             "title": f"the {place.kind} {place.wrong}",
-            "situation": "extra" if place.right_ir is None else "default",
+            "situation": "extra"
+            if place.right_ir is None
+            else "several"
+            if place.kind == "factors"
+            else "default",
         }
         return BY_NAME["wrong-factor"], fields
 

@@ -73,6 +73,8 @@ def _one_off(kind, tree, mine, minus, values, theirs, numbers, is_right) -> Plac
             odd.append((node, e))
         else:
             free.remove(twin)
+    if len(odd) > 1 and len(free) == 1 and kind == "factor":
+        return _several(tree, [n for n, _ in odd], free[0], is_right)
     if len(odd) != 1 or (len(free) > 1 and kind != "factor"):
         return None
     node = odd[0][0]
@@ -93,6 +95,19 @@ def _one_off(kind, tree, mine, minus, values, theirs, numbers, is_right) -> Plac
     if fixed is None or not is_right(fixed):
         return None
     return Place(kind, show(node), np_text(right), right, fixed)
+
+
+def _several(tree, nodes: list[ast.AST], right: Expr, is_right) -> Place | None:
+    """Several of the learner's factors stand where the derivation has one: the first replaced by
+    it, the others taken out."""
+    new = ast.parse(f"({np_text(right)})", mode="eval").body
+    fixed = _replaced(tree, nodes[0], new)
+    for node in nodes[1:]:
+        fixed = _without(fixed, node) if fixed is not None else None
+    if fixed is None or not is_right(fixed):
+        return None
+    wrong = " and ".join(show(n) for n in nodes)
+    return Place("factors", wrong, np_text(right), right, fixed)
 
 
 def _without(tree: ast.Expression, node: ast.AST) -> ast.Expression | None:

@@ -740,7 +740,7 @@ def factor_title(k: float) -> str:
     """``2`` → "a factor 2 too many", ``0.5`` → "a factor 1/2 too many (a factor 2 missing)"."""
     if k >= 1:
         return f"a factor {k:g} too many"
-    return f"a factor 1/{1 / k:g} too many (a factor {1 / k:g} missing)"
+    return f"a factor 1/{round(1 / k):g} too many (a factor {round(1 / k):g} missing)"
 
 
 def _drop_constant(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
@@ -1241,6 +1241,8 @@ MISTAKES: tuple[Mistake, ...] = (
         "a wrong factor",
         {
             "default": "the {kind} {wrong} is where it goes wrong: the derivation of {T} has "
+            "{right} there.{note} Everything else is right: {target} = {fix}.",
+            "several": "the {kind} {wrong} are where it goes wrong: the derivation of {T} has "
             "{right} there.{note} Everything else is right: {target} = {fix}.",
             "extra": "the {kind} {wrong} does not belong: the derivation of {T} has no such "
             "{kind}, and everything else in your formula is right: {target} = {fix}.",
