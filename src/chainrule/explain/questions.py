@@ -17,6 +17,7 @@ about the output layer, :mod:`.questions_layers` those about hidden layers and p
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,6 +124,15 @@ class Numbers:
         """``e`` with every entry of the variable ``x`` set to ``v``."""
         env = {**self.env["course"], x.name: np.full(np.shape(self.env["course"][x.name]), v)}
         return evaluate(e, env, self.dims)
+
+    def fact(self, parts: tuple, checked: bool) -> Fact:
+        """A fact whose words may name quantities as ``«W2»``: those become math nodes, so every
+        renderer typesets them (W[2] in text, W^{[2]} in LaTeX)."""
+        out: list = []
+        for p in parts:
+            pieces = re.split(r"«(\w+)»", p) if isinstance(p, str) else [p]
+            out += [self.sym(x) if k % 2 else x for k, x in enumerate(pieces) if x != ""]
+        return Fact(tuple(out), checked)
 
     def ex(self, e: Expr) -> Ex:
         return Ex(e, self.naming)

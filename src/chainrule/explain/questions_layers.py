@@ -12,7 +12,7 @@ from ..ir import build
 from ..nets.network import Network
 from ..rules.primitives import derivative_of
 from .doc import Txt, row
-from .questions import TOLERANCE, Answer, Fact, Numbers, error, layer_of
+from .questions import TOLERANCE, Answer, Numbers, error, layer_of
 
 __all__ = ["relu", "l2", "dropout", "transpose", "keepdims", "one_over_m"]
 
@@ -27,33 +27,33 @@ def relu(n: Numbers, layer: int) -> Answer:
     mask = sympy_d == (z > 0)
     zeros = int(np.sum(z == 0))
     facts = (
-        Fact(
+        n.fact(
             (
                 "relu(z) = max(0, z), so relu′(z) = 1 where z > 0 and 0 where z < 0: on this "
                 "explanation's numbers it is exactly the mask ",
-                Txt(f"(Z[{layer}] > 0)"),
+                Txt(f"(Z{layer} > 0)"),
                 f" ({int(np.sum(z > 0))} of {z.size} entries are 1).",
             ),
             bool(np.all(mask)),
         ),
-        Fact(
+        n.fact(
             (
                 "At z = 0 exactly relu has no derivative; the course uses 0 there (",
                 Txt("dZ[Z <= 0] = 0"),
                 "), and so does this derivation; any value in [0, 1] is a valid subgradient. It "
                 "does not matter in practice: "
-                f"an entry of Z[{layer}] is exactly 0 with probability 0 (here {zeros} of "
+                f"an entry of «Z{layer}» is exactly 0 with probability 0 (here {zeros} of "
                 f"{z.size}).",
             ),
             bool(np.asarray(n.value_at(derivative_of(rec, Z), Z, 0.0)).max() == 0),
         ),
-        Fact(
+        n.fact(
             (
-                f"A[{layer}] > 0 exactly where Z[{layer}] > 0, so ",
+                f"«A{layer}» > 0 exactly where «Z{layer}» > 0, so ",
                 Txt(f"A{layer} > 0"),
                 " is the same mask; but ",
                 Txt(f"A{layer} >= 0"),
-                f" is true everywhere (A[{layer}] = max(0, Z[{layer}]) ≥ 0), so it is not relu′.",
+                f" is true everywhere («A{layer}» = max(0, «Z{layer}») ≥ 0), so it is not relu′.",
             ),
             bool(np.array_equal(a > 0, z > 0) and np.all(a >= 0)),
         ),
@@ -76,16 +76,16 @@ def l2(n: Numbers, layer: int, convention: str) -> Answer:
     E[k] = h
     fd = lam / (2 * m) * (np.sum((W + E) ** 2) - np.sum((W - E) ** 2)) / (2 * h)
     facts = (
-        Fact(
+        n.fact(
             (
                 "The cost gains (λ/2m) Σₗ ‖W[l]‖² (every weight squared and added up). Its "
-                f"derivative with respect to W[{layer}] is (λ/2m)·2 W[{layer}] = (λ/m) W[{layer}]: "
+                f"derivative with respect to «W{layer}» is (λ/2m)·2 «W{layer}» = (λ/m) «W{layer}»: "
                 "each entry only meets its own square (checked by central differences on the first "
                 f"entry: {fd:.6g} against {lam / m * W[k]:.6g}).",
             ),
             abs(fd - lam / m * W[k]) < 1e-6 * max(1.0, abs(fd)),
         ),
-        Fact(
+        n.fact(
             (
                 n.sym(f"dW{layer}"),
                 " − (λ/m) ",
@@ -95,7 +95,7 @@ def l2(n: Numbers, layer: int, convention: str) -> Answer:
             ),
             dw < TOLERANCE,
         ),
-        Fact(
+        n.fact(
             (
                 "Nothing else changes: the penalty holds no Z, A or b, so ",
                 n.sym(f"db{layer}"),
@@ -118,16 +118,16 @@ def dropout(n: Numbers, layer: int, convention: str) -> Answer:
     kp = float(n.values[f"keep_prob{layer}"])
     dropped, kept = D == 0, D == 1
     facts = (
-        Fact(
+        n.fact(
             (
-                f"Forward, A_drop[{layer}] = A[{layer}] ⊙ D[{layer}] / keep_prob, so the local "
-                f"derivative is D[{layer}] / keep_prob entry by entry and ",
+                f"Forward, «A_drop{layer}» = «A{layer}» ⊙ «D{layer}» / keep_prob, so the local "
+                f"derivative is «D{layer}» / keep_prob entry by entry and ",
                 row(n.sym(f"dA{layer}"), "=", n.ex(n.d[f"dA{layer}"].expanded)),
                 ".",
             ),
             error(dA, drop * D / kp) < TOLERANCE,
         ),
-        Fact(
+        n.fact(
             (
                 f"A dropped unit (D = 0) did not take part in the forward pass, so its gradient is "
                 f"exactly 0: here {int(dropped.sum())} of {D.size} entries are dropped and ",
@@ -136,7 +136,7 @@ def dropout(n: Numbers, layer: int, convention: str) -> Answer:
             ),
             bool(np.all(dA[dropped] == 0)),
         ),
-        Fact(
+        n.fact(
             (
                 f"A kept unit's gradient is multiplied by 1/keep_prob = {1 / kp:.6g}, the same "
                 "factor "
@@ -165,16 +165,16 @@ def transpose(n: Numbers, layer: int, convention: str) -> Answer:
         index = "second (column)"
     inverse, ok = _inverse_words(W, nxt)
     facts = (
-        Fact(
+        n.fact(
             (
-                f"Z[{nxt}] uses every entry of A[{layer}] once per unit j of layer {nxt}, weighted "
-                f"by W[{nxt}]; the gradient adds those uses up: {entry}. The sum runs over W's "
+                f"«Z{nxt}» uses every entry of «A{layer}» once per unit j of layer {nxt}, weighted "
+                f"by «W{nxt}»; the gradient adds those uses up: {entry}. The sum runs over W's "
                 f"{index} index, which is what the transpose pairs — Wᵀ comes from that index sum, "
                 f"not from undoing W (checked: the index sum equals the backward pass's value).",
             ),
             error(index_sum, back) < TOLERANCE,
         ),
-        Fact(inverse, ok),
+        n.fact(inverse, ok),
     )
     W_ = n.var(f"W{nxt}")
     question = ("Is ", n.ex(build.transpose(W_)), " an inverse of ", n.sym(f"W{nxt}"), "?")
@@ -184,14 +184,14 @@ def transpose(n: Numbers, layer: int, convention: str) -> Answer:
 def _inverse_words(W: np.ndarray, nxt: int) -> tuple[tuple, bool]:
     """What W⁻¹ would be, measured: absent (not square, or singular) or different from Wᵀ."""
     if W.shape[0] != W.shape[1]:
-        return (f"W[{nxt}] is {W.shape[0]} × {W.shape[1]}: not square, so it has no inverse at "
+        return (f"«W{nxt}» is {W.shape[0]} × {W.shape[1]}: not square, so it has no inverse at "
                 "all — and the formula never needs one.",), True  # fmt: skip
     try:
         gap = float(np.max(np.abs(np.linalg.inv(W) - W.T)))
     except np.linalg.LinAlgError:
-        return (f"W[{nxt}] is square here but singular: it has no inverse, and the formula "
+        return (f"«W{nxt}» is square here but singular: it has no inverse, and the formula "
                 "never needs one.",), True  # fmt: skip
-    return (f"W[{nxt}] happens to be square here, and still W⁻¹ differs from Wᵀ by up to "
+    return (f"«W{nxt}» happens to be square here, and still W⁻¹ differs from Wᵀ by up to "
             f"{gap:.3g} on this explanation's numbers.",), gap > 1e-6  # fmt: skip
 
 
@@ -215,23 +215,23 @@ def keepdims(n: Numbers, layer: int, convention: str) -> Answer:
     else:
         tail = f"b − α·db has shape {update}"
     facts = (
-        Fact(
+        n.fact(
             (
-                f"b[{layer}] is added to every example, so its gradient adds up the examples: the "
+                f"«b{layer}» is added to every example, so its gradient adds up the examples: the "
                 "sum "
                 f"runs over axis {ax}, the one of length m, and ",
                 Txt(f"np.sum(dZ{layer}, axis={ax}, keepdims=True)"),
-                f" has shape {kept.shape}, the shape of b[{layer}].",
+                f" has shape {kept.shape}, the shape of «b{layer}».",
             ),
             kept.shape == b.shape and error(kept / n.m, env[f"db{layer}"]) < TOLERANCE
             if convention == "course"
             else kept.shape == b.shape,
         ),
-        Fact(
+        n.fact(
             (f"Without keepdims the result is {flat.shape}, one axis short; {tail}.",),
             flat.shape == (units,),
         ),
-        Fact(
+        n.fact(
             (
                 f"Summing over axis {1 - ax} instead adds up the units of one example: shape "
                 f"{wrong_axis.shape}, not a gradient of b.",
@@ -252,7 +252,7 @@ def one_over_m(n: Numbers, target: str) -> Answer:
     same = max(error(exact[s.target], course[s.target]) for s in params)
     dz = max(error(exact[f"dZ{l}"], np.asarray(course[f"dZ{l}"]) / m) for l in range(1, L + 1))
     facts = (
-        Fact(
+        n.fact(
             (
                 "J = (1/m) Σᵢ L⁽ⁱ⁾ averages the examples' losses. dZ in the course convention is "
                 f"per example ({unit} i is ∂L⁽ⁱ⁾/∂Z), so it has no 1/m. W and b are shared by all "
@@ -263,9 +263,9 @@ def one_over_m(n: Numbers, target: str) -> Answer:
             ),
             _average(n, target) < TOLERANCE,
         ),
-        Fact(
+        n.fact(
             (
-                f"Putting the 1/m in dZ[{L}] instead, dZ[{L}] = (1/m)(A[{L}] − Y), and none in dW "
+                f"Putting the 1/m in «dZ{L}» instead, «dZ{L}» = (1/m)(«A{L}» − Y), and none in dW "
                 "and db (the exact convention, every d· = ∂J/∂·) is equally right: on this "
                 "explanation's numbers every dW and db agree (difference below "
                 f"{TOLERANCE:g}) and every dZ is 1/m times the course's (difference below "

@@ -8,7 +8,7 @@ import numpy as np
 from ..ir import build
 from ..ir.expr import Expr
 from .doc import Txt, row
-from .questions import TOLERANCE, Answer, Fact, Numbers, error, neg, one_minus
+from .questions import TOLERANCE, Answer, Numbers, error, neg, one_minus
 
 __all__ = ["cancellation", "log_one_minus", "softmax"]
 
@@ -56,14 +56,14 @@ def log_one_minus(n: Numbers) -> Answer:
     estimate = (np.log(1 - (A + h)) - np.log(1 - (A - h))) / (2 * h)
     err = error(estimate, -1 / (1 - A))
     steps = Txt("d/da log(1 − a) = 1/(1 − a) · d(1 − a)/da = 1/(1 − a) · (−1) = −1/(1 − a)")
-    fact = Fact(
+    fact = n.fact(
         (
-            f"Central differences of log(1 − A[{L}]) on this explanation's numbers agree with "
-            f"−1/(1 − A[{L}]) (relative difference below 1e-05).",
+            f"Central differences of log(1 − «A{L}») on this explanation's numbers agree with "
+            f"−1/(1 − «A{L}») (relative difference below 1e-05).",
         ),
         err < 1e-5,
     )
-    sign = Fact(
+    sign = n.fact(
         (
             "The loss has −(1 − Y) log(1 − A): the loss's own minus sign times this −1/(1 − A) "
             "gives the + in front of (1 − Y)/(1 − A) in ",
@@ -104,7 +104,7 @@ def softmax(n: Numbers) -> Answer:
     sums = Yv.sum(axis=k)
     onehot = bool(np.allclose(sums, 1) and np.all((Yv == 0) | (Yv == 1)))
     unit = "column" if k == 0 else "row"
-    fact = Fact(
+    fact = n.fact(
         (
             f"Y is one-hot: each {unit} holds a single 1, so Σₖ Yₖ = 1 for every example — that "
             f"is where the sum disappears (checked on the numbers: {Yv.shape[1 - k]} {unit}s, "
