@@ -411,8 +411,8 @@ class _Program:
                 raise self.fail(
                     node,
                     f"{name} has no layer number",
-                    hint="say which layer the code is about (layer=2, --layer 2), or write "
-                    f"{name}2",
+                    hint=f"write it with its layer's number ({name.removesuffix('_prev')}2), "
+                    "or say which layer the code is about: read_backward(text, layer=2)",
                 )
             prev = name.endswith("_prev")
             return f"{name.removesuffix('_prev')}{self.layer - prev}"
