@@ -227,8 +227,8 @@ dZ1 = np.multiply(dA1, np.int64(A1 > 0))
     ),
     _case(
         "w-without-transpose",
-        "Data Science Stack Exchange: 'Proper derivation of dz[1] expression for backpropagation "
-        "algorithm'",
+        "Stack Exchange question 'Proper derivation of dz[1] expression for backpropagation "
+        "algorithm' (read through a public mirror; the exact site is not shown there)",
         "Learner asks why dz[1] uses w[2]T 'instead of just w'; the formula they propose, in "
         "NumPy with the course's names.",
         PLANAR,
@@ -277,8 +277,8 @@ dZ1 = np.multiply(dA1, np.int64(A1 > 0))
     ),
     _case(
         "bce-derivative-with-softmax",
-        "Stack Overflow: 'Find partial derivative of softmax w.r.t logits in python' "
-        "(Ajmal Rasi, 2018)",
+        "Stack Exchange question 'Find partial derivative of softmax w.r.t logits in python' "
+        "(Ajmal Rasi, September 2018; read through a public mirror)",
         "Learner's relu → softmax network uses the binary cross-entropy cost and its derivative "
         "dA2 = -(1/m)(Y/A2 - (1-Y)/(1-A2)); judged as ∂J/∂A2 (exact convention).",
         {"layers": (4, 5, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},

@@ -41,7 +41,7 @@ def relu(n: Numbers, layer: int) -> Answer:
                 "At z = 0 exactly relu has no derivative; the course uses 0 there (",
                 Txt("dZ[Z <= 0] = 0"),
                 "), and so does this derivation; any value in [0, 1] is a valid subgradient. It "
-                "does not matter in practice: "
+                "does not matter in practice: the set where z = 0 has measure zero, so "
                 f"an entry of «Z{layer}» is exactly 0 with probability 0 (here {zeros} of "
                 f"{z.size}).",
             ),
