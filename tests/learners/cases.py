@@ -187,7 +187,8 @@ db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)
     _case(
         "dropout-multiplies-by-keep-prob",
         "Course Q&A thread 'Regularization: The Backpropagation with Dropout' "
-        "(community.deeplearning.ai, Improving Deep Neural Networks, 2022-09-04, He_Nantian)",
+        "(community.deeplearning.ai, Improving Deep Neural Networks, 2022-09-04, He_Nantian; "
+        "read through a public mirror)",
         "Learner argues dA2 should be multiplied by keep_prob since A2 was divided by it; the "
         "pass he proposes, in the course's names.",
         C2W1_DROPOUT,
@@ -380,7 +381,7 @@ dZ1 = np.multiply(dA1, np.int64(A1 > 0))
     _case(
         "hidden-delta-from-output-error",
         "Stack Overflow: 'Backpropagation: Why doesn't error approach zero when it is multiplied "
-        "by deriv of sigmoid?' (2-2-1 sigmoid network)",
+        "by deriv of sigmoid?' (2-2-1 sigmoid network; read through the whosebug.com mirror)",
         "Learner's delta_hidden = error * sigmoid'(hidden) uses the output error, skipping W2ᵀ and "
         "σ'(Z2); signs turned to the gradient convention (the post updates with +=).",
         {"layers": (2, 2, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
