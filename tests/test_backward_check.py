@@ -138,3 +138,19 @@ def test_a_pass_that_cannot_be_read_is_exit_2(tmp_path: Path, capsys) -> None:
     assert main(["check", "--file", str(path), *SEED_FLAGS]) == 2
     err = capsys.readouterr().err
     assert "line 1" in err and "Traceback" not in err
+
+
+def test_a_dropout_mask_moved_from_dA_to_dZ() -> None:
+    net = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", keep_prob=0.8)
+    text = """dZ2 = A2 - Y
+dA1 = np.dot(W2.T, dZ2)
+dZ1 = dA1 * (1 - np.tanh(Z1)**2) * D1 / keep_prob"""
+    r = cr.check_backward(net, text)
+    assert [c.verdict for c in r.lines] == ["correct", "wrong", "right-in-the-end"]
+    assert r["dA1"].check.mistakes[0] == "dropout-on-dZ" and "⊙ commutes" in r["dA1"].check.message
+    # independently: the learner's dA1 lacks the mask, their dZ1 is the course's dZ1
+    env = course((2, 4, 1), "tanh", keep_prob=0.8)
+    lines = text.splitlines()
+    learner_da1 = numpy_value(lines[1], env)
+    assert not np.allclose(learner_da1, env["dA1"])
+    assert np.allclose(numpy_value(lines[2], {**env, "dA1": learner_da1}), env["dZ1"])

@@ -122,6 +122,7 @@ def test_every_mistake_is_planted_and_tested() -> None:
         "mask-always-one",  # named from the learner's syntax: tests/test_verdicts.py
         "wrong-factor",  # the localised factor: tests/test_verdicts.py
         "skipped-weights",  # type-checks only with one unit above: tests/test_verdicts.py
+        "dropout-on-dZ",  # a whole pass: tests/test_backward_check.py
     }
     assert set(CASES) | own_tests == set(BY_NAME)
     for m in MISTAKES:

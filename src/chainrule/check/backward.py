@@ -21,12 +21,15 @@ import ast
 import json
 from dataclasses import asdict, dataclass, replace
 
-from ..errors import ParseError
+from ..errors import ChainruleError, ParseError
 from ..nets import Network
 from .formula import judge_formula
 from .learner import parse_rhs
+from .mistakes import BY_NAME
+from .numbers import close
 from .result import FormulaCheck
 from .source import Statement, read_backward
+from .world import World
 
 __all__ = ["LineCheck", "BackwardCheck", "check_backward"]
 
@@ -43,7 +46,9 @@ class LineCheck:
     """One statement of the pass: where it is, what it assigns, and the verdict on it.
 
     ``verdict`` is ``"correct"``, ``"right-given"`` (right given the learner's earlier lines,
-    which ``given`` names, though one of those is wrong), ``"right-here-only"`` or ``"wrong"``."""
+    which ``given`` names, though one of those is wrong), ``"right-in-the-end"`` (wrong given
+    them, yet the true values: an earlier difference undone here), ``"right-here-only"`` or
+    ``"wrong"``."""
 
     line: int
     text: str
@@ -55,7 +60,7 @@ class LineCheck:
 
     @property
     def ok(self) -> bool:
-        return self.verdict in ("correct", "right-given")
+        return self.verdict in ("correct", "right-given", "right-in-the-end")
 
 
 @dataclass(frozen=True)
@@ -134,11 +139,15 @@ def _judge_all(
         tree = s.tree or parse_rhs(s.rhs)
         inherited = _inherited(tree, off)
         r = judge_formula(net, s.formula, given=given, shown=s.text.strip(), **kw)
+        late = False
         if not r.correct and off:
             alone = judge_formula(net, s.formula, shown=s.text.strip(), **kw)
             if alone.correct:  # right on the true values: it does not use the wrong ones
                 r, inherited = alone, ()
+            elif _reaches_truth(net, s.target, tree, given, convention, draws, seed):
+                r, inherited, late = _in_the_end(r), (), True
         verdict = ("right-given" if inherited else "correct") if r.correct else r.verdict
+        verdict = "right-in-the-end" if late else verdict
         made = tuple(s.lines) or (s.line,)
         lines.append(LineCheck(s.line, s.text.strip(), s.target, verdict, made, inherited, r))
         if r.correct and inherited:
@@ -146,7 +155,62 @@ def _judge_all(
         elif r.verdict == "wrong":
             off[s.target] = (s.target,)
         given.append((s.target, tree))
-    return BackwardCheck(tuple(_twice(lines)), net.describe(), convention)
+    return BackwardCheck(tuple(_moved_mask(_twice(lines))), net.describe(), convention)
+
+
+def _reaches_truth(
+    net: Network,
+    target: str,
+    tree: ast.Expression,
+    given: list,
+    convention: str,
+    draws: int,
+    seed: int,
+) -> bool:
+    """The learner's line, on their own earlier values, gives the true values of ``target``
+    (an earlier line's difference is undone here). Both worlds draw the same numbers."""
+    try:
+        mine = World(net, convention, target, draws=draws, seed=seed, given=given)
+        truth = World(net, convention, target, draws=draws, seed=seed)
+        e = mine.read(tree)
+    except ChainruleError:
+        return False
+    n = len(truth.numbers.envs)
+    return all(
+        close(mine.numbers.value(e, i), truth.numbers.value(truth.right, i)) for i in range(n)
+    )
+
+
+def _in_the_end(r: FormulaCheck) -> FormulaCheck:
+    message = (
+        f"Right in the end: given your earlier lines, your {r.target} has the derived values — "
+        f"what differed above is made up for here."
+    )
+    return replace(r, correct=True, verdict="correct", message=message, diagnosis=None)
+
+
+def _moved_mask(lines: list[LineCheck]) -> list[LineCheck]:
+    """A dA without its dropout mask, the mask applied to a later dZ instead: name that."""
+    out = []
+    for c in lines:
+        later = [
+            k.target
+            for k in lines
+            if k.verdict == "right-in-the-end" and k.line > c.line and "D" in k.text
+        ]
+        if c.verdict == "wrong" and c.check.mistakes[:1] == ("missing-dropout-mask",) and later:
+            moved = BY_NAME["dropout-on-dZ"]
+            extra = " " + moved.explain({"T": c.target, "later": later[0]})
+            check = replace(
+                c.check,
+                message=c.check.message + extra,
+                mistakes=(moved.name, *c.check.mistakes[1:]),
+                diagnosis=moved.name,
+                title=moved.title,
+            )
+            c = replace(c, check=check)
+        out.append(c)
+    return out
 
 
 def _twice(lines: list[LineCheck]) -> list[LineCheck]:

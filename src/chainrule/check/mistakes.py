@@ -1275,6 +1275,18 @@ MISTAKES: tuple[Mistake, ...] = (
         prior=0.06,
     ),
     Mistake(
+        "dropout-on-dZ",
+        "the dropout mask applied to dZ instead of dA",
+        {
+            "default": "You apply the mask later, to {later}, instead: the mask multiplies entry "
+            "by entry, so {later} comes out the same (⊙ commutes). But {T} itself is the "
+            "gradient of the activations the forward pass masked, so it carries the mask: the "
+            "forward pass masked A, the backward pass masks dA."
+        },
+        _none,
+        prior=0.03,
+    ),
+    Mistake(
         "mask-always-one",
         "a relu mask that is all ones",
         {

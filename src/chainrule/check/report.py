@@ -246,6 +246,7 @@ def formula_json(check: object) -> str:
 _MARKS = {
     "correct": "✓ correct",
     "right-given": "✓ right, given your {given}",
+    "right-in-the-end": "✓ right in the end",
     "right-here-only": "✗ {title}",
     "wrong": "✗ wrong — {title}",
 }
@@ -260,7 +261,7 @@ def backward_text(check: object) -> str:
         given = ", ".join(c.given)
         mark = _MARKS[c.verdict].format(given=given, title=c.check.title)
         out.append(f"  line {c.line:>3}  {c.text.ljust(width)}  {mark}")
-        if c.verdict not in ("correct", "right-given"):
+        if c.verdict not in ("correct", "right-given", "right-in-the-end"):
             wrapped = textwrap.wrap(c.check.message, 90, initial_indent=" " * 12)
             out += [*wrapped[:1], *(" " * 12 + w.strip() for w in wrapped[1:])]
             out.append(f"            corrected: {c.check.corrected}")

@@ -55,7 +55,15 @@ from dataclasses import dataclass, field
 
 from ..errors import ChainruleError, ParseError
 from ..lang.parser import METHODS, is_method, known_call
-from .learner import PRIME, builtin, normalize_line, normalize_traced, original_col, parse_rhs, show
+from .spelling import (
+    PRIME,
+    builtin,
+    normalize_line,
+    normalize_traced,
+    original_col,
+    parse_rhs,
+    show,
+)
 
 __all__ = ["Statement", "read_backward"]
 
