@@ -569,6 +569,24 @@ dA1 = dA1 / keep_prob
         True,
     ),
     _case(
+        "cs231n-rows-in-place-relu-mask",
+        "https://github.com/g-eoj/cs231n (cs231n Two-Layer Backprop Mathematics Example)",
+        "Learner's notebook follows cs231n's two-layer net step by step (dscores / N, "
+        "grads['W2'] = h1ᵀ dscores, dh1 = dscores W2ᵀ, dh1[h1 <= 0] = 0, grads['W1'] = Xᵀ dh1); "
+        "examples as rows, written in the course's names.",
+        {"layers": (2, 2, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        """
+dZ2 = (A2 - Y) / m
+dW2 = np.dot(A1.T, dZ2)
+dZ1 = np.dot(dZ2, W2.T)
+dZ1[A1 <= 0] = 0
+dW1 = np.dot(X.T, dZ1)
+""",
+        True,
+        layout="rows",
+        convention="exact",
+    ),
+    _case(
         "dzL-general-formula",
         FORUM + "i-dont-know-the-difference-between-dzl-al-y-and-dzl-dal-g-zl/96740",
         "Learner asks why week 4 uses dZL = dAL * g'(ZL) where week 3 had A2 - Y; the general "

@@ -214,6 +214,8 @@ def _first_wrong_line(case: Case, seed: int) -> int | None:
     m = next(n for n in range(7, 100) if n not in widths)
     ns = _forward(case, rng, m)
     truth = _backward(case, ns)
+    if case.layout == "rows":  # examples as rows: every matrix of the columns layout transposed
+        ns, truth = _transposed(ns), _transposed(truth)
     env = {"np": _NP, "sigmoid": _sigmoid, **ns, **truth}
     bound = [_bound(s) for s in case.lines]
     for i, line in enumerate(case.lines):
@@ -226,6 +228,10 @@ def _first_wrong_line(case: Case, seed: int) -> int | None:
         if name in truth and name not in bound[i + 1 :] and not _same(env[name], truth[name]):
             return i + 1
     return None
+
+
+def _transposed(values: dict) -> dict:
+    return {k: v.T if np.ndim(v) == 2 else v for k, v in values.items()}
 
 
 def _wider(case: Case) -> Case:
@@ -252,7 +258,7 @@ def test_the_case_is_complete(case: Case) -> None:
     assert case.source.startswith("http") or ("Stack" in case.source or "Q&A" in case.source)
     assert case.paraphrase and "\n" not in case.paraphrase and len(case.paraphrase) < 300
     assert case.network() is not None  # a network the library can build
-    assert case.convention in ("course", "exact") and case.layout == "columns"
+    assert case.convention in ("course", "exact") and case.layout in ("columns", "rows")
     if case.correct:
         assert case.line is None and not case.mistake_words
     else:
