@@ -58,6 +58,9 @@ NUMPY_SPELLINGS = [
     (PLANAR, "np.add(np.dot(W2.T, dZ2), 0) * np.power(np.cosh(Z1), -2)", None),  # [S]
     (PLANAR, "dA1 / np.cosh(Z1)**2", None),  # [S]: tanh′ = sech² = 1/cosh²
     (PLANAR, "dA1 * (1 - np.sinh(Z1)**2 / np.cosh(Z1)**2)", None),
+    # github.com/lazyprogrammer/facial-expression-recognition/issues/2: 1 - np.arctanh(Z)**2 …
+    (PLANAR, "np.dot(W2.T, dZ2) * (1 - np.arctanh(A1) * np.arctanh(A1))", None),
+    (PLANAR, "np.arctan(Z1) + np.arcsinh(Z1)", None),
     (PLANAR, "np.mean(dZ2, axis=1, keepdims=True)", None),
     (PLANAR, "np.squeeze(np.sum(dZ2, axis=1, keepdims=True))", None),  # (1, 1) → a scalar
     (PLANAR, "np.squeeze(np.sum(dZ1, axis=1, keepdims=True))", None),  # (4, 1) → (4,)
