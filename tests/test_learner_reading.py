@@ -17,7 +17,9 @@ from reading import Draw
 
 import chainrule as cr
 from chainrule.check.learner import notation, parse_rhs, split_formula
+from chainrule.check.mistakes import np_text
 from chainrule.errors import ChainruleError, ParseError
+from chainrule.printers.text import text
 
 PLANAR = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")  # course 1 week 3
 RELU = cr.mlp([2, 5, 3, 1], hidden="relu", output="sigmoid", loss="bce")  # course 2 week 1
@@ -136,6 +138,9 @@ NOTATION = [
     (RELU, "W[3]ᵀ dZ[3] * g[2]'(Z[2])", "W3.T @ dZ3 * (Z2 > 0)"),
     (RELU, "W[3]ᵀ dZ[3] * relu'(Z[2])", "W3.T @ dZ3 * (Z2 > 0)"),
     (RELU, "dAL * g'(ZL)", "dA3 * A3 * (1 - A3)"),  # [4] the output layer's activation
+    (L2, "(1/m) dZ[2] A[1]ᵀ + (λ / m) W[2]", "dZ2 @ A1.T / m + lambd / m * W2"),  # λ is lambd
+    (RELU, "dA[1] ⊙ 𝟙(Z[1] > 0)", "dA1 * (Z1 > 0)"),
+    (DROPOUT, "(1/keep_prob[1]) dA_drop[1] ⊙ D[1]", "dA_drop1 * D1 / keep_prob"),
 ]
 
 
@@ -145,6 +150,29 @@ def test_course_notation_means_the_numpy_it_stands_for(
 ) -> None:
     draw = Draw(net)
     assert draw.agree(rhs, source), (rhs, draw.read(rhs), draw.numpy(source))
+
+
+ROUND_TRIP = [
+    PLANAR,
+    SOFTMAX,
+    L2,
+    DROPOUT,
+    cr.mlp([3, 4, 2], hidden="sigmoid", output="softmax", loss="ce", layout="rows"),
+]
+
+
+@pytest.mark.parametrize("net", ROUND_TRIP, ids=lambda n: n.describe())
+def test_the_course_notation_chainrule_prints_reads_back(net: cr.Network) -> None:
+    """What ``chainrule derive`` prints in the course's notation reads as the NumPy it prints."""
+    d, draw, read = net.derive(), Draw(net), 0
+    for step in (s for s in d.steps if s.target in net.quantities()):
+        for form in (step.expr, step.expanded):
+            written = text(form, True, d.program.batch)
+            if "Σ" in written or "𝟙α" in written:  # a sum's axis, leaky relu's step: not read
+                continue
+            assert draw.agree(written, np_text(form)), (step.target, written)
+            read += 1
+    assert read >= 8
 
 
 # -- the value at exactly 0 -----------------------------------------------------------------------
