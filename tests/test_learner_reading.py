@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from reading import Draw
 
 import chainrule as cr
-from chainrule.check.learner import notation, parse_rhs, split_formula
+from chainrule.check.learner import normalize_traced, notation, parse_rhs, split_formula
 from chainrule.check.mistakes import np_text
 from chainrule.errors import ChainruleError, ParseError
 from chainrule.printers.text import text
@@ -367,6 +367,17 @@ def test_fuzz_reading_raises_only_chainrule_errors(text: str) -> None:
     _only_chainrule_errors(draw.read, text)
     _only_chainrule_errors(notation, text)
     _only_chainrule_errors(split_formula, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(learner_text)
+def test_every_normalised_character_points_into_the_learners_text(text: str) -> None:
+    try:
+        normalised, cols = normalize_traced(text)
+    except ParseError:
+        return  # '·' is refused
+    assert len(cols) == len(normalised) and cols == sorted(cols)
+    assert all(0 <= c < len(text) for c in cols)
 
 
 @pytest.mark.parametrize(
