@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, replace
 
 from ..errors import ChainruleError, ParseError
 from ..nets import Network
-from .formula import judge_formula
+from .judge import judge_formula
 from .learner import parse_rhs
 from .mistakes import BY_NAME
 from .numbers import close
