@@ -273,6 +273,7 @@ def test_a_local_built_in_place() -> None:
     draw = Draw(RELU)
     [s] = read_backward(RELU_IN_PLACE)
     assert s.target == "dZ1" and s.lines == (5,)
+    assert [line for line, _ in s.locals] == [2, 3, 4]  # the three lines that built drelu
     np.testing.assert_allclose(_values(draw, [s])["dZ1"], draw.env["dZ1"], rtol=1e-12)
 
 
@@ -301,6 +302,7 @@ def test_a_wrong_m_shows_in_the_lines_that_use_it() -> None:
     code = PLANAR_BACKWARD.replace("m = X.shape[1]", "m = X.shape[0]")
     dW2 = read_backward(code)[1]
     assert dW2.rhs == "1 / X.shape[0] * np.dot(dZ2, A1.T)"
+    assert dW2.locals == ((6, "m = X.shape[0]"),)  # so a checker can point at line 6
     draw = Draw(PLANAR)
     assert not np.allclose(_values(draw, read_backward(code))["dW2"], draw.env["dW2"])
 
