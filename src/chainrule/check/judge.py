@@ -73,7 +73,7 @@ def judge_formula(
     def others(t: ast.Expression) -> list[tuple[str, World]]:
         out = []
         for v in variants(net):
-            if admissible(v, net, target, t, convention):
+            if admissible(v, world, t):
                 w = World(
                     v.net,
                     convention,
