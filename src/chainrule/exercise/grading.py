@@ -1,0 +1,326 @@
+"""Grading one answer: first the validation echo, then the checker's verdict, then the score.
+
+1. **Validation** (STACK's idea: a badly formed answer costs no attempt). The answer is read as the
+   checker reads it (:class:`~chainrule.check.learner.Reader`) and echoed back in the course's
+   notation with its shape. An empty answer, one that cannot be read, one for another quantity, or
+   one whose shapes do not fit is *invalid*: ``attempt_used=False``. An answer whose shapes do not
+   fit is still diagnosed and scored, so a final submission (a class report, nbgrader) earns what
+   its mistake is worth.
+2. **The verdict** is :func:`chainrule.check_formula`'s: equality with the derived quantity on
+   random parameters and data, several batch sizes, proved by the algebra where it can; and, for a
+   correct answer, the same check on a *sibling* network with other widths, so that an answer right
+   only because a dimension happens to be 1 is found out.
+3. **The score**: 1, or the credit of the named mistakes (:mod:`.scoring`), and an answer note
+   for the teacher, ``"dW2-missing-1/m"``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+
+from ..autodiff import Derivation
+from ..check.formula import FormulaCheck, check_formula
+from ..check.learner import Reader, show, split_formula
+from ..errors import ChainruleError, ParseError, ShapeError
+from ..ir.shapes import fmt_shape
+from ..nets import Network
+from ..printers.text import target_text, text
+from .feedback import nudge, title
+from .scoring import credit
+
+__all__ = ["Grade", "Task", "grade_formula", "grade_pass"]
+
+_HAS_TARGET = re.compile(r"^\s*[A-Za-z_]\w*(\[\d+\])?\s*=(?!=)")
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The result of grading one answer (see the module docstring)."""
+
+    quantity: str  # "dW2", or "backward"
+    answer: str
+    valid: bool  # read, for the asked quantity, shapes that fit
+    attempt_used: bool
+    correct: bool
+    score: float  # 0–1
+    mistakes: tuple[str, ...]  # the named mistakes found, in order
+    feedback: str  # for the learner
+    echo: str  # how the answer was read, and its shape (or why it could not be)
+    shape: str | None  # "(1, 4)"; None when it could not be read
+    note: str  # the answer note for the teacher: "dW2-missing-1/m"
+    symbolic: bool = False  # the algebra proved a correct answer equal
+    parts: tuple[Grade, ...] = ()  # one per line of a whole backward pass
+    check: FormulaCheck | None = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("check")
+        d["parts"] = [p.to_dict() for p in self.parts]
+        return d
+
+    def __str__(self) -> str:
+        return self.feedback
+
+
+@dataclass(frozen=True)
+class Task:
+    """One quantity to grade: the network, its derivation, the model answer, the rules."""
+
+    net: Network
+    derivation: Derivation
+    quantity: str
+    solution: str
+    credit: dict
+    reveal: bool
+    sibling: Network | None = None
+
+    @property
+    def fields(self) -> dict[str, str]:
+        step = self.derivation[self.quantity]
+        return {
+            "T": target_text(self.quantity, True),
+            "Of": target_text(step.of, True),
+            "shape": fmt_shape(step.shape),
+            "convention": self.derivation.convention,
+            "examples": self.net.spec.layout,
+        }
+
+
+# -- validation -----------------------------------------------------------------------------------
+def _invalid(task: Task, answer: str, kind: str, message: str, echo: str = "") -> Grade:
+    return Grade(
+        task.quantity,
+        answer,
+        valid=False,
+        attempt_used=False,
+        correct=False,
+        score=0.0,
+        mistakes=(),
+        feedback=f"{message} This costs no attempt.",
+        echo=echo or message,
+        shape=None,
+        note=f"{task.quantity}-{kind}",
+    )
+
+
+def _split(answer: str, quantity: str) -> tuple[str, str]:
+    """``(target, right-hand side)``; an answer without ``name =`` answers the asked quantity."""
+    return split_formula(answer if _HAS_TARGET.match(answer) else f"{quantity} = {answer}")
+
+
+def _read(task: Task, rhs: str) -> tuple[str, str | None, str | None]:
+    """``(echo, shape, problem)``: the answer in the course's notation and its shape, or why not."""
+    T = target_text(task.quantity, True)
+    d = task.derivation
+    reader = Reader(task.net, d)
+    tree = reader.tree(rhs)  # a syntax error raises ParseError: the caller reports it
+    try:
+        e = reader.ir(tree)
+    except ShapeError as err:  # its hint (the repaired formula) would give the answer away
+        return f"Read as {T} = {show(tree)}; its shapes do not fit: {err.message}.", None, ""
+    except ParseError as err:
+        return f"Could not read it: {err.first_line()}.", None, "unreadable"
+    shape = fmt_shape(e.shape)
+    echo = f"Read as {T} = {text(e, True, d.program.batch)}, shape {shape}"
+    want = d[task.quantity].shape
+    if e.shape not in (want, ()):
+        return f"{echo}, but {T} has shape {fmt_shape(want)}.", shape, ""
+    return f"{echo}.", shape, None
+
+
+# -- the verdict ----------------------------------------------------------------------------------
+def grade_formula(task: Task, answer: object) -> Grade:
+    """Grade one formula for ``task.quantity`` (never raises on a learner's input)."""
+    if not isinstance(answer, str):
+        return _invalid(task, repr(answer), "unreadable", "An answer is a formula as text.")
+    if not answer.strip():
+        T = target_text(task.quantity, True)
+        return _invalid(task, answer, "empty", f"No answer yet: write {task.quantity} = … for {T}.")
+    try:
+        target, rhs = _split(answer.strip(), task.quantity)
+    except ParseError as err:
+        return _invalid(task, answer, "unreadable", f"Could not read it: {err.first_line()}.")
+    if target != task.quantity:
+        return _invalid(
+            task,
+            answer,
+            "wrong-quantity",
+            f"This answer is for {target_text(target, True)}; the question asks for "
+            f"{target_text(task.quantity, True)}.",
+        )
+    try:
+        echo, shape, problem = _read(task, rhs)
+        check = check_formula(task.net, f"{task.quantity} = {rhs}", convention=_conv(task))
+    except ChainruleError as err:
+        return _invalid(task, answer, "unreadable", f"Could not read it: {_first(err)}.")
+    return _verdict(task, answer, check, echo, shape, valid=problem is None)
+
+
+def _conv(task: Task) -> str:
+    return task.derivation.convention
+
+
+def _first(err: ChainruleError) -> str:
+    return str(err).splitlines()[0].rstrip(".")
+
+
+def _sibling_check(task: Task, rhs: str) -> FormulaCheck | None:
+    """The answer on the sibling network, if it is wrong there (None: right there too)."""
+    if task.sibling is None:
+        return None
+    try:
+        check = check_formula(task.sibling, f"{task.quantity} = {rhs}", convention=_conv(task))
+    except ChainruleError:
+        return None
+    return None if check.correct else check
+
+
+def _verdict(
+    task: Task, answer: str, check: FormulaCheck, echo: str, shape: str | None, valid: bool
+) -> Grade:
+    correct, mistakes, sizes = check.correct and valid, check.mistakes, ""
+    if correct:
+        other = _sibling_check(task, split_formula(check.formula)[1])
+        if other is not None:
+            correct, mistakes = False, other.mistakes
+            layers = "-".join(map(str, task.sibling.spec.layers))
+            sizes = f" It is right for these sizes only: on a {layers} network it fails."
+    if not correct and not mistakes:
+        mistakes = ("shape-mismatch",) if check.diagnosis == "shape-mismatch" else ()
+    score = 1.0 if correct else credit(mistakes, task.credit) if mistakes else _unrecognised(task)
+    note = "correct" if correct else "+".join(mistakes) or "unrecognised"
+    feedback = _feedback(task, check, echo, correct, mistakes, score, sizes, valid)
+    return Grade(
+        task.quantity,
+        answer,
+        valid=valid,
+        attempt_used=valid,
+        correct=correct,
+        score=score,
+        mistakes=tuple(mistakes),
+        feedback=feedback,
+        echo=echo,
+        shape=shape,
+        note=f"{task.quantity}-{note}",
+        symbolic=check.symbolic and correct,
+        check=check,
+    )
+
+
+def _unrecognised(task: Task) -> float:
+    return task.credit["unrecognised"]
+
+
+def _feedback(
+    task: Task,
+    check: FormulaCheck,
+    echo: str,
+    correct: bool,
+    mistakes: tuple[str, ...],
+    score: float,
+    sizes: str,
+    valid: bool,
+) -> str:
+    lines = [echo]
+    if correct:
+        how = "the algebra proves it" if check.symbolic else "checked on random values"
+        lines.append(f"Correct ({how}).")
+    elif mistakes:
+        names = " and ".join(title(m) for m in mistakes)
+        lines.append(f"Not right: it looks like {names}.{sizes}")
+        lines += [nudge(m, task.fields) for m in dict.fromkeys(mistakes)]
+    else:
+        lines.append(f"Not right, and it matches none of the known mistakes.{sizes}")
+    lines.append(f"Score: {score:.2f}.")
+    if not valid:
+        lines.append("This costs no attempt: make the shapes fit and answer again.")
+    if task.reveal and not correct:
+        lines += [f"Checker: {check.message}", f"Model answer: {task.solution}"]
+    return "\n".join(lines)
+
+
+# -- a whole backward pass --------------------------------------------------------------------------
+def _lines(answer: str) -> list[str]:
+    return [s.strip() for s in re.split(r"[\n;]+", answer) if s.strip() and s.strip()[0] != "#"]
+
+
+def grade_pass(tasks: dict[str, Task], required: list[str], answer: object) -> Grade:
+    """Grade a backward pass: one formula per line, each checked on its own (with the right
+    values of the quantities above it), the score the mean over the lines and the missing ones."""
+    first = tasks[required[0]]
+    whole = replace(first, quantity="backward")
+    if not isinstance(answer, str) or not _lines(answer):
+        g = grade_formula(first, answer if isinstance(answer, str) else 0)
+        return replace(g, quantity="backward", note="backward-" + g.note.split("-", 1)[1])
+    parts: dict[str, Grade] = {}
+    for line in _lines(answer):
+        part = _part(tasks, line, whole)
+        if part.quantity in parts:
+            part = _invalid(tasks[part.quantity], line, "repeated", f"{part.quantity} is given twice.")
+        parts[part.quantity] = part
+    for q in required:
+        parts.setdefault(q, _missing(tasks[q]))
+    return _summary(answer, [parts[q] for q in tasks if q in parts] + _others(parts, tasks))
+
+
+def _others(parts: dict[str, Grade], tasks: dict[str, Task]) -> list[Grade]:
+    return [p for q, p in parts.items() if q not in tasks]
+
+
+def _part(tasks: dict[str, Task], line: str, whole: Task) -> Grade:
+    if not _HAS_TARGET.match(line):
+        return _invalid(whole, line, "unreadable", f"Start each line with its quantity: {line!r}.")
+    try:
+        target, _ = split_formula(line)
+    except ParseError as err:
+        return _invalid(whole, line, "unreadable", f"Could not read it: {err.first_line()}.")
+    if target not in tasks:
+        known = ", ".join(tasks)
+        message = f"{target} is not part of this backward pass (its quantities: {known})."
+        return replace(_invalid(whole, line, "wrong-quantity", message), quantity=target)
+    return grade_formula(tasks[target], line)
+
+
+def _missing(task: Task) -> Grade:
+    T = target_text(task.quantity, True)
+    return Grade(
+        task.quantity,
+        "",
+        valid=True,
+        attempt_used=True,
+        correct=False,
+        score=0.0,
+        mistakes=(),
+        feedback=f"{T} is missing.",
+        echo=f"{T}: no line.",
+        shape=None,
+        note=f"{task.quantity}-missing",
+    )
+
+
+def _summary(answer: str, parts: list[Grade]) -> Grade:
+    valid = all(p.valid for p in parts)
+    score = sum(p.score for p in parts) / len(parts)
+    mistakes = tuple(dict.fromkeys(m for p in parts for m in p.mistakes))
+    lines = []
+    for p in parts:
+        body = p.feedback.replace("\n", "\n    ")
+        lines.append(f"{target_text(p.quantity, True)}: {body}")
+    verdict = "all correct" if all(p.correct for p in parts) else f"score {score:.2f}"
+    lines.append(f"The backward pass: {verdict}.")
+    return Grade(
+        "backward",
+        answer,
+        valid=valid,
+        attempt_used=valid,
+        correct=all(p.correct for p in parts),
+        score=score,
+        mistakes=mistakes,
+        feedback="\n".join(lines),
+        echo="\n".join(p.echo for p in parts),
+        shape=None,
+        note="; ".join(p.note for p in parts),
+        symbolic=all(p.symbolic for p in parts),
+        parts=tuple(parts),
+    )
