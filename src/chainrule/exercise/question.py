@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..autodiff import Derivation
 from ..explain import Explanation
-from ..explain.doc import Display, Document, Heading, Para, Row, ShapeM, Sym, Table, row
+from ..explain.doc import Display, Document, Ex, Heading, Para, Row, ShapeM, Sym, Table, row
 from ..explain.formats import render
 from ..explain.steps import derivation_document
 from ..explain.writer import Writer
@@ -129,14 +129,17 @@ def _chain(doc: Document) -> list:
     return out
 
 
-def _shapes(doc: Document) -> list:
-    """What the result must be shaped like and what is available (not which product fits)."""
+def _shapes(x: Explanation, doc: Document) -> list:
+    """What the result must be shaped like and what is available (not which product fits, nor a
+    sentence that names the answer itself)."""
+    answer = {x.step.expr, x.step.expanded}
     out, after_table = [], False
     for b in _section(doc, "The dimensions"):
         if isinstance(b, Table):
             after_table = True
             continue
-        if not after_table and isinstance(b, Para):
+        names_answer = any(isinstance(p, Ex) and p.expr in answer for p in getattr(b, "parts", ()))
+        if not after_table and isinstance(b, Para) and not names_answer:
             out.append(_without_table_lead(b))
         after_table = False
     return out
@@ -172,7 +175,7 @@ def _answer(x: Explanation, solution: str) -> list:
 
 _PICK = (
     lambda x, doc, solution: _chain(doc),
-    lambda x, doc, solution: _shapes(doc),
+    lambda x, doc, solution: _shapes(x, doc),
     lambda x, doc, solution: _indices(x, doc),
     lambda x, doc, solution: _answer(x, solution),
 )
