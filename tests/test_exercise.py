@@ -26,7 +26,7 @@ from chainrule.exercise import DEFAULT_CREDIT
 SEEDS = range(40)
 
 
-# -- an independent forward pass and its central differences ----------------------------------------
+# -- an independent forward pass and its central differences ---------------------------------------
 def _act(name: str, z: np.ndarray, axis: int) -> np.ndarray:
     if name == "softmax":
         e = np.exp(z - z.max(axis=axis, keepdims=True))
@@ -141,7 +141,7 @@ def test_the_checker_accepts_every_model_answer(seed: int) -> None:
         assert cr.check_formula(ex.network, line, convention=ex.spec.convention).correct
 
 
-# -- seeds --------------------------------------------------------------------------------------------
+# -- seeds -----------------------------------------------------------------------------------------
 def test_the_issue_s_example() -> None:
     ex = cr.exercise(
         seed=7, layers=[2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", quantity="dW2"
@@ -219,12 +219,14 @@ def test_bad_specs_are_one_clear_error(kw: dict) -> None:
         cr.exercise(**kw)
 
 
-# -- grading ------------------------------------------------------------------------------------------
+# -- grading ---------------------------------------------------------------------------------------
 COURSE = {"layers": [2, 4, 1], "hidden": "tanh", "output": "sigmoid", "loss": "bce"}
 
 
 def course(quantity: str, **kw) -> cr.Exercise:
-    return cr.exercise(seed=7, quantity=quantity, layout="columns", convention="course", **COURSE, **kw)
+    return cr.exercise(
+        seed=7, quantity=quantity, layout="columns", convention="course", **COURSE, **kw
+    )
 
 
 @pytest.mark.parametrize(
@@ -294,8 +296,16 @@ def test_feedback_does_not_leak_the_answer_unless_allowed() -> None:
 def test_a_right_answer_only_for_these_sizes_is_wrong() -> None:
     # dZ1 = W2.T * dZ2 (elementwise) equals W2ᵀ dZ2 when the output has one unit; a network with
     # two outputs (MSE) tells them apart.
-    ex = cr.exercise(seed=2, layers=[2, 3, 1], hidden="tanh", output="linear", loss="mse",
-                     quantity="dA1", layout="columns", convention="course")
+    ex = cr.exercise(
+        seed=2,
+        layers=[2, 3, 1],
+        hidden="tanh",
+        output="linear",
+        loss="mse",
+        quantity="dA1",
+        layout="columns",
+        convention="course",
+    )
     assert ex.grade("dA1 = W2.T @ dZ2").correct
     g = ex.grade("dA1 = W2.T * dZ2")
     assert not g.correct and "for these sizes only" in g.feedback
@@ -318,12 +328,17 @@ def test_a_whole_backward_pass_is_graded_line_by_line() -> None:
     assert not g.valid and not g.attempt_used
 
 
-# -- question and hints -------------------------------------------------------------------------------
+# -- question and hints ----------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", ["text", "markdown", "latex", "html", "json"])
 def test_the_question_renders(fmt: str) -> None:
     out = course("dW2").render(fmt)
-    assert {"text": "dW[2]", "markdown": "dW^{[2]}", "latex": "dW^{[2]}", "html": "<math",
-            "json": '"kind"'}[fmt] in out
+    assert {
+        "text": "dW[2]",
+        "markdown": "dW^{[2]}",
+        "latex": "dW^{[2]}",
+        "html": "<math",
+        "json": '"kind"',
+    }[fmt] in out
 
 
 def test_the_hint_ladder_climbs_to_the_answer() -> None:

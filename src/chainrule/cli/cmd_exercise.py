@@ -255,9 +255,7 @@ def report(
 @click.option("--count", default=1, show_default=True, type=click.IntRange(1, 100))
 @click.option("--points", default=1.0, show_default=True, type=click.FloatRange(min=0.0))
 @scoring_option
-@click.option(
-    "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def notebook(count: int, points: float, scoring: tuple[str, ...], out: Path, **kw: object) -> None:
     """An nbgrader assignment notebook with COUNT exercises (seeds SEED, SEED+1, …)."""
     spec = _spec(kw)

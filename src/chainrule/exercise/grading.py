@@ -87,7 +87,7 @@ class Task:
         }
 
 
-# -- validation -----------------------------------------------------------------------------------
+# -- validation ------------------------------------------------------------------------------------
 def _invalid(task: Task, answer: str, kind: str, message: str, echo: str = "") -> Grade:
     return Grade(
         task.quantity,
@@ -129,7 +129,7 @@ def _read(task: Task, rhs: str) -> tuple[str, str | None, str | None]:
     return f"{echo}.", shape, None
 
 
-# -- the verdict ----------------------------------------------------------------------------------
+# -- the verdict -----------------------------------------------------------------------------------
 def grade_formula(task: Task, answer: object) -> Grade:
     """Grade one formula for ``task.quantity`` (never raises on a learner's input)."""
     if not isinstance(answer, str):
@@ -240,7 +240,7 @@ def _feedback(
     return "\n".join(lines)
 
 
-# -- a whole backward pass --------------------------------------------------------------------------
+# -- a whole backward pass -------------------------------------------------------------------------
 def _lines(answer: str) -> list[str]:
     return [s.strip() for s in re.split(r"[\n;]+", answer) if s.strip() and s.strip()[0] != "#"]
 
@@ -257,7 +257,9 @@ def grade_pass(tasks: dict[str, Task], required: list[str], answer: object) -> G
     for line in _lines(answer):
         part = _part(tasks, line, whole)
         if part.quantity in parts:
-            part = _invalid(tasks[part.quantity], line, "repeated", f"{part.quantity} is given twice.")
+            part = _invalid(
+                tasks[part.quantity], line, "repeated", f"{part.quantity} is given twice."
+            )
         parts[part.quantity] = part
     for q in required:
         parts.setdefault(q, _missing(tasks[q]))

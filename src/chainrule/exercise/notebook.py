@@ -89,7 +89,10 @@ def assignment(
         "variable in the answer cell. Run the cell below it to see how your answer was read; "
         "the grading tests are hidden."
     )
-    cells = [_locked("markdown", "header", intro), _locked("code", "setup", _QUIET + "import chainrule as cr\n")]
+    cells = [
+        _locked("markdown", "header", intro),
+        _locked("code", "setup", _QUIET + "import chainrule as cr\n"),
+    ]
     for k, ex in enumerate(exercises, start=1):
         cells.append(_locked("markdown", f"question-{k}", ex.render("markdown")))
         cells += [_answer_cell(k, ex), _test_cell(k, ex, points, scoring)]

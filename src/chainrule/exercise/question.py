@@ -118,7 +118,7 @@ def _how(d: Derivation, quantity: str, targets: list[str]) -> tuple:
     )
 
 
-# -- the hint ladder ----------------------------------------------------------------------------
+# -- the hint ladder -------------------------------------------------------------------------------
 def _chain(doc: Document) -> list:
     """The path sentence and the chain's product of local derivatives (not the table of values)."""
     out = []

@@ -136,7 +136,7 @@ def _title(name: str) -> str:
     return words.get(name) or title(name)
 
 
-# -- reading submissions ----------------------------------------------------------------------------
+# -- reading submissions ---------------------------------------------------------------------------
 Maker = Callable[[int | None, str | None], Exercise]
 
 
@@ -163,7 +163,9 @@ def _row(path: str | Path, line: int, r: Mapping[str, str], make: Maker) -> Subm
     if ex_id:
         match = _ID.match(ex_id)
         if match is None:
-            raise DataError(f"{path}, line {line}: exercise {ex_id!r} is not a seed or an id like 7-dW2")
+            raise DataError(
+                f"{path}, line {line}: exercise {ex_id!r} is not a seed or an id like 7-dW2"
+            )
         seed, quantity = int(match.group(1)), quantity or match.group(2)
     try:
         ex = make(seed, quantity)
@@ -224,7 +226,7 @@ def _assigned(source: str, variable: str) -> str:
     return found
 
 
-# -- the report -------------------------------------------------------------------------------------
+# -- the report ------------------------------------------------------------------------------------
 def class_report(
     submissions: Iterable[Submission], scoring: Mapping[str, float] | None = None
 ) -> ClassReport:
