@@ -309,6 +309,7 @@ def test_a_right_answer_only_for_these_sizes_is_wrong() -> None:
     assert ex.grade("dA1 = W2.T @ dZ2").correct
     g = ex.grade("dA1 = W2.T * dZ2")
     assert not g.correct and "for these sizes only" in g.feedback
+    assert g.mistakes == ("elementwise-for-matmul",) and g.score == 0.25
 
 
 def test_a_whole_backward_pass_is_graded_line_by_line() -> None:

@@ -15,7 +15,7 @@ from ..autodiff import Derivation
 from ..check.mistakes import np_text
 from ..explain import Explanation, explain
 from ..explain.formats import render
-from ..nets import Network, mlp
+from ..nets import Network
 from .grading import Grade, Task, grade_formula, grade_pass
 from .question import Hint, hints, question_document
 from .scoring import credit_table
@@ -95,15 +95,6 @@ class Exercise:
         return hints(list(self.explanations), [self.formula(q) for q in self.targets])
 
     # -- grading ----------------------------------------------------------------------------------
-    @cached_property
-    def sibling(self) -> Network | None:
-        """The same network with other widths: a correct answer must be right there too."""
-        s = self.network.spec
-        out = s.layers[-1] + (0 if s.loss == "bce" else 1)
-        layers = [n + 1 for n in s.layers[:-1]] + [out]
-        keep = s.keep_prob[0] if s.keep_prob else 1.0
-        return mlp(layers, list(s.hidden), s.output, s.loss, s.layout, s.l2, keep)
-
     def _task(self, quantity: str, table: dict, reveal: bool) -> Task:
         return Task(
             self.network,
@@ -112,7 +103,6 @@ class Exercise:
             self.formula(quantity),
             table,
             reveal,
-            self.sibling,
         )
 
     def grade(

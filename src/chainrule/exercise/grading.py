@@ -7,9 +7,8 @@
    fit is still diagnosed and scored, so a final submission (a class report, nbgrader) earns what
    its mistake is worth.
 2. **The verdict** is :func:`chainrule.check_formula`'s: equality with the derived quantity on
-   random parameters and data, several batch sizes, proved by the algebra where it can; and, for a
-   correct answer, the same check on a *sibling* network with other widths, so that an answer right
-   only because a dimension happens to be 1 is found out.
+   random parameters and data, several batch sizes and variants of the network (an answer right
+   only because a dimension happens to be 1 is not correct), proved by the algebra where it can.
 3. **The score**: 1, or the credit of the named mistakes (:mod:`.scoring`), and an answer note
    for the teacher, ``"dW2-missing-1/m"``.
 """
@@ -73,7 +72,6 @@ class Task:
     solution: str
     credit: dict
     reveal: bool
-    sibling: Network | None = None
 
     @property
     def fields(self) -> dict[str, str]:
@@ -165,27 +163,12 @@ def _first(err: ChainruleError) -> str:
     return str(err).splitlines()[0].rstrip(".")
 
 
-def _sibling_check(task: Task, rhs: str) -> FormulaCheck | None:
-    """The answer on the sibling network, if it is wrong there (None: right there too)."""
-    if task.sibling is None:
-        return None
-    try:
-        check = check_formula(task.sibling, f"{task.quantity} = {rhs}", convention=_conv(task))
-    except ChainruleError:
-        return None
-    return None if check.correct else check
-
-
 def _verdict(
     task: Task, answer: str, check: FormulaCheck, echo: str, shape: str | None, valid: bool
 ) -> Grade:
     correct, mistakes, sizes = check.correct and valid, check.mistakes, ""
-    if correct:
-        other = _sibling_check(task, split_formula(check.formula)[1])
-        if other is not None:
-            correct, mistakes = False, other.mistakes
-            layers = "-".join(map(str, task.sibling.spec.layers))
-            sizes = f" It is right for these sizes only: on a {layers} network it fails."
+    if check.verdict == "right-here-only":
+        sizes = " It is right for these sizes only: on a network of other widths it fails."
     if not correct and not mistakes:
         mistakes = ("shape-mismatch",) if check.diagnosis == "shape-mismatch" else ()
     score = 1.0 if correct else credit(mistakes, task.credit) if mistakes else _unrecognised(task)
