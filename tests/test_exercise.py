@@ -276,6 +276,14 @@ def test_partial_credit_follows_the_teacher_s_rule() -> None:
         ex.grade("dW2 = dZ2 @ A1.T", scoring={"missing-1/m": 2})
 
 
+def test_every_credit_and_nudge_names_a_known_mistake() -> None:
+    from chainrule.check.mistakes import BY_NAME
+    from chainrule.exercise.feedback import NUDGES
+
+    assert set(DEFAULT_CREDIT) - set(BY_NAME) == {"shape-mismatch", "unrecognised", "other"}
+    assert set(NUDGES) <= set(BY_NAME) and all(0 <= c <= 1 for c in DEFAULT_CREDIT.values())
+
+
 def test_two_mistakes_multiply_their_credit() -> None:
     g = course("dW2").grade("dW2 = dZ2 @ A1")  # no 1/m, no transpose
     assert set(g.mistakes) == {"missing-1/m", "missing-transpose"}

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from chainrule.cli import main
 from chainrule.exercise import DEFAULT_CREDIT
 
 DERIVATIVE = {"tanh": "(1 - A{l}**2)", "sigmoid": "A{l} * (1 - A{l})", "relu": "(Z{l} > 0)"}
@@ -113,18 +114,19 @@ def test_a_learner_answers_the_30_variants_in_the_terminal(variants: list[dict])
     assert {m for _, m, _ in named} == set(titles)
 
 
-def test_json_grading_names_the_mistake_with_partial_credit(variants: list[dict]) -> None:
-    for v in variants:
+def test_json_grading_names_the_mistake_with_partial_credit(variants: list[dict], capsys) -> None:
+    for v in variants:  # in this process (the terminal test above starts one per variant)
         wrong, mistake = slip(v)
-        r = run("exercise", "--seed", str(v["spec"]["seed"]), "--answer", wrong, "--format", "json")
-        assert r.returncode == 1, r.stderr  # wrong: exit status 1
-        g = json.loads(r.stdout)
+        status = main(
+            ["exercise", "--seed", str(v["spec"]["seed"]), "--answer", wrong, "--format", "json"]
+        )
+        assert status == 1  # wrong: exit status 1
+        g = json.loads(capsys.readouterr().out)
         assert g["exercise"] == v["id"] and g["mistakes"] == [mistake] and not g["correct"]
         parts = g["parts"] or [g]
         if v["spec"]["quantity"] == "backward":
-            assert g["score"] == pytest.approx(
-                (len(parts) - 1 + DEFAULT_CREDIT[mistake]) / len(parts)
-            )
+            n = len(parts)
+            assert g["score"] == pytest.approx((n - 1 + DEFAULT_CREDIT[mistake]) / n)
         else:
             assert g["score"] == DEFAULT_CREDIT[mistake]
             assert g["note"] == f"{v['spec']['quantity']}-{mistake}"

@@ -48,6 +48,26 @@ NUDGES: Mapping[str, str] = {
     "missing-dropout-mask": "The forward pass multiplied A by the dropout mask, so the gradient "
     "goes back through the same mask.",
     "wrong-layer-index": "One of the quantities is from the wrong layer: check each layer number.",
+    "sign-error": "Check the signs: a term has the wrong one.",
+    "stray-factor": "A constant factor is off: check where each factor (1/m, 2, ½) comes from.",
+    "derivative-with-Z": "The activation's derivative is written with the wrong variable: check "
+    "whether your expression for g′(Z) is in terms of A = g(Z) or of Z.",
+    "derivative-times-Z": "g′(Z) is the derivative evaluated at Z, not g′ multiplied by Z.",
+    "output-formula-at-hidden-layer": "A − Y belongs to the output layer (its loss and activation "
+    "together); a hidden layer's gradient comes from the layer above, through its weights.",
+    "bce-with-softmax": "With softmax and cross-entropy the binary cross-entropy's derivative does "
+    "not apply: softmax couples the classes.",
+    "softmax-as-elementwise": "Softmax couples the entries of each example: its derivative is not "
+    "taken entry by entry.",
+    "sum-of-product": "The matrix product already adds up over the examples: no extra sum.",
+    "inverse-for-transpose": "Going back through a matrix product uses the transpose of the other "
+    "factor, not its inverse.",
+    "l2-sum": "The L2 term's gradient has one entry per weight: it is not summed.",
+    "l2-coefficient": "Check the coefficient of the L2 term: differentiate (λ/2m) Σ ‖W[l]‖².",
+    "l2-half": "The ½ of (λ/2m) Σ ‖W[l]‖² cancels when the square is differentiated.",
+    "l2-on-bias": "The L2 penalty is on the weights only, not on the biases.",
+    "dropout-not-rescaled": "Inverted dropout divides by keep_prob in the forward pass, so the "
+    "gradient is divided by it too.",
 }
 
 _WHERE = {
