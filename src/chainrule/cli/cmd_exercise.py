@@ -9,6 +9,7 @@ asking (exit status 0 when correct, 1 when not).
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -204,8 +205,6 @@ def batch(count: int, out: Path, **kw: object) -> None:
 
 
 def _json(obj: object) -> str:
-    import json
-
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 

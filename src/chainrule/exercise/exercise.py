@@ -14,6 +14,7 @@ from functools import cached_property
 from ..autodiff import Derivation
 from ..check.mistakes import np_text
 from ..explain import Explanation, explain
+from ..explain.doc import Document
 from ..explain.formats import render
 from ..nets import Network
 from .grading import Grade, Task, grade_formula, grade_pass
@@ -53,7 +54,7 @@ class Exercise:
         return [s.target for s in self.derivation.steps if s.target.startswith(("dZ", "dW", "db"))]
 
     @cached_property
-    def document(self) -> object:
+    def document(self) -> Document:
         subject = f"network {self.network.describe()}, examples as {self.spec.layout}"
         return question_document(
             self.derivation, self.quantity, self.targets, subject, self.spec.seed

@@ -15,7 +15,19 @@ from dataclasses import dataclass
 
 from ..autodiff import Derivation
 from ..explain import Explanation
-from ..explain.doc import Display, Document, Ex, Heading, Para, Row, ShapeM, Sym, Table, row
+from ..explain.doc import (
+    Display,
+    Document,
+    Ex,
+    Heading,
+    Naming,
+    Para,
+    Row,
+    ShapeM,
+    Sym,
+    Table,
+    row,
+)
 from ..explain.formats import render
 from ..explain.steps import derivation_document
 from ..explain.writer import Writer
@@ -43,8 +55,6 @@ class Hint:
 
 
 def _writer(d: Derivation) -> Writer:
-    from ..explain.doc import Naming
-
     return Writer(Naming(d.program.layer_names, d.program.batch), "L", d.program.output)
 
 
@@ -61,8 +71,7 @@ def _section(doc: Document, name: str) -> list:
 
 def _forward(d: Derivation, subject: str) -> list:
     doc = derivation_document(d, subject)
-    blocks = [b for b in _section(doc, "Forward pass") if isinstance(b, Table)]
-    return blocks
+    return [b for b in _section(doc, "Forward pass") if isinstance(b, Table)]
 
 
 def answer_names(d: Derivation, quantity: str) -> list[str]:
