@@ -17,6 +17,7 @@ from nbgrader.apps import NbGraderAPI
 from traitlets.config import Config
 
 import chainrule as cr
+from chainrule.cli import main
 from chainrule.exercise.notebook import write_assignment
 from chainrule.exercise.report import class_report, read_notebooks
 
@@ -28,6 +29,7 @@ ANSWERS = {
     "ada": "dW2 = 1/m * dZ2 @ A1.T",  # correct
     "bo": "dW2 = dZ2 @ A1.T",  # partly right: a missing 1/m, worth half
     "cy": "dW2 = np.sum(X)",  # wrong
+    "di": None,  # no answer
 }
 
 
@@ -44,16 +46,19 @@ def exercise() -> cr.Exercise:
     )
 
 
-def _submit(release: Path, target: Path, answer: str) -> None:
+def _submit(release: Path, target: Path, answer: str | None) -> None:
     nb = json.loads(release.read_text(encoding="utf-8"))
     [cell] = [c for c in nb["cells"] if c["id"] == "answer-1"]
     assert "### BEGIN SOLUTION" not in "".join(cell["source"])  # nbgrader took the answer out
-    cell["source"] = f"answer_1 = {answer!r}\n"
+    if answer is not None:  # None: the learner left the stub (raise NotImplementedError())
+        cell["source"] = f"answer_1 = {answer!r}\n"
     target.parent.mkdir(parents=True)
     target.write_text(json.dumps(nb), encoding="utf-8")
 
 
-def test_nbgrader_grades_the_generated_notebook(tmp_path: Path, monkeypatch) -> None:
+def test_nbgrader_grades_the_generated_notebook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
     # nbgrader runs its `alembic` console script: the virtualenv's bin must be on PATH
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     course = tmp_path / "course"
@@ -79,7 +84,7 @@ def test_nbgrader_grades_the_generated_notebook(tmp_path: Path, monkeypatch) -> 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         scores = {s: gb.find_submission("ps1", s).score for s in ANSWERS}
         assert gb.find_submission("ps1", "ada").max_score == POINTS
-    assert scores == {"ada": POINTS, "bo": POINTS * 0.5, "cy": 0.0}
+    assert scores == {"ada": POINTS, "bo": POINTS * 0.5, "cy": 0.0, "di": 0.0}
 
     graded = course / "autograded" / "bo" / "ps1" / "exercises.ipynb"
     [cell] = [c for c in json.loads(graded.read_text())["cells"] if c["id"] == "grade-1"]
@@ -88,5 +93,7 @@ def test_nbgrader_grades_the_generated_notebook(tmp_path: Path, monkeypatch) -> 
 
     report = class_report(read_notebooks(course / "submitted")).to_dict()
     [q] = report["questions"]
-    assert q["id"] == "7-dW2" and q["submissions"] == 3 and q["correct"] == 1
-    assert q["mistakes"] == {"missing-1/m": 1, "unrecognised": 1}
+    assert q["id"] == "7-dW2" and q["submissions"] == 4 and q["correct"] == 1
+    assert q["mistakes"] == {"missing-1/m": 1, "unrecognised": 1} and q["problems"] == {"empty": 1}
+    assert main(["exercise", "report", str(course / "submitted"), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == report
