@@ -17,15 +17,16 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from ..nets import Network
 from .judge import Judge
-from .learner import split_formula
+from .learner import notation, split_formula
 from .result import FormulaCheck
 from .variants import admissible, variants
 from .world import World
 
-__all__ = ["FormulaCheck", "check_formula", "judge_formula", "per_example", "PER_EXAMPLE_NOTE"]
+__all__ = ["FormulaCheck", "check_formula", "judge_formula", "PER_EXAMPLE_NOTE"]
 
 _VARIANT_DRAWS = 2
 
@@ -47,11 +48,11 @@ def check_formula(
         from .backward import check_backward
 
         return check_backward(net, formula, convention=convention, draws=draws, seed=seed)
-    lowercase = per_example(formula) if isinstance(formula, str) else None
-    if lowercase is not None:
-        return judge_formula(
+    written = notation(formula)
+    if written.per_example:
+        r = judge_formula(
             net,
-            lowercase,
+            written.formula,
             convention="exact",
             draws=draws,
             seed=seed,
@@ -59,7 +60,31 @@ def check_formula(
             note=PER_EXAMPLE_NOTE,
             shown=formula.strip(),
         )
+        return _lowercase(r, written.renamed)
     return judge_formula(net, formula, convention=convention, draws=draws, seed=seed)
+
+
+def _lowercase(r: FormulaCheck, renamed: tuple[tuple[str, str], ...]) -> FormulaCheck:
+    """The corrected formula back in the learner's one-example names (dz1, a1, x)."""
+    corrected = r.corrected
+    for written, read in renamed:
+        corrected = re.sub(rf"(?<![\w.]){re.escape(read)}(?!\w)", written, corrected)
+    title = r.title
+    if r.verdict == "right-here-only":
+        title = f"{title} and, in this one-example notation, m = 1"
+    expected = _one_example(r.expected)
+    message = r.message.replace(r.expected, expected)
+    return replace(r, corrected=corrected, title=title, expected=expected, message=message)
+
+
+def _one_example(course: str) -> str:
+    """``dZ[2] = (1/m) (A[2] − Y)`` at m = 1, in the one-example names: ``dz[2] = a[2] − y``."""
+    text = course.replace("(1/m) ", "").replace("Σ ", "")
+    lhs, _, rhs = text.partition(" = ")
+    if rhs.startswith("(") and rhs.endswith(")") and _balanced(rhs[1:-1]):
+        text = f"{lhs} = {rhs[1:-1]}"
+    text = re.sub(r"(?<![\w.])(d?)([ZA])\[", lambda m: f"{m.group(1)}{m.group(2).lower()}[", text)
+    return re.sub(r"(?<![\w.])([XY])(?![\w\[])", lambda m: m.group(1).lower(), text)
 
 
 def judge_formula(
@@ -99,14 +124,10 @@ def judge_formula(
     return Judge(world, others, note).verdict((shown or formula).strip(), tree)
 
 
-_LOWER = re.compile(r"\b(d?)([zaw])(\[\d+\]|\d+)")
-
-
-def per_example(formula: str) -> str | None:
-    """The lectures' lowercase one-example formula in the course's names, or None when the formula
-    is not written that way: ``dz[1] = W[2].T * dz[2]`` → ``dZ[1] = W[2].T * dZ[2]``."""
-    target = formula.split("=", 1)[0].strip()
-    if not re.fullmatch(r"d[zaw](\[\d+\]|\d+)", target):
-        return None
-    out = _LOWER.sub(lambda m: f"{m.group(1)}{m.group(2).upper()}{m.group(3)}", formula)
-    return re.sub(r"\b(d?)([xy])\b", lambda m: f"{m.group(1)}{m.group(2).upper()}", out)
+def _balanced(s: str) -> bool:
+    depth = 0
+    for c in s:
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth < 0:
+            return False
+    return depth == 0

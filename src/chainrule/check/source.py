@@ -55,7 +55,15 @@ from dataclasses import dataclass, field
 
 from ..errors import ChainruleError, ParseError
 from ..lang.parser import METHODS, is_method, known_call
-from .learner import PRIME, builtin, normalize_line, normalize_traced, original_col, parse_rhs, show
+from .spelling import (
+    PRIME,
+    builtin,
+    normalize_line,
+    normalize_traced,
+    original_col,
+    parse_rhs,
+    show,
+)
 
 __all__ = ["Statement", "read_backward"]
 
@@ -68,6 +76,7 @@ _SKIPPED_CALLS = {"print"}
 # the course's activation backward functions return dZ (``return dA * s * (1 - s)``)
 _RETURNS_DZ = {"relu_backward", "sigmoid_backward", "tanh_backward", "leaky_relu_backward"}
 _LIMIT_LINES = 2000
+_LIMIT_NODES = 20_000  # syntax-tree nodes in one statement after its locals are put in
 
 
 @dataclass(frozen=True)
@@ -259,7 +268,7 @@ class _Program:
                     f"{name} is computed from {name} itself before it has a value here",
                     hint=f"give the value the function receives another name than {name}",
                 )
-            tree = _substitute(tree, {name: old.tree})
+            tree = self._bounded(_substitute(tree, {name: old.tree}), target)
             lines = [*old.lines, node.lineno]
         else:
             if old is not None and old.used:
@@ -410,8 +419,8 @@ class _Program:
                 raise self.fail(
                     node,
                     f"{name} has no layer number",
-                    hint="say which layer the code is about (layer=2, --layer 2), or write "
-                    f"{name}2",
+                    hint=f"write it with its layer's number ({name.removesuffix('_prev')}2), "
+                    "or say which layer the code is about: read_backward(text, layer=2)",
                 )
             prev = name.endswith("_prev")
             return f"{name.removesuffix('_prev')}{self.layer - prev}"
@@ -424,7 +433,17 @@ class _Program:
     def expr(self, value: ast.expr, node: ast.AST) -> ast.expr:
         """``value`` checked against the language, in the course's names, locals put in."""
         self._check(value, node)
-        return _Resolve(self).visit(copy.deepcopy(value))
+        return self._bounded(_Resolve(self).visit(copy.deepcopy(value)), node)
+
+    def _bounded(self, tree: ast.expr, node: ast.AST) -> ast.expr:
+        """``tree``, unless putting the locals in made it huge (``a = a + a`` doubles each line)."""
+        if sum(1 for _ in ast.walk(tree)) > _LIMIT_NODES:
+            raise self.fail(
+                node,
+                "this line's formula grows too large once its earlier lines are put in",
+                hint="name the parts the course names (dZ2, dA1, …) instead of local names",
+            )
+        return tree
 
     def _check(self, value: ast.expr, node: ast.AST) -> None:
         try:
