@@ -333,8 +333,49 @@ def test_a_whole_backward_pass_is_graded_line_by_line() -> None:
     assert g.score == pytest.approx(5 / 6) and g.parts[-1].note == "db1-missing"
     g = ex.grade("\n".join(lines[:3] + ["dA1 = W2.T @ dZ2", "dZ1 = dA1 * (1 - A1**2)"] + lines[4:]))
     assert g.correct  # a dA line, used by the next one, is welcome
-    g = ex.grade("dZ2 = A2 - Y\ndZ2 = A2 - Y")
-    assert not g.valid and not g.attempt_used
+    g = ex.grade("dZ2 = A2 - Y\ndW9 = dZ2 @ A1.T")  # a quantity the network does not have
+    assert not g.valid and not g.attempt_used and g.note == "backward-unreadable"
+
+
+def test_a_mistake_in_a_backward_pass_costs_credit_once() -> None:
+    # 1/m put in dZ1 and dW1 left without it: dW1 = dZ1 Xᵀ then has the true values, so only the
+    # dZ1 line loses credit (the checker judges each line given the learner's earlier lines)
+    ex = course("backward")
+    lines = ex.solution.replace("dZ1 = W2.T", "dZ1 = 1 / m * W2.T").splitlines()
+    lines = [line.replace("1 / m * ", "") if line[:3] in ("dW1", "db1") else line for line in lines]
+    g = ex.grade("\n".join(lines))
+    assert [p.note for p in g.parts] == [
+        "dZ2-correct",
+        "dW2-correct",
+        "db2-correct",
+        "dZ1-extra-1/m",
+        "dW1-correct",
+        "db1-correct",
+    ]
+    assert g.score == pytest.approx(5.5 / 6) and "Right in the end" in g.parts[4].echo
+
+
+def test_the_course_s_backward_function_is_an_answer() -> None:
+    # the shape of the course's week-3 assignment function backward_propagation(parameters, cache,
+    # X, Y) ("Planar data classification with one hidden layer"), written by a learner
+    ex = course("backward")
+    source = """
+def backward_propagation(parameters, cache, X, Y):
+    m = X.shape[1]
+    W2 = parameters["W2"]
+    A1 = cache["A1"]
+    A2 = cache["A2"]
+    dZ2 = A2 - Y
+    dW2 = 1 / m * np.dot(dZ2, A1.T)
+    db2 = 1 / m * np.sum(dZ2, axis=1, keepdims=True)
+    dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))
+    dW1 = 1 / m * np.dot(dZ1, X.T)
+    db1 = 1 / m * np.sum(dZ1, axis=1, keepdims=True)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+"""
+    assert ex.grade(source).correct
+    g = ex.grade(source.replace("np.dot(W2.T, dZ2)", "np.dot(W2, dZ2)"))
+    assert not g.correct and "missing-transpose" in g.mistakes
 
 
 # -- question and hints ----------------------------------------------------------------------------

@@ -11,6 +11,9 @@
    only because a dimension happens to be 1 is not correct), proved by the algebra where it can.
 3. **The score**: 1, or the credit of the named mistakes (:mod:`.scoring`), and an answer note
    for the teacher, ``"dW2-missing-1/m"``.
+
+A whole backward pass is judged by :func:`chainrule.check.backward.check_backward`, each line given
+the learner's own earlier lines, and scored line by line.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 
 from ..autodiff import Derivation
+from ..check.backward import LineCheck, check_backward
 from ..check.formula import FormulaCheck, check_formula
 from ..check.learner import Reader, show, split_formula
 from ..errors import ChainruleError, ParseError, ShapeError
@@ -229,42 +233,40 @@ def _lines(answer: str) -> list[str]:
 
 
 def grade_pass(tasks: dict[str, Task], required: list[str], answer: object) -> Grade:
-    """Grade a backward pass: one formula per line, each checked on its own (with the right
-    values of the quantities above it), the score the mean over the lines and the missing ones."""
+    """Grade a backward pass (lines, or one function as the course writes it) with
+    :func:`chainrule.check.backward.check_backward`: each line is judged given the learner's own
+    earlier lines, so a mistake costs credit once, on the line that makes it; a required quantity
+    with no line scores 0. The score is the mean over the lines and the missing quantities."""
     first = tasks[required[0]]
-    whole = replace(first, quantity="backward")
     if not isinstance(answer, str) or not _lines(answer):
         g = grade_formula(first, answer if isinstance(answer, str) else 0)
         return replace(g, quantity="backward", note="backward-" + g.note.split("-", 1)[1])
-    parts: dict[str, Grade] = {}
-    for line in _lines(answer):
-        part = _part(tasks, line, whole)
-        if part.quantity in parts:
-            part = _invalid(
-                tasks[part.quantity], line, "repeated", f"{part.quantity} is given twice."
-            )
-        parts[part.quantity] = part
+    try:
+        result = check_backward(first.net, answer, convention=_conv(first))
+    except ChainruleError as err:
+        return replace(
+            _invalid(first, answer, "unreadable", f"Could not read it: {_first(err)}."),
+            quantity="backward",
+            note="backward-unreadable",
+        )
+    parts = {c.target: _line(tasks[c.target], c) for c in result.lines}
     for q in required:
         parts.setdefault(q, _missing(tasks[q]))
-    return _summary(answer, [parts[q] for q in tasks if q in parts] + _others(parts, tasks))
+    return _summary(answer, [parts[q] for q in tasks if q in parts], result.note)
 
 
-def _others(parts: dict[str, Grade], tasks: dict[str, Task]) -> list[Grade]:
-    return [p for q, p in parts.items() if q not in tasks]
-
-
-def _part(tasks: dict[str, Task], line: str, whole: Task) -> Grade:
-    if not _HAS_TARGET.match(line):
-        return _invalid(whole, line, "unreadable", f"Start each line with its quantity: {line!r}.")
+def _line(task: Task, c: LineCheck) -> Grade:
+    """One line of the pass, graded from its verdict (right given earlier lines counts as right)."""
+    rhs = split_formula(c.check.formula)[1]
     try:
-        target, _ = split_formula(line)
-    except ParseError as err:
-        return _invalid(whole, line, "unreadable", f"Could not read it: {err.first_line()}.")
-    if target not in tasks:
-        known = ", ".join(tasks)
-        message = f"{target} is not part of this backward pass (its quantities: {known})."
-        return replace(_invalid(whole, line, "wrong-quantity", message), quantity=target)
-    return grade_formula(tasks[target], line)
+        echo, shape, problem = _read(task, rhs)
+    except ChainruleError:
+        echo, shape, problem = f"Read as {c.text}.", None, None
+    if c.verdict == "right-given":
+        echo += f" Right, given your {' and '.join(c.given)}."
+    elif c.verdict == "right-in-the-end":
+        echo += " Right in the end: what differed in your earlier lines is made up for here."
+    return _verdict(task, c.text, c.check, echo, shape, valid=problem is None)
 
 
 def _missing(task: Task) -> Grade:
@@ -284,7 +286,7 @@ def _missing(task: Task) -> Grade:
     )
 
 
-def _summary(answer: str, parts: list[Grade]) -> Grade:
+def _summary(answer: str, parts: list[Grade], note: str = "") -> Grade:
     valid = all(p.valid for p in parts)
     score = sum(p.score for p in parts) / len(parts)
     mistakes = tuple(dict.fromkeys(m for p in parts for m in p.mistakes))
@@ -293,7 +295,7 @@ def _summary(answer: str, parts: list[Grade]) -> Grade:
         body = p.feedback.replace("\n", "\n    ")
         lines.append(f"{target_text(p.quantity, True)}: {body}")
     verdict = "all correct" if all(p.correct for p in parts) else f"score {score:.2f}"
-    lines.append(f"The backward pass: {verdict}.")
+    lines.append(f"The backward pass: {verdict}." + (f" {note}" if note else ""))
     return Grade(
         "backward",
         answer,
