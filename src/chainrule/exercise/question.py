@@ -114,7 +114,7 @@ def _ask(d: Derivation, w: Writer, quantity: str, targets: list[str]) -> tuple:
     parts: list = ["Write the whole backward pass, one formula per line, in this order: "]
     for k, t in enumerate(targets):
         parts += ([", "] if k else []) + [w.sym(t)]
-    return (*parts, " (dA lines may be added where you use them).")
+    return (*parts, " (dA lines may be added where you use them), or as a backward function.")
 
 
 def _how(d: Derivation, quantity: str, targets: list[str]) -> tuple:
