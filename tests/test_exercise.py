@@ -121,7 +121,15 @@ def numpy_value(rhs: str, env: dict) -> np.ndarray:
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_every_model_answer_is_right_by_central_differences(seed: int) -> None:
-    ex = cr.exercise(seed=seed)
+    held_to_central_differences(cr.exercise(seed=seed), seed)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_every_backward_pass_and_function_is_right_by_central_differences(seed: int) -> None:
+    held_to_central_differences(cr.exercise(seed=seed, quantity="backward"), seed)
+
+
+def held_to_central_differences(ex: cr.Exercise, seed: int) -> None:
     values = sample(ex.spec, seed=seed)
     grads, fwd, m = true_gradients(ex.spec, values)
     env = {**values, **fwd, **grads, "m": m, "A0": values["X"]}
@@ -129,6 +137,14 @@ def test_every_model_answer_is_right_by_central_differences(seed: int) -> None:
         target, rhs = (s.strip() for s in line.split("=", 1))
         got = np.broadcast_to(numpy_value(rhs, env), grads[target].shape)
         np.testing.assert_allclose(got, grads[target], rtol=1e-5, atol=1e-7, err_msg=line)
+    if ex.quantity == "backward":  # the same pass as the course's function, run by NumPy
+        namespace: dict = {"np": np}
+        exec(ex.function(), namespace)  # noqa: S102 - the test runs the printed function
+        params = {k: v for k, v in values.items() if k[0] in "Wb"}
+        out = namespace["backward_propagation"](params, fwd, values["X"], values["Y"])
+        assert sorted(out) == sorted(q for q in ex.targets if q[:2] in ("dW", "db"))
+        for q, value in out.items():
+            np.testing.assert_allclose(value, grads[q], rtol=1e-5, atol=1e-7, err_msg=q)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -8,7 +8,10 @@ answer (NumPy syntax, printed from the derivation), the explanation it comes fro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import inspect
+import re
+import textwrap
+from collections.abc import Callable, Mapping
 from functools import cached_property
 
 from ..autodiff import Derivation
@@ -109,18 +112,38 @@ class Exercise:
     def grade(
         self, answer: str, *, scoring: Mapping[str, float] | None = None, reveal: bool = False
     ) -> Grade:
-        """Grade a learner's answer (``"dW2 = …"``; a whole pass one formula per line).
+        """Grade a learner's answer (``"dW2 = …"``; a whole pass one formula per line, or a
+        backward function — its source is read, the function is never called).
 
         ``scoring`` overrides the partial credit of named mistakes (see
         :data:`chainrule.exercise.scoring.DEFAULT_CREDIT`); ``reveal`` adds the checker's full
         message and the model answer to the feedback of a wrong answer.
         """
         table = credit_table(scoring)
+        answer = _source_of(answer) if callable(answer) else answer
         if self.quantity != BACKWARD:
             return grade_formula(self._task(self.quantity, table, reveal), answer)
         names = self.network.quantities(self.spec.convention)
         tasks = {q: self._task(q, table, reveal) for q in names}
         return grade_pass(tasks, self.targets, answer)
+
+    def function(self, name: str = "backward_propagation") -> str:
+        """The model answer of a whole pass as the course's function ``name(parameters, cache, X,
+        Y)`` (parameters and forward values read from the two dictionaries)."""
+        used = {
+            w for line in self.targets for w in re.findall(r"\b[A-Za-z_]\w*\b", self.formula(line))
+        }
+        program = self.derivation.program
+        params = [p for p in program.params if p in used]
+        cached = [e.name for e in program.equations if e.name in used]
+        axis = 1 if self.spec.layout == "columns" else 0
+        body = [f"m = X.shape[{axis}]"]
+        body += [f'{p} = parameters["{p}"]' for p in params]
+        body += [f'{c} = cache["{c}"]' for c in cached]
+        body += [self.formula(q) for q in self.targets]
+        grads = ", ".join(f'"{q}": {q}' for q in self.targets if q.startswith(("dW", "db")))
+        body.append(f"return {{{grads}}}")
+        return f"def {name}(parameters, cache, X, Y):\n" + "".join(f"    {b}\n" for b in body)
 
     def to_dict(self) -> dict:
         """The exercise as data: its spec, question (text and Markdown), solution and hints."""
@@ -171,6 +194,14 @@ def exercise(
         keep_prob=keep_prob,
     )
     return Exercise(spec)
+
+
+def _source_of(fn: Callable) -> str:
+    """A function's source text (read, never run); "" when Python cannot find it."""
+    try:
+        return textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return ""
 
 
 def from_spec(spec: Mapping) -> Exercise:

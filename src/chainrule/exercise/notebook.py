@@ -49,11 +49,18 @@ def _literal(text: str) -> str:
 
 def _answer_cell(k: int, ex: Exercise) -> dict:
     var = f"answer_{k}"
-    what = "one formula per line" if len(ex.targets) > 1 else "a formula"
-    source = (
-        f"# Your answer: {what} in NumPy syntax, as a string.\n"
-        f"### BEGIN SOLUTION\n{var} = {_literal(ex.solution)}\n### END SOLUTION\n"
-    )
+    if len(ex.targets) > 1:  # the course's way: a backward function (its source is read, not run)
+        fn = f"backward_propagation_{k}"
+        source = (
+            "# Your answer: the backward pass as a function, as in the course (chainrule reads "
+            "its source; it does not run it).\n"
+            f"### BEGIN SOLUTION\n{ex.function(fn)}### END SOLUTION\n{var} = {fn}\n"
+        )
+    else:
+        source = (
+            "# Your answer: a formula in NumPy syntax, as a string.\n"
+            f"### BEGIN SOLUTION\n{var} = {_literal(ex.solution)}\n### END SOLUTION\n"
+        )
     extra = {"chainrule": {"spec": ex.spec.to_dict(), "variable": var}}
     nbgrader = {"grade": False, "solution": True, "locked": False}
     return _cell("code", f"answer-{k}", source, nbgrader, extra)

@@ -209,20 +209,25 @@ def _answers(nb: Path) -> Iterable[tuple[dict, str]]:
 
 
 def _assigned(source: str, variable: str) -> str:
-    """The string the cell assigns to ``variable`` (``""`` if it assigns none)."""
+    """What the cell assigns to ``variable``: a string, or the source of a function defined in the
+    cell (``answer_2 = backward_propagation_2``); ``""`` if neither."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return ""
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
     found = ""
-    for node in ast.walk(tree):
-        if (
+    for node in tree.body:
+        if not (
             isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == variable for t in node.targets)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
         ):
-            found = node.value.value
+            continue
+        value = node.value
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            found = value.value
+        elif isinstance(value, ast.Name) and value.id in functions:
+            found = ast.get_source_segment(source, functions[value.id]) or ""
     return found
 
 
