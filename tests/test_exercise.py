@@ -18,6 +18,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import chainrule as cr
 from chainrule.errors import SpecError
@@ -279,6 +281,12 @@ def test_an_answer_without_its_name_answers_the_question() -> None:
     assert course("dW2").grade("1/m * dZ2 @ A1.T").correct
 
 
+def test_a_formula_broken_over_lines_is_one_formula() -> None:
+    assert course("dW2").grade("dW2 = (1/m *\n   dZ2 @ A1.T)").correct
+    g = course("dW2").grade("dW2 = 1/m * dZ2 @ A1.T\ndW1 = 1/m * dZ1 @ X.T")
+    assert not g.valid and not g.attempt_used
+
+
 def test_partial_credit_follows_the_teacher_s_rule() -> None:
     ex = course("dW2")
     assert ex.grade("dW2 = dZ2 @ A1.T").score == 0.5  # the default: a missing 1/m earns half
@@ -421,3 +429,17 @@ def test_the_hint_ladder_climbs_to_the_answer() -> None:
     assert "∂J/∂W[2] = (1/m) · ∂L/∂Z[2] · ∂Z[2]/∂W[2]" in str(x.hints[0])
     assert "must have the shape of W[2] (1, 4)" in str(x.hints[1])
     assert "Σⱼ ∂L/∂z[2]ᵢⱼ a[1]ₖⱼ" in str(x.hints[2])
+
+
+# -- hostile input ---------------------------------------------------------------------------------
+PIECES = ["dW2", "dZ1", "=", " ", "@", "*", ".T", "(", ")", "A1", "X", "1/m", "np.sum(", ",", "\n"]
+PIECES += ["axis=1", "keepdims=True", "ᵀ", "⊙", "[2]", "'", "def f(x):", "return", ";", "#", "é"]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join) | st.text(max_size=40))
+def test_grading_never_raises_on_what_a_learner_types(answer: str) -> None:
+    for ex in (course("dW2"), course("backward")):
+        g = ex.grade(answer)
+        assert 0.0 <= g.score <= 1.0 and g.feedback
+        assert g.valid or not g.attempt_used

@@ -141,6 +141,7 @@ def grade_formula(task: Task, answer: object) -> Grade:
         return _invalid(task, answer, "empty", f"No answer yet: write {task.quantity} = … for {T}.")
     try:
         target, rhs = _split(answer.strip(), task.quantity)
+        rhs = " ".join(rhs.splitlines())  # one formula, even if the learner broke the line
     except ParseError as err:
         return _invalid(task, answer, "unreadable", f"Could not read it: {err.first_line()}.")
     if target != task.quantity:
