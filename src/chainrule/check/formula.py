@@ -73,8 +73,18 @@ def _lowercase(r: FormulaCheck, renamed: tuple[tuple[str, str], ...]) -> Formula
     if r.verdict == "right-here-only":
         title = f"{title} and, in this one-example notation, m = 1"
     expected = _one_example(r.expected)
-    message = r.message.replace(r.expected, expected)
+    body, note, rest = r.message.partition(PER_EXAMPLE_NOTE)
+    body = body.replace(r.expected, expected).replace(", m)", ", 1)")
+    for written, read in renamed:
+        body = re.sub(rf"(?<![\w.]){re.escape(read)}(?!\w)", written, body)
+    body = _lower_course_names(body)
+    message = body + note + rest
     return replace(r, corrected=corrected, title=title, expected=expected, message=message)
+
+
+def _lower_course_names(text: str) -> str:
+    """``dZ[1]``, ``A[2]`` → ``dz[1]``, ``a[2]``: the course's notation for one example."""
+    return re.sub(r"(?<![\w.])(d?)([ZA])\[", lambda m: f"{m.group(1)}{m.group(2).lower()}[", text)
 
 
 def _one_example(course: str) -> str:
@@ -83,7 +93,7 @@ def _one_example(course: str) -> str:
     lhs, _, rhs = text.partition(" = ")
     if rhs.startswith("(") and rhs.endswith(")") and _balanced(rhs[1:-1]):
         text = f"{lhs} = {rhs[1:-1]}"
-    text = re.sub(r"(?<![\w.])(d?)([ZA])\[", lambda m: f"{m.group(1)}{m.group(2).lower()}[", text)
+    text = _lower_course_names(text)
     return re.sub(r"(?<![\w.])([XY])(?![\w\[])", lambda m: m.group(1).lower(), text)
 
 

@@ -283,10 +283,11 @@ class Judge:
         if steps:
             mistake, fields = steps[0]
             what = " " + _sentence(mistake.explain(_Fields({**self.ctx.fields, **fields})))
+        how = self._broadcast_note(steps, why)
         message = (
             f"Right here, but only because {why}: on this network your formula gives the "
-            f"numbers of {self.ctx.fields['T']}, but on a network where that is not so it does "
-            f"not.{what}"
+            f"numbers of {self.ctx.fields['T']}, but not on a network where that is not so "
+            f"(checked on one).{how}{what}"
         )
         if fix:
             message += f" Write {self.step.target} = {fix}, which is right for every size."
@@ -298,6 +299,23 @@ class Judge:
             corrected=fix,
             mistakes=tuple(m.name for m, _ in steps),
             verdict="right-here-only",
+        )
+
+    def _broadcast_note(self, steps: tuple, why: str) -> str:
+        """``a * b`` standing for a matrix product: the shapes that make NumPy broadcast it into
+        the same numbers here."""
+        if not steps or steps[0][0].name != "elementwise-for-matmul":
+            return ""
+        try:
+            node = self.world.reader.tree(str(steps[0][1]["wrong"])).body
+            a, b = (self.world.read(ast.Expression(body=k)) for k in (node.left, node.right))
+        except (ChainruleError, AttributeError, KeyError):
+            return ""
+        shapes = f"{fmt_shape(a.shape)} and {fmt_shape(b.shape)}"
+        return (
+            f" {show(node.left)} and {show(node.right)} have shapes {shapes}: * broadcasts them "
+            f"into their outer product, which equals the matrix product only because the "
+            f"dimension they share, {why.split(' = ')[0]}, is 1."
         )
 
     def _found(self, formula: str, tree: ast.Expression, finding: Finding) -> FormulaCheck:
