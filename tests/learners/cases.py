@@ -641,6 +641,21 @@ dW1 = np.dot(X.T, dZ1)
         convention="exact",
     ),
     _case(
+        "sigmoid-hidden-trailing-over-m",
+        "https://github.com/vishwagw/Building-Deep-learning-algorithms-from-scratch "
+        "(forward_propogation.py)",
+        "Learner's back_prop for a sigmoid hidden layer: /m written last, σ′ as a1*(1-a1); "
+        "lower-case names (and total_input for X) capitalised; widths not given in the file.",
+        {"layers": (2, 2, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "bce"},
+        """
+dZ2 = A2-Y
+dW2 = np.dot(dZ2, A1.T)/m
+dZ1 = np.dot(W2.T, dZ2) * A1*(1-A1)
+dW1 = np.dot(dZ1, X.T)/m
+""",
+        True,
+    ),
+    _case(
         "dzL-general-formula",
         FORUM + "i-dont-know-the-difference-between-dzl-al-y-and-dzl-dal-g-zl/96740",
         "Learner asks why week 4 uses dZL = dAL * g'(ZL) where week 3 had A2 - Y; the general "

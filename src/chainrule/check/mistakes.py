@@ -999,9 +999,12 @@ def _skipped_weights(ctx: Context) -> Iterator[Variant]:
     when NumPy broadcasts dZ[l+1], e.g. with one output unit)."""
 
     def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
-        if n.op == "matmul" and n.args[0].op == "transpose" and n.args[0].args[0].op == "var":
-            W = n.args[0].args[0]
-            yield n.args[1], {"W": W.name, "local": np_text(n), "wrong": np_text(n.args[1])}
+        if n.op != "matmul":
+            return
+        for t, other in ((n.args[0], n.args[1]), (n.args[1], n.args[0])):  # columns, rows
+            if t.op == "transpose" and t.args[0].op == "var" and t.args[0].name.startswith("W"):
+                fields = {"W": t.args[0].name, "local": np_text(n), "wrong": np_text(other)}
+                yield other, fields
 
     return _sites(ctx, local)
 
