@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ChainruleError, ParseError
 from ..lang.parser import METHODS, is_method, known_call
+from .inline import is_week4, unroll
 from .spelling import (
     PRIME,
     Notation,
@@ -97,6 +98,9 @@ class Statement:
     end_line: int = 0
     tree: ast.Expression | None = field(default=None, compare=False, repr=False)
     locals: tuple[tuple[int, str], ...] = ()  # (line, text) of each local put into the rhs
+    via: tuple[tuple[str, int], ...] = ()  # the calls that reached the line: (function, call line)
+    function: str = ""  # the learner's function whose line it is (a file of several functions)
+    layer: int | None = None  # the layer that function was called for, where it was one layer's
 
     @property
     def formula(self) -> str:
@@ -149,6 +153,8 @@ class _Draft:
     view_of: str | None = None  # ``dZ = dA`` makes dZ the same array as dA
     used: bool = False  # another statement read this value since it was set
     uses: list[tuple[int, str]] = field(default_factory=list)  # lines of the locals put in
+    order: int = 0  # when it was made (a file of functions makes statements out of line order)
+    made: tuple = ((), "", None)  # via, function, layer of the line that made it
 
 
 class _Program:
@@ -167,6 +173,9 @@ class _Program:
         self.function = ""  # the name of the function read, if the text is one
         self.def_from: dict[str, tuple[tuple[int, str], ...]] = {}  # a local's lines (and its own)
         self.pending: list[tuple[int, str]] = []  # lines of the locals this statement put in
+        self.inlined = False  # a file of functions, read through check/inline.py
+        self.made: tuple = ((), "", None)  # where the statement being read was made
+        self.count = 0
 
     def _normalised(self, number: int, line: str) -> tuple[str, list[int]]:
         try:
@@ -182,9 +191,19 @@ class _Program:
             module = parse_rhs("\n".join(self.lines), mode="exec")
         except ParseError as e:
             raise self._syntax(e) from None
+        if is_week4(module):
+            return self._read_inlined(module)
         for node in self._body(module):
             self._statement(node)
         return [self._finish(d) for d in sorted(self.drafts.values(), key=lambda d: d.lines[0])]
+
+    def _read_inlined(self, module: ast.Module) -> list[Statement]:
+        """A file of functions: its entry, calls inlined and loops unrolled (check/inline.py)."""
+        self.inlined = True
+        for flat in unroll(module, self.L, self):
+            self.made = (flat.via, flat.function, flat.layer)
+            self._statement(flat.node)
+        return [self._finish(d) for d in sorted(self.drafts.values(), key=lambda d: d.order)]
 
     def _body(self, module: ast.Module) -> list[ast.stmt]:
         """The statements to read: the module's, or those of its one function."""
@@ -298,7 +317,12 @@ class _Program:
         col = old.col if old is not None and len(lines) > 1 else target.col_offset
         self._mark_used(tree, name)
         uses = [*(old.uses if old is not None and len(lines) > 1 else []), *self.pending]
-        self.drafts[name] = _Draft(name, _unwrap_copy(tree), lines, col, view, uses=uses)
+        kept = old is not None and len(lines) > 1
+        self.count += 1
+        order, made = (old.order, old.made) if kept else (self.count, self.made)
+        draft = _Draft(name, _unwrap_copy(tree), lines, col, view, uses=uses, order=order)
+        draft.made = made
+        self.drafts[name] = draft
 
     def _mark_used(self, tree: ast.expr, target: str) -> None:
         for n in ast.walk(tree):
@@ -531,6 +555,9 @@ class _Program:
             end_line=lines[-1],
             tree=tree,
             locals=tuple(sorted(set(d.uses))),
+            via=d.made[0],
+            function=d.made[1],
+            layer=d.made[2],
         )
 
     def _syntax(self, e: ParseError) -> ParseError:
