@@ -48,7 +48,7 @@ def networks(draw: st.DrawFn) -> dict:
     depth = draw(st.integers(1, 6))
     output, loss = draw(st.sampled_from(PAIRS))
     sizes = draw(st.lists(st.integers(1, 8), min_size=depth, max_size=depth))
-    n_out = 1 if loss == "bce" else draw(st.integers(1, 8))
+    n_out = 1 if loss == "bce" else draw(st.integers(2 if loss == "ce" else 1, 8))
     mixed = st.lists(st.sampled_from(HIDDEN), min_size=depth - 1, max_size=depth - 1)
     hidden = draw(st.one_of(st.sampled_from(HIDDEN), mixed))
     return {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy
 
 from .. import scalar
+from ..errors import EvaluationError
 from ..ir import build
 from ..ir.expr import Expr
 from ..ir.shapes import Shape
@@ -164,4 +165,12 @@ def _apply(s: sympy.Expr, rebuild: object) -> Expr:
         return build.fn(record, rebuild(s.args[0]))
     if s == sympy.E:
         return build.fn(scalar.FUNCTIONS["exp"], build.const(1))
-    raise TypeError(f"no IR form for SymPy {s.func.__name__}: {s}")
+    if isinstance(s, sympy.re):  # every IR quantity is real: re(z) = z, im(z) = 0
+        return rebuild(s.args[0])
+    if isinstance(s, sympy.im):
+        return rebuild(sympy.S.Zero)
+    raise EvaluationError(
+        f"the simplified derivative holds {s.func.__name__}({', '.join(map(str, s.args))}), "
+        "which has no NumPy form here",
+        hint="rewrite the expression with the functions chainrule lists",
+    )

@@ -26,6 +26,7 @@ from .report import Report, Row, compare, relative_difference
 
 __all__ = ["gradcheck", "numeric_parameter", "numeric_intermediate", "THRESHOLD"]
 
+MAX_WORK = 2e10  # about a minute of forward passes
 THRESHOLD = 2e-7  # the course's: "if difference > 2e-7: there is a mistake in backpropagation"
 
 Gradients = Callable[[Mapping[str, np.ndarray], np.ndarray, np.ndarray], Mapping[str, np.ndarray]]
@@ -53,6 +54,22 @@ def gradcheck(
         raise SpecError(f"epsilon = {epsilon} must be positive", hint="the course uses 1e-7")
     params = {k: np.asarray(v, dtype=np.float64) for k, v in (params or net.init(seed=0)).items()}
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    _check_budget(net, params, X)
+    with np.errstate(all="ignore"):  # NaN and ∞ are reported as failures, row by row
+        return _check(net, X, Y, params, epsilon, threshold, convention, gradients, intermediates)
+
+
+def _check(
+    net: Network,
+    X: np.ndarray,
+    Y: np.ndarray,
+    params: dict[str, np.ndarray],
+    epsilon: float,
+    threshold: float,
+    convention: str,
+    gradients: Gradients | None,
+    intermediates: bool,
+) -> Report:
     d = net.derive(convention)
     derived = (gradients or (lambda p, x, y: net.gradients(p, x, y, convention)))(params, X, Y)
     rows, approx = _parameter_rows(net, params, X, Y, derived, epsilon, threshold)
@@ -74,6 +91,19 @@ def gradcheck(
         overall,
         tuple(rows),
     )
+
+
+def _check_budget(net: Network, params: Mapping[str, np.ndarray], X: np.ndarray) -> None:
+    """Each differenced entry costs two forward passes: refuse, before starting, a check that
+    would run for hours (the check's verdict does not depend on the width of the network)."""
+    entries = sum(int(np.size(v)) for v in params.values())
+    work = 2 * entries * (entries + X.size)  # ≈ multiply-adds of all the forward passes
+    if work > MAX_WORK:
+        raise SpecError(
+            f"a gradient check of {net.describe()} differences {entries:,} parameters, "
+            f"about {work:.1e} multiply-adds — above the limit of {MAX_WORK:.0e}",
+            hint="check a narrower network with fewer examples: the derivation is the same",
+        )
 
 
 def numeric_parameter(

@@ -10,6 +10,7 @@ from ..explain import explain
 from ..explain.formats import FORMATS, render
 from ..gradient import grad
 from .options import (
+    SEED,
     convention_option,
     emit,
     format_option,
@@ -27,7 +28,7 @@ from .options import (
 @network_options
 @shapes_option
 @convention_option
-@click.option("--seed", default=0, show_default=True, type=int, help="seed of the numeric check")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="seed of the numeric check")
 @format_option(*FORMATS)
 @output_option
 def command(
@@ -48,6 +49,9 @@ def command(
     finite differences. For an EXPRESSION, QUANTITY names the variable (dW for W).
 
     \b
+    Exit status 0, or 1 when the numeric check fails (NaN or ∞ never passes), 2 on bad input.
+
+    \b
     Examples:
       chainrule explain dZ1 --layers 2,4,1 --hidden tanh --output sigmoid --loss bce
       chainrule explain dW1 --layers 2,4,1 --hidden tanh --layout rows --convention exact
@@ -61,3 +65,6 @@ def command(
     else:
         x = explain(network_from(net_kw), quantity, convention, seed=seed)
     emit(render(x, fmt, color=out is None and sys.stdout.isatty()), out)
+    if x.numbers is not None and not x.numbers.agree:
+        click.echo("chainrule: the numeric check failed (see above)", err=True)
+        raise SystemExit(1)
