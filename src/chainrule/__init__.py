@@ -12,6 +12,8 @@ the NumPy code printed from the derivation.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 # Every public name and the module it lives in. They are imported on first use (PEP 562), so
@@ -73,6 +75,18 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+class _Package(types.ModuleType):
+    """Importing the submodule ``chainrule.explain`` binds it on the package; the public name
+    ``cr.explain`` is the function, as it was when this file imported it eagerly."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if not (isinstance(value, types.ModuleType) and name in _WHERE):
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 __version__ = "0.1.0"
