@@ -47,9 +47,11 @@ WORK = {"--iterations", "--epochs", "--examples", "--draws", "--print-every", "-
 
 HOSTILE_NUMBERS = ["nan", "inf", "-inf", "-1", "0", "1e-300", "1e300", "2.5", "x", "", "1/0"]
 SMALL = ["1", "2", "3"]
-HOSTILE_TEXT = ["", " ", "2,4,1", "2,,1", "2,0,1", "2,-3,1", "2,2.5,1", "a,b", "2,1000000000,1",
-                "3,4,2", "tanh", "log", "relu,tanh", "softmax", "ce", "mse", "bce", "dW1", "dZ9",
-                "W=3x4", "x=n x 1", "np.sum(np.tanh(W @ x))", "1/0", "__import__('os')", "é"]  # fmt: skip
+HOSTILE_TEXT = [
+    *["", " ", "2,4,1", "2,,1", "2,0,1", "2,-3,1", "2,2.5,1", "a,b", "2,1000000000,1", "3,4,2"],
+    *["tanh", "log", "relu,tanh", "softmax", "ce", "mse", "bce", "dW1", "dZ9", "W=3x4", "x=n x 1"],
+    *["np.sum(np.tanh(W @ x))", "1/0", "__import__('os')", "é"],
+]
 
 
 def _options(command: click.Command) -> list[click.Option]:
@@ -153,7 +155,7 @@ def test_recipe_succeeds(name: str, tmp_path: Path, capsys, monkeypatch) -> None
 
 # -- the public API ---------------------------------------------------------------------------------
 FLOATS = st.sampled_from([float("nan"), float("inf"), -1.0, 0.0, 0.5, 1.0, 1e300])
-SIZES = st.lists(st.sampled_from([0, 1, 2, 3, 2.5, -1, True, "4", 10**10]), min_size=1, max_size=4)
+SIZES = st.lists(st.sampled_from([0, 1, 2, 3, 2.5, -1, True, "4", 10**10]), min_size=1, max_size=3)
 
 
 @settings(max_examples=60, deadline=None, database=None)
