@@ -153,7 +153,7 @@ def test_recipe_succeeds(name: str, tmp_path: Path, capsys, monkeypatch) -> None
     check_promise(argv, status, out, err, 0.0)
 
 
-# -- the public API ---------------------------------------------------------------------------------
+# -- the public API --------------------------------------------------------------------------------
 FLOATS = st.sampled_from([float("nan"), float("inf"), -1.0, 0.0, 0.5, 1.0, 1e300])
 SIZES = st.lists(st.sampled_from([0, 1, 2, 3, 2.5, -1, True, "4", 10**10]), min_size=1, max_size=3)
 
