@@ -299,3 +299,23 @@ def test_help_does_not_import_the_heavy_libraries() -> None:
 
 def test_every_error_is_a_chainrule_error() -> None:
     assert all(issubclass(e, ChainruleError) for e in (DataError, SpecError, TrainingDiverged))
+
+
+# -- the teaching code's own numerics ---------------------------------------------------------------
+def test_the_printed_update_path_computes_only_what_updates_need() -> None:
+    """gradients() used to compute dL and dA[L] = (1 − Y)/(1 − A[L]) − Y/A[L]: no update reads
+    them, and they divide by zero when the output saturates."""
+    net = cr.mlp([3, 4, 1], hidden="relu", output="sigmoid", loss="bce")
+    source = net.source()
+    update = source[source.index("def gradients") : source.index("def backward")]
+    assert "dL =" not in update and "dA2 =" not in update
+    assert "dA2 = (1 - Y) / (1 - A2) - Y / A2" in source[source.index("def backward") :]
+    params = net.init(seed=1, method="random", scale=1.0)
+    X = np.random.default_rng(0).normal(size=(3, 6)) * 1e4  # saturates σ: A2 is exactly 0 or 1
+    Y = np.array([[0, 1, 0, 1, 1, 0]], dtype=float)
+    with np.errstate(divide="raise", invalid="raise", over="raise"):
+        out = net.step(params, X, Y)
+    assert all(np.isfinite(v).all() for v in out.values())
+    with np.errstate(all="ignore"):
+        every = net.gradients(params, X, Y, every=True)
+    assert not np.isfinite(every["dA2"]).all()  # ∂L/∂A[L] itself is infinite there

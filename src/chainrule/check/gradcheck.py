@@ -48,7 +48,7 @@ def gradcheck(
 
     ``params`` defaults to ``net.init(seed=0)``. ``gradients(params, X, Y)`` replaces the derived
     gradients (to test the check itself, e.g. with a planted bug); by default it is
-    ``net.gradients(params, X, Y, convention)``.
+    ``net.gradients(params, X, Y, convention, every=True)``.
     """
     if not epsilon > 0:
         raise SpecError(f"epsilon = {epsilon} must be positive", hint="the course uses 1e-7")
@@ -71,7 +71,9 @@ def _check(
     intermediates: bool,
 ) -> Report:
     d = net.derive(convention)
-    derived = (gradients or (lambda p, x, y: net.gradients(p, x, y, convention)))(params, X, Y)
+    derived = (gradients or (lambda p, x, y: net.gradients(p, x, y, convention, every=True)))(
+        params, X, Y
+    )
     rows, approx = _parameter_rows(net, params, X, Y, derived, epsilon, threshold)
     if intermediates:
         rows += _intermediate_rows(net, d, params, X, Y, derived, epsilon, threshold)
