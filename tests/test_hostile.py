@@ -301,7 +301,7 @@ def test_every_error_is_a_chainrule_error() -> None:
     assert all(issubclass(e, ChainruleError) for e in (DataError, SpecError, TrainingDiverged))
 
 
-# -- the teaching code's own numerics ---------------------------------------------------------------
+# -- the teaching code's own numerics --------------------------------------------------------------
 def test_the_printed_update_path_computes_only_what_updates_need() -> None:
     """gradients() used to compute dL and dA[L] = (1 − Y)/(1 − A[L]) − Y/A[L]: no update reads
     them, and they divide by zero when the output saturates."""
