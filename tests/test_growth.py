@@ -16,7 +16,6 @@ import sympy
 import chainrule as cr
 from chainrule.explain.steps import derivation_document
 
-
 simplify_module = importlib.import_module("chainrule.algebra.simplify")
 
 
