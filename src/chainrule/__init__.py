@@ -22,7 +22,7 @@ from typing import Any
 _EXPORTS = {
     ".autodiff": ("Derivation", "Program", "Step", "backprop"),
     ".calculus": ("Jacobian", "hessian", "jacobian"),
-    ".check": ("check_formula", "crosscheck", "gradcheck"),
+    ".check": ("check_backward", "check_formula", "crosscheck", "gradcheck"),
     ".errors": (
         "ChainruleError",
         "DataError",
@@ -120,6 +120,7 @@ __all__ = [
     "activation",
     "backprop",
     "check_formula",
+    "check_backward",
     "crosscheck",
     "data",
     "fast",

@@ -1,22 +1,21 @@
-"""Reading a learner's formula: the course's spellings in, an IR tree out — never ``eval``.
+"""Reading a learner's formula about one network: an IR tree out — never ``eval``.
 
-Learners write what the course writes: ``dZ[1] = W[2].T @ dZ[2] * g[1]'(Z[1])``, ``(Z1 > 0)`` or
-``np.where(Z1 > 0, 1, 0)`` for relu's derivative, ``np.int64(A1 > 0)``, unicode ``ᵀ ⊙ − ²``. This
-module turns those spellings into the language of :func:`chainrule.lang.parse`: the text is
-normalised, Python's ``ast`` reads it, and calls such as ``g'(Z1)`` and comparisons with 0 become
-placeholder names whose values (the activation's derivative, a step) are built in the IR and put in
-after parsing. Shapes come from the network's program and derivation, so ``m`` stays symbolic and a
-formula that does not type-check fails here, with the operands and their shapes named.
+:class:`Reader` takes the Python that :mod:`.spelling` made of the learner's text and gives it its
+meaning on one network: names and shapes come from the network's program and derivation (so ``m``
+stays symbolic, and a formula that does not type-check fails here with the operands and shapes
+named), ``g1'(Z1)`` is the derivative of layer 1's activation, ``keep_prob``, ``AL`` and ``dAL`` are
+the network's, and every NumPy spelling means what :mod:`chainrule.lang` says it means.
 
 The formula is kept as an ``ast`` tree between reading and parsing so that the mistake library can
-edit it (add a ``.T``, swap ``*`` for ``@``) and parse it again.
+edit it (add a ``.T``, swap ``*`` for ``@``) and parse it again. The tree keeps the learner's own
+spelling (``np.int64(A1 > 0)``, ``dZ2.dot(A1.T)``, ``X.shape[1]``), so a corrected formula does too.
 """
 
 from __future__ import annotations
 
 import ast
-import copy
 import re
+from collections.abc import Callable
 
 from .. import scalar
 from ..algebra.simplify import substitute
@@ -27,45 +26,36 @@ from ..ir.expr import Expr, leaves
 from ..lang import parse
 from ..nets import Network
 from ..rules.primitives import derivative_of
-
-__all__ = ["PRIME", "Reader", "split_formula", "normalize", "show"]
-
-PRIME = "__prime__"  # g'(Z1) is read as the call __prime__g(Z1)
-
-_UNICODE = str.maketrans(
-    {"ᵀ": ".T", "⊙": "*", "∘": "*", "·": "*", "×": "*", "−": "-", "²": "**2", "′": "'", "’": "'"}
+from .spelling import (
+    ONE_EXAMPLE,
+    PRIME,
+    Notation,
+    batch_name,
+    builtin,
+    normalize,
+    normalize_line,
+    normalize_traced,
+    notation,
+    original_col,
+    parse_rhs,
+    show,
+    split_formula,
 )
-_LAYER = re.compile(r"\b([A-Za-z_]+)\[(\d+)\]")  # W[2] → W2, the course's brackets
-_PRIMED = re.compile(r"([^\W\d]\w*)\s*'\s*\(")  # g1'( → __prime__g1(
-_TARGET = re.compile(r"^\s*([A-Za-z_]\w*)\s*=(?!=)(.*)$", re.S)
-_CASTS = {"int", "float", "int64", "int32", "float64", "float32", "double", "array", "asarray"}
 
-
-def normalize(text: str) -> str:
-    """The course's spellings as Python: ``dZ[1]`` → ``dZ1``, ``ᵀ`` → ``.T``, ``g'(`` → a call."""
-    text = text.strip().translate(_UNICODE)
-    text = _LAYER.sub(r"\1\2", text)
-    return _PRIMED.sub(PRIME + r"\1(", text)
-
-
-def split_formula(formula: str) -> tuple[str, str]:
-    """``"dZ[1] = W2.T @ dZ2"`` → ``("dZ1", "W2.T @ dZ2")`` (the right-hand side normalised)."""
-    if not isinstance(formula, str):
-        raise ParseError(f"a formula is a string, not {type(formula).__name__}")
-    match = _TARGET.match(normalize(formula))
-    if match is None or not match.group(2).strip():
-        raise ParseError(
-            f"cannot read {formula.strip()!r} as a formula: "
-            "write the quantity, '=', then its formula",
-            hint="e.g. dZ1 = W2.T @ dZ2 * (1 - A1**2)",
-        )
-    return match.group(1), match.group(2).strip()
-
-
-def show(tree: ast.AST) -> str:
-    """The tree as the learner would write it (``g1'(Z1)`` again, not the placeholder call)."""
-    source = re.sub(re.escape(PRIME) + r"(\w+)\(", r"\1'(", ast.unparse(tree))
-    return source.replace(" ** ", "**")
+__all__ = [  # the reader, and the spelling functions the checker has always imported from here
+    "PRIME",
+    "Notation",
+    "Reader",
+    "builtin",
+    "normalize",
+    "normalize_line",
+    "normalize_traced",
+    "notation",
+    "original_col",
+    "parse_rhs",
+    "show",
+    "split_formula",
+]
 
 
 class Reader:
@@ -79,45 +69,81 @@ class Reader:
         self.shapes["A0"] = self.shapes["X"]  # A[0] is X in the course
         self.props = {v.name: tuple(v.attrs[1]) for v in program.inputs if v.attrs[1]}
         self.aliases = {build.var("A0", self.shapes["X"]): program.names["X"]}
+        self._keep_prob(program)
+        self._last_layer()
+
+    def _last_layer(self) -> None:
+        """The notebooks' ``AL``, ``ZL`` (and ``dAL``, ``dZL``) are A[L], Z[L] of this network."""
+        for name in ("AL", "ZL", "dAL", "dZL"):
+            course = self.target(name)
+            if course in self.shapes:
+                self.shapes[name] = self.shapes[course]
+                self.aliases[build.var(name, self.shapes[course])] = build.var(
+                    course, self.shapes[course]
+                )
+
+    def target(self, name: str) -> str:
+        """The course's numbered name of a quantity: ``dAL`` → ``dA2`` on a 2-layer network."""
+        if name in ("AL", "ZL", "dAL", "dZL"):
+            return f"{name[:-1]}{self.spec.L}"
+        return name
+
+    def _keep_prob(self, program: object) -> None:
+        """The course's one scalar ``keep_prob`` is the network's, when every layer has the same."""
+        kept = [v for v in program.inputs if re.fullmatch(r"keep_prob\d+", v.name)]
+        values = {k for k in self.spec.keep_prob if k < 1}
+        if kept and len(values) == 1:
+            self.shapes["keep_prob"] = ()
+            self.aliases[build.var("keep_prob", ())] = kept[0]
 
     # -- text → tree ------------------------------------------------------------------------------
     def tree(self, source: str) -> ast.Expression:
-        """Python's syntax tree of a normalised right-hand side; casts and ``np.where`` undone."""
-        try:
-            tree = ast.parse(source, mode="eval")
-        except SyntaxError as e:
-            raise ParseError(
-                f"syntax error: {e.msg}", source=source, col=max((e.offset or 1) - 1, 0)
-            ) from None
-        except (ValueError, RecursionError, MemoryError) as e:
-            raise ParseError(f"cannot read the formula: {type(e).__name__}") from None
-        return ast.fix_missing_locations(_Rewrite().visit(tree))
+        """Python's syntax tree of a normalised right-hand side (juxtaposition read as np.dot)."""
+        return parse_rhs(source)
 
     # -- tree → IR --------------------------------------------------------------------------------
     def ir(self, tree: ast.Expression) -> Expr:
         """The formula as an IR tree; raises ShapeError when it does not type-check."""
-        lift = _Lift(show(tree))
-        body = lift.visit(copy.deepcopy(tree))
-        shapes, values = dict(self.shapes), dict(self.aliases)
-        for name, kind, detail, arg in lift.held:  # inner ones first
-            value = self._special(kind, detail, substitute(self._parse(arg, shapes), values))
-            shapes[name] = value.shape
-            values[build.var(name, value.shape)] = value
-        return substitute(self._parse(body, shapes), values)
+        primes = {
+            n.func.id: self._prime(n.func.id[len(PRIME) :])
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+            if n.func.id.startswith(PRIME)
+        }
+        builtin(tree)
+        try:
+            e = parse(ast.unparse(tree), self.shapes, self.props, primes)
+        except ParseError as err:
+            raise _public(err, self._unknown) from None
+        return substitute(e, self.aliases)
 
-    def _parse(self, node: ast.AST, shapes: dict) -> Expr:
-        return parse(ast.unparse(node), shapes, self.props)
+    def _prime(self, name: str) -> Callable[[Expr], Expr]:
+        """``g1'(x)``: the derivative of the activation ``g1`` names, at ``x``."""
 
-    def _special(self, kind: str, detail: str, arg: Expr) -> Expr:
-        step = build.fn(scalar.lookup("step"), arg)
-        if kind == "positive":
-            return step
-        if kind == "nonpositive":
-            return build.np_sub(build.const(1), step)
-        f = self.activation(detail, arg)
-        if f is None:  # a linear layer: g(z) = z, g′(z) = 1
-            return build.broadcast(build.const(1), arg.shape) if arg.shape else build.const(1)
-        return derivative_of(f, arg)
+        def derivative(x: Expr) -> Expr:
+            f = self.activation(name, x)
+            if f is None:  # a linear layer: g(z) = z, g′(z) = 1
+                return build.broadcast(build.const(1), x.shape) if x.shape else build.const(1)
+            return derivative_of(f, x)
+
+        return derivative
+
+    def _unknown(self, name: str) -> str:
+        """What to write instead of an unknown ``name``."""
+        if ONE_EXAMPLE.fullmatch(name):
+            return (
+                f"{name} is the lectures' one-example notation: write every name of the formula "
+                f"that way (checked with m = 1), or write {batch_name(name)}"
+            )
+        if name.startswith("keep_prob"):
+            kept = sorted(n for n in self.shapes if re.fullmatch(r"keep_prob\d+", n))
+            if not kept:
+                return "this network has no dropout: give it a keep_prob below 1"
+            return f"this network's layers keep different fractions: write {', '.join(kept)}"
+        if name == "lambd":
+            return "this network has no L2 penalty: give it an l2 (λ) above 0"
+        known = ", ".join(sorted(n for n in self.shapes if not n.startswith("_")))
+        return f"known names: {known}"
 
     # -- activations ------------------------------------------------------------------------------
     def activation(self, name: str, arg: Expr) -> scalar.ElementwiseFn | None:
@@ -142,7 +168,10 @@ class Reader:
         """Layer ``l``'s activation (None for a linear output layer)."""
         L = self.spec.L
         if not 1 <= l <= L:
-            raise ParseError(f"g{l}' names layer {l}, but the network has layers 1 to {L}")
+            raise ParseError(
+                f"g{l}' names layer {l}, but the network has layers 1 to {L}",
+                hint=f"write g1' … g{L}' (g with the number of a layer), or g'",
+            )
         if l < L:
             return self.spec.hidden[l - 1]
         if self.spec.output == "softmax":
@@ -154,9 +183,9 @@ class Reader:
 
     def _layer_of(self, arg: Expr, name: str) -> int:
         for v in leaves(arg):
-            match = re.fullmatch(r"[ZA](\d+)", v.name)
+            match = re.fullmatch(r"[ZA](\d+|L)", v.name)
             if match:
-                return int(match.group(1))
+                return self.spec.L if match[1] == "L" else int(match[1])
         if len(set(self.spec.hidden)) == 1 and self.spec.L > 1:
             return 1
         raise ParseError(
@@ -165,75 +194,17 @@ class Reader:
         )
 
 
-class _Lift(ast.NodeTransformer):
-    """Replace ``g'(x)`` and ``x > 0`` by placeholder names, remembering what each stands for."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.held: list[tuple[str, str, str, ast.AST]] = []  # (name, kind, detail, argument)
-
-    def hold(self, kind: str, detail: str, arg: ast.AST) -> ast.Name:
-        name = f"_held{len(self.held)}"
-        self.held.append((name, kind, detail, arg))
-        return ast.Name(id=name, ctx=ast.Load())
-
-    def fail(self, node: ast.AST, message: str, hint: str | None = None) -> ParseError:
-        return ParseError(message, source=self.source, col=None, hint=hint)
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:  # noqa: N802 - ast's naming
-        self.generic_visit(node)
-        f = node.func
-        if isinstance(f, ast.Name) and f.id.startswith(PRIME):
-            if len(node.args) != 1 or node.keywords:
-                raise self.fail(node, f"{f.id[len(PRIME) :]}'(…) takes one argument")
-            return self.hold("prime", f.id[len(PRIME) :], node.args[0])
-        return node
-
-    def visit_Compare(self, node: ast.Compare) -> ast.AST:  # noqa: N802
-        self.generic_visit(node)
-        if len(node.ops) == 1:
-            left, op, right = node.left, node.ops[0], node.comparators[0]
-            up, down = (ast.Gt, ast.GtE), (ast.Lt, ast.LtE)
-            if _zero(right) and isinstance(op, up) or _zero(left) and isinstance(op, down):
-                return self.hold("positive", "", left if _zero(right) else right)
-            if _zero(right) and isinstance(op, down) or _zero(left) and isinstance(op, up):
-                return self.hold("nonpositive", "", left if _zero(right) else right)
-        raise self.fail(
-            node,
-            f"the comparison {ast.unparse(node)!r} is not understood",
-            hint="only comparisons with 0 are: (Z1 > 0) is relu's derivative",
-        )
-
-
-class _Rewrite(ast.NodeTransformer):
-    """Undo spellings with no IR meaning of their own: casts, ``.astype``, ``np.where``, and
-    ``np.heaviside(x, c)`` (the step ``x > 0``; its value at exactly 0 never matters here)."""
-
-    def visit_Call(self, node: ast.Call) -> ast.AST:  # noqa: N802
-        self.generic_visit(node)
-        name = _dotted(node.func)
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "astype":
-            return node.func.value
-        if name.split(".")[-1] in _CASTS and len(node.args) == 1 and not node.keywords:
-            return node.args[0]
-        if name.split(".")[-1] == "heaviside" and len(node.args) == 2 and not node.keywords:
-            return ast.Compare(node.args[0], [ast.Gt()], [ast.Constant(0)])
-        if name.split(".")[-1] == "where" and len(node.args) == 3 and not node.keywords:
-            cond, a, b = node.args
-            not_cond = ast.BinOp(ast.Constant(1), ast.Sub(), copy.deepcopy(cond))
-            return ast.BinOp(
-                ast.BinOp(a, ast.Mult(), cond), ast.Add(), ast.BinOp(b, ast.Mult(), not_cond)
-            )
-        return node
-
-
-def _dotted(f: ast.AST) -> str:
-    parts = []
-    while isinstance(f, ast.Attribute):
-        parts.append(f.attr)
-        f = f.value
-    return ".".join([f.id, *reversed(parts)]) if isinstance(f, ast.Name) else ""
-
-
-def _zero(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and not isinstance(node.value, bool) and node.value == 0
+def _public(err: ParseError, unknown: Callable[[str], str]) -> ParseError:
+    """``err`` as the learner wrote the formula: ``g1'(`` for the placeholder call, its column moved
+    back to match, and a hint for an unknown name that says what to write instead."""
+    source, col, message = err.source, err.col, err.message
+    shift = len(PRIME) - 1
+    if col is not None and source:
+        col -= shift * source[:col].count(PRIME)
+    source = re.sub(re.escape(PRIME) + r"(\w+)\(", r"\1'(", source)
+    message = re.sub(re.escape(PRIME) + r"(\w+)", r"\1'", message)
+    hint = err.hint
+    name = re.match(r"unknown name '(\w+)'", message)
+    if name is not None and hint is not None:
+        hint = unknown(name[1])
+    return type(err)(message, source=source, col=col, hint=hint)

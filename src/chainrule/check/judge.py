@@ -1,0 +1,492 @@
+"""The judge: one formula in, a verdict out — correct, right only by coincidence, or wrong and why.
+
+The order of the questions is the order of a mentor's:
+
+1. Does it even read? A formula that does not type-check is repaired by the library's repairs
+   (add a ``.T``, ``@`` for ``*`` …); the repair that makes it right names the mistake.
+2. Is it right on the learner's network? Then is it right on every variant (:mod:`.variants`)?
+   Only then is it *correct*; right here but wrong on a variant is "right here, but only because
+   n[2] = 1", with the fix that is right everywhere.
+3. Which mistakes explain it (:mod:`.search`: up to three, ranked by plausibility)? The corrected
+   formula is the learner's own with those mistakes undone, where a repair does that.
+4. Otherwise, which factor or term differs (:mod:`.localise`) — and only when even that fails, the
+   numbers that differ.
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+
+from ..algebra.bridge import is_elementwise
+from ..algebra.simplify import simplify, substitute
+from ..errors import ChainruleError, ParseError, ShapeError
+from ..ir import build
+from ..ir.expr import Expr, walk
+from ..ir.shapes import fmt_shape
+from ..printers.text import target_text, text
+from ..rules.primitives import derivative_of
+from .context import context
+from .learner import show
+from .localise import Place, localise
+from .mistakes import BY_NAME, MISTAKES, Mistake, has_nonstrict_mask, np_text
+from .numbers import same_shape
+from .result import FormulaCheck
+from .search import Finding, diagnose
+from .world import World
+
+__all__ = ["Judge"]
+
+_LIMIT = 40  # candidate repairs carried to the second round
+_BUDGET = 600  # repaired formulas parsed per search, so a long formula is answered in a second
+_RESPELL = 400  # learner-spelled corrections tried
+_LOCALISED = 6  # repaired formulas searched for a differing factor
+_DIAGNOSED = 12  # repaired formulas that type-check, searched for a named mistake
+
+Others = Callable[[ast.Expression], list[tuple[str, World]]]
+
+
+class Judge:
+    """Decides one formula on ``world`` (and on the variant worlds ``others`` gives)."""
+
+    def __init__(self, world: World, others: Others, note: str = "") -> None:
+        self.world, self.others, self.note = world, others, note
+        self.step, self.numbers, self.right = world.step, world.numbers, world.right
+        self.ctx = context(world.net, world.d, world.step)
+        d = world.d
+        self.expected = (
+            f"{target_text(self.step.target, True)} = "
+            f"{text(self.step.expanded, True, d.program.batch)}"
+        )
+        self.expected_numpy = np_text(self.step.expanded)
+
+    # -- the questions, in order -------------------------------------------------------------------
+    def verdict(self, formula: str, tree: ast.Expression) -> FormulaCheck:
+        if _uses(tree, self.step.target):
+            return self.self_reference(formula, tree)
+        try:
+            e = self.world.read(tree)
+        except ShapeError as err:
+            return self._shape_error(formula, tree, err)
+        except ParseError as err:
+            unknown = re.match(r"unknown name '(\w+)'", err.message)
+            found = self._search(tree, rounds=1) if unknown else None
+            if found is None:
+                raise
+            prefix = (
+                f"This network has no {unknown.group(1)} (its layers are 1 to {self.world.net.L})."
+            )
+            return self._reject(formula, *found, prefix=prefix)
+        if self.numbers.same(e, self.right):
+            broken = self._coincidence(tree)
+            if broken is None:
+                return self._accept(formula, tree, e)
+            return self._right_here_only(formula, tree, *broken)
+        finding = _named_from_syntax(diagnose(e, self.right, self.ctx, self.numbers), tree)
+        if finding is not None:
+            return self._found(formula, tree, finding)
+        place = self._localise(tree)
+        if place is not None:
+            return self._localised(formula, place)
+        found = self._search(tree, rounds=2, deep=True)
+        if found is not None:
+            return self._reject(formula, *found, tree=tree)
+        return self._unrecognized(formula, e)
+
+    def self_reference(self, formula: str, tree: ast.Expression) -> FormulaCheck:
+        """``dZ1 = W2.T @ dZ1 …`` defines nothing, unless it is another layer's dZ misnumbered."""
+        found = self._search(tree, rounds=1, only=("wrong-layer-index",))
+        what = f"the formula for {self.step.target} uses {self.step.target} itself"
+        if found is None:
+            raise ParseError(what, hint="a gradient is written with the quantities around it")
+        return self._reject(formula, *found, prefix=f"{_sentence(what)}.")
+
+    # -- right everywhere? -------------------------------------------------------------------------
+    def _coincidence(self, tree: ast.Expression) -> tuple[str, World] | None:
+        """The first variant on which the formula is not right: what it reveals, and the world."""
+        for why, world in self.others(tree):
+            if not world.is_right(tree):
+                return why, world
+        return None
+
+    def _right_everywhere(self, tree: ast.Expression, worlds: list[World]) -> bool:
+        return self.world.is_right(tree) and all(w.is_right(tree) for w in worlds)
+
+    # -- repairs of the learner's formula -------------------------------------------------------
+    def _search(
+        self,
+        tree: ast.Expression,
+        rounds: int = 2,
+        deep: bool = True,
+        only: tuple[str, ...] | None = None,
+        worlds: tuple[World, ...] = (),
+    ) -> tuple[tuple, str | None] | None:
+        """Repairs of the learner's formula, one or two at a time, most plausible mistakes first;
+        then, if a repair type-checks but is still wrong, the mistakes that explain it."""
+        mistakes = [m for m in _BY_PRIOR if only is None or m.name in only]
+        frontier, typed, tried, budget = [(tree, ())], [], [], _BUDGET
+        before = self._value(tree)
+        for _ in range(rounds):
+            failing, right = [], []
+            for fixed, steps in itertools.islice(self._repairs(frontier, mistakes), budget):
+                budget -= 1
+                try:
+                    e = self.world.read(fixed)
+                except ShapeError:
+                    failing.append((fixed, steps))
+                    continue
+                except ChainruleError:
+                    continue
+                if self.numbers.same(e, self.right) and all(w.is_right(fixed) for w in worlds):
+                    priors = tuple(-m.prior for m, _ in steps)
+                    right.append((len(show(fixed)), priors, show(fixed), steps))
+                    continue
+                if before is not None and self.numbers.same(e, before):
+                    continue  # a repair that changes nothing (W2.T * dZ2 with n[2] = 1)
+                if same_shape(e.shape, self.step.shape):
+                    typed.append((steps, e, fixed))
+            if right:  # the smallest edit, then the likeliest mistake
+                _, _, fix, steps = min(right, key=lambda r: r[:2])
+                return steps, fix
+            tried += failing[:_LOCALISED]
+            frontier = failing[:_LIMIT]
+        for steps, e, _ in typed[:_DIAGNOSED] if deep else ():
+            finding = diagnose(e, self.right, self.ctx, self.numbers, deep=False)
+            if finding is not None:
+                return (*steps, *finding.steps), None
+        repaired = [(s, f) for s, _, f in typed[:_LOCALISED]] + [(s, f) for f, s in tried]
+        for steps, fixed in repaired if deep else ():
+            place = self._localise(fixed)
+            if place is not None:
+                return (*steps, self._place_step(place)), show(place.fixed)
+        return None
+
+    def _value(self, tree: ast.Expression) -> Expr | None:
+        try:
+            return self.world.read(tree)
+        except ChainruleError:
+            return None
+
+    def _repairs(self, frontier: list, mistakes: list[Mistake]) -> Iterator[tuple]:
+        """Each formula of the frontier with one more repair: ``(tree, ((mistake, fields), …))``."""
+        for tree, path in frontier:
+            for mistake in mistakes:
+                for fixed, fields in mistake.repair(tree, self.ctx) if mistake.repair else ():
+                    if not _uses(fixed, self.step.target):
+                        yield fixed, (*path, (mistake, fields))
+
+    def _fix_everywhere(self, tree: ast.Expression, world: World) -> tuple[tuple, str | None]:
+        """The shortest single repair that is right here and on ``world`` too."""
+        right = []
+        for fixed, steps in itertools.islice(self._repairs([(tree, ())], _BY_PRIOR), _BUDGET):
+            if self.world.is_right(fixed) and world.is_right(fixed):
+                right.append((len(show(fixed)), -steps[0][0].prior, show(fixed), steps))
+        if not right:
+            return (), None
+        _, _, fix, steps = min(right)
+        return steps, fix
+
+    def _respell(self, tree: ast.Expression, steps: tuple, form: Expr | None = None) -> str | None:
+        """The learner's formula with the finding's mistakes undone by their repairs (and the
+        generic ones for signs and constants), if that makes it right."""
+        frontier = [tree]
+        for mistake, _ in steps:
+            repairs = [mistake.repair] if mistake.repair else []
+            frontier = (
+                list(
+                    itertools.islice(
+                        (f for t in frontier for r in repairs for f, _ in r(t, self.ctx)), _RESPELL
+                    )
+                )
+                or frontier
+            )
+            right = [show(f) for f in frontier if self.world.is_right(f)]
+            if right:
+                return min(right, key=len)
+        allowed = _names(tree) | (_names_ir(form) if form is not None else set())
+        for t in [*frontier[:8], tree]:  # what no repair undoes, the differing factor may
+            place = self._localise(t)
+            if place is not None and _names(place.fixed) <= allowed:
+                return show(place.fixed)
+        return None
+
+    def _localise(self, tree: ast.Expression) -> Place | None:
+        return localise(tree, self._read_node, self.ctx.forms, self.numbers, self.world.is_right)
+
+    def _read_node(self, node: ast.AST) -> Expr:
+        return self.world.read(ast.Expression(body=node))
+
+    # -- verdicts --------------------------------------------------------------------------------
+    def _result(
+        self,
+        formula: str,
+        diagnosis: str | None,
+        message: str,
+        *,
+        correct: bool = False,
+        title: str = "",
+        corrected: str | None = None,
+        symbolic: bool = False,
+        mistakes: tuple[str, ...] = (),
+        verdict: str = "wrong",
+    ) -> FormulaCheck:
+        target = self.step.target
+        if self.note:
+            message = f"{message} {self.note}"
+        return FormulaCheck(
+            formula=formula,
+            target=target,
+            correct=correct,
+            diagnosis=diagnosis,
+            title=title,
+            message=message,
+            corrected=f"{target} = {corrected or self.expected_numpy}",
+            expected=self.expected,
+            expected_numpy=f"{target} = {self.expected_numpy}",
+            symbolic=symbolic,
+            mistakes=mistakes,
+            network=self.world.net.describe(),
+            convention=self.world.d.convention,
+            verdict="correct" if correct else verdict,
+            given=self.world.given,
+        )
+
+    def _accept(self, formula: str, tree: ast.Expression, e: Expr) -> FormulaCheck:
+        symbolic = self._symbolic(e)
+        n = len(self.numbers.envs)
+        how = (
+            "the algebra shows that it equals"
+            if symbolic
+            else f"it gives the same numbers, on {n} random draws of the parameters and data "
+            "(on this network and on networks of other sizes), as"
+        )
+        note = ""
+        if e.shape != self.step.shape:
+            note = (
+                f" It has shape {fmt_shape(e.shape)} where {self.ctx.fields['T']} has shape "
+                f"{fmt_shape(self.step.shape)}: NumPy broadcasts it, but keepdims=True keeps "
+                "the shape."
+            )
+        message = f"Correct: {how} the derived {self.expected}.{note}"
+        return self._result(
+            formula, None, message, correct=True, corrected=show(tree), symbolic=symbolic
+        )
+
+    def _right_here_only(
+        self, formula: str, tree: ast.Expression, why: str, world: World
+    ) -> FormulaCheck:
+        steps, fix = self._fix_everywhere(tree, world)
+        what = ""
+        if steps:
+            mistake, fields = steps[0]
+            what = " " + _sentence(mistake.explain(_Fields({**self.ctx.fields, **fields})))
+        message = (
+            f"Right here, but only because {why}: on this network your formula gives the "
+            f"numbers of {self.ctx.fields['T']}, but on a network where that is not so it does "
+            f"not.{what}"
+        )
+        if fix:
+            message += f" Write {self.step.target} = {fix}, which is right for every size."
+        return self._result(
+            formula,
+            "right-only-here",
+            message,
+            title=f"right here, but only because {why}",
+            corrected=fix,
+            mistakes=tuple(m.name for m, _ in steps),
+            verdict="right-here-only",
+        )
+
+    def _found(self, formula: str, tree: ast.Expression, finding: Finding) -> FormulaCheck:
+        corrected = self._respell(tree, finding.steps, finding.form)
+        return self._reject(formula, finding.steps, corrected, form=finding.form, tree=tree)
+
+    def _reject(
+        self,
+        formula: str,
+        steps: tuple,
+        corrected: str | None,
+        prefix: str = "",
+        form: Expr | None = None,
+        tree: ast.Expression | None = None,
+    ) -> FormulaCheck:
+        default = form if form is not None else steps[-1][1].get("form", self.step.expanded)
+        if corrected is None and tree is not None:
+            corrected = self._respell(tree, steps, default)
+        corrected = corrected or _spelled_like(np_text(default), tree)
+        corrected, more = self._everywhere(corrected)
+        steps = (*steps, *more)
+        fields = {**self.ctx.fields, "fix": corrected}
+        parts = [prefix] if prefix else []
+        for i, (mistake, found) in enumerate(steps):
+            explanation = mistake.explain(_Fields({**fields, **found}))
+            parts.append(_sentence(explanation) if i == 0 else f"Also: {explanation}")
+        first, first_fields = steps[0]
+        titles = [m.named(f) for m, f in steps]
+        return self._result(
+            formula,
+            first.name,
+            " ".join(parts),
+            title=" and ".join(titles) if len(titles) > 1 else first.named(first_fields),
+            corrected=corrected,
+            mistakes=tuple(m.name for m, _ in steps),
+        )
+
+    def _everywhere(self, corrected: str) -> tuple[str, tuple]:
+        """A corrected formula right here but, on a variant, not (``W2.T * dZ2`` with n[2] = 1)
+        gets one more repair, and that mistake is named too."""
+        try:
+            tree = self.world.reader.tree(corrected)
+        except ChainruleError:
+            return corrected, ()
+        broken = self._coincidence(tree)
+        if broken is None:
+            return corrected, ()
+        steps, fix = self._fix_everywhere(tree, broken[1])
+        return (fix, steps) if fix else (corrected, ())
+
+    def _localised(self, formula: str, place: Place) -> FormulaCheck:
+        return self._reject(formula, (self._place_step(place),), show(place.fixed))
+
+    def _place_step(self, place: Place) -> tuple[Mistake, dict]:
+        """The differing factor as a finding of the "wrong-factor" kind."""
+        fields = {
+            "kind": place.kind,
+            "wrong": place.wrong,
+            "right": place.right,
+            "note": self._derivative_note(place.right_ir) if place.right_ir is not None else "",
+            "title": f"the {place.kind} {place.wrong}",
+            "situation": "extra"
+            if place.right_ir is None
+            else "several"
+            if place.kind == "factors"
+            else "default",
+        }
+        return BY_NAME["wrong-factor"], fields
+
+    def _derivative_note(self, right: Expr) -> str:
+        """Where the right factor is the activation's derivative, say so, in both spellings."""
+        c = self.ctx.chain
+        if c is None or not self.numbers.same(right, c.derivative):
+            return ""
+        at_z = np_text(derivative_of(c.g, c.Z))
+        return (
+            f" That factor is the derivative of {c.g.name} at {c.Z.name}: "
+            f"{c.g.name}′({c.Z.name}) = {np_text(c.derivative)}, i.e. {at_z}."
+        )
+
+    def _shape_error(self, formula: str, tree: ast.Expression, err: ShapeError) -> FormulaCheck:
+        # a matrix product's message names both operands and shapes; others read poorly here
+        prefix = f"{err.message}." if "do not chain" in err.message else ""
+        found = self._search(tree)
+        if found is not None:
+            return self._reject(formula, *found, prefix=prefix, tree=tree)
+        place = self._localise(tree)
+        if place is not None:
+            return self._localised(formula, place)
+        hint = f" ({err.hint})" if err.hint else ""
+        message = f"{err.message}{hint}; none of the known mistakes explains it."
+        return self._result(formula, "shape-mismatch", message, title="shapes that do not fit")
+
+    def _unrecognized(self, formula: str, e: Expr) -> FormulaCheck:
+        T, Of = self.ctx.fields["T"], self.ctx.fields["Of"]
+        if not same_shape(e.shape, self.step.shape):
+            why = (
+                f"your formula has shape {fmt_shape(e.shape)}, but {T} has the shape of {Of}, "
+                f"{fmt_shape(self.step.shape)}"
+            )
+        else:
+            idx, got, want = self.numbers.gap(e, self.right)
+            why = (
+                f"on random parameters and data your formula gives {got:.4g} where {T} is "
+                f"{want:.4g} (entry {list(idx)})"
+            )
+        message = (
+            f"Wrong: {why}, and it matches none of the known mistakes. The derivation gives "
+            f"{self.expected}."
+        )
+        return self._result(formula, None, message, title="not recognised")
+
+    def _symbolic(self, e: Expr) -> bool:
+        """Whether the algebra turns both into one expression (a proof, where it succeeds)."""
+        d = self.world.d
+        unfold = {
+            eq.var: eq.expr
+            for eq in d.program.equations
+            if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
+        }
+        inline = {build.var(s.target, s.shape): s.expr for s in d.steps if s.kind == "intermediate"}
+        try:
+            left = simplify(substitute(e, inline), unfold)
+            return any(left == simplify(substitute(f, inline), unfold) for f in self.ctx.forms)
+        except (ChainruleError, TypeError, ValueError, KeyError, RecursionError):
+            return False
+
+
+_BY_PRIOR = sorted(MISTAKES, key=lambda m: -m.prior)
+
+
+def _named_from_syntax(finding: Finding | None, tree: ast.Expression) -> Finding | None:
+    """A missing g′ that is really a relu mask written ``A1 >= 0`` (all ones) is named so."""
+    if finding is None or finding.names[:1] != ("missing-activation-derivative",):
+        return finding
+    compare = next(
+        (n for n in ast.walk(tree) if has_nonstrict_mask(n) and isinstance(n, ast.Compare)), None
+    )
+    if compare is None:
+        return finding
+    fields = {**finding.steps[0][1], "wrong": show(compare)}
+    return replace(finding, steps=((BY_NAME["mask-always-one"], fields), *finding.steps[1:]))
+
+
+class _Fields(dict):
+    """Template fields; a field a template names but a finding lacks prints as '…'."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
+def _names(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _names_ir(e: Expr) -> set[str]:
+    return {n.name for n in walk(e) if n.op == "var"}
+
+
+def _spelled_like(corrected: str, tree: ast.Expression | None) -> str:
+    """The derived formula with ``np.dot(a, b)`` for ``a @ b`` when the learner writes np.dot."""
+    if tree is None or not any(_func_name(n) == "dot" for n in ast.walk(tree)):
+        return corrected
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult) for n in ast.walk(tree)):
+        return corrected
+    return show(_ToDot().visit(ast.parse(corrected, mode="eval")))
+
+
+def _func_name(n: ast.AST) -> str:
+    if not isinstance(n, ast.Call):
+        return ""
+    f = n.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+class _ToDot(ast.NodeTransformer):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802 - ast's naming
+        self.generic_visit(node)
+        if isinstance(node.op, ast.MatMult):
+            np_dot = ast.Attribute(ast.Name("np", ast.Load()), "dot", ast.Load())
+            return ast.Call(np_dot, [node.left, node.right], [])
+        return node
+
+
+def _uses(tree: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(tree))
+
+
+def _sentence(s: str) -> str:
+    """Capitalise an explanation that starts with an English word (not with a name like dZ1)."""
+    first = s.split(" ", 1)[0]
+    return s[0].upper() + s[1:] if first in ("the", "this", "there", "your", "a", "an") else s
