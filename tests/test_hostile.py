@@ -88,9 +88,24 @@ def test_three_class_labels_into_bce_name_the_fix(capsys: pytest.CaptureFixture)
     assert "0, 1, 2" in line and "use --output softmax --loss ce with 3 output units" in line
 
 
-def test_a_300_term_formula_is_one_line(capsys: pytest.CaptureFixture) -> None:
+def test_a_300_term_formula_is_judged_without_a_traceback(capsys: pytest.CaptureFixture) -> None:
+    """It used to end in a RecursionError (a deep copy of the parsed tree)."""
     formula = "dZ1 = dZ2 + " + " + ".join(["W1"] * 300)
-    status, _, err = run(capsys, "check", formula, "--layers", "2,4,1")
+    status, out, err = run(capsys, "check", formula, "--layers", "2,4,1")
+    assert status == 1 and "wrong" in out and err == ""
+
+
+def test_a_recursion_error_anywhere_is_one_line(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last line of defence: whatever Python cannot recurse through is one line, exit 2."""
+    import chainrule.cli.cmd_derive as cmd_derive
+
+    def too_deep(*args: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(cmd_derive, "_gradient", too_deep)
+    status, _, err = run(capsys, "derive", "np.sum(x)", "--wrt", "x", "--shape", "x=3x1")
     assert "too deeply" in one_line(status, err)
 
 
