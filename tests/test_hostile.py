@@ -119,6 +119,26 @@ def test_a_continuous_label_column_is_refused_for_classification(tmp_path: Path)
         cr.fit(soft, X, np.full((3, 30), 1 / 3), iterations=2)
 
 
+@pytest.mark.parametrize(
+    ("labels", "words"),
+    [
+        (lambda x: np.arange(len(x)) % 3, "use --output softmax --loss ce with 3 output units"),
+        (lambda x: 0.3 * x + 0.1, "for a continuous target use --output linear --loss mse"),
+    ],
+    ids=["three classes", "continuous"],
+)
+def test_csv_labels_that_do_not_fit_bce(
+    capsys: pytest.CaptureFixture, tmp_path: Path, labels: object, words: str
+) -> None:
+    x = np.random.default_rng(0).normal(size=30)
+    rows = np.column_stack([x, -x, labels(x)])
+    np.savetxt(tmp_path / "data.csv", rows, delimiter=",", header="x1,x2,y", comments="")
+    status, _, err = run(
+        capsys, "train", "--data", str(tmp_path / "data.csv"), "--layers", "2,3,1", "-q"
+    )
+    assert words in one_line(status, err)
+
+
 def test_nan_in_the_data_is_refused() -> None:
     X, Y = cr.data.planar(m=20)
     X[1, 7] = np.nan
@@ -277,6 +297,22 @@ def test_an_existing_model_is_kept_without_overwrite(
     assert model.read_bytes() != before
 
 
+# The CLI, with one line on stderr when the first training step starts (the signal is sent then).
+MARKED_MAIN = """
+import importlib, sys
+loop = importlib.import_module("chainrule.train.fit")._Loop
+step = loop.step
+def marked(self, *args):
+    if not loop.__dict__.get("said"):
+        loop.said = True
+        print("training", file=sys.stderr, flush=True)
+    return step(self, *args)
+loop.step = marked
+from chainrule.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def test_ctrl_c_never_replaces_a_good_model(tmp_path: Path) -> None:
     """SIGINT during `train --save existing.npz --overwrite`: the good model stays, the partial
     run is written beside it as model.interrupted.npz."""
@@ -285,11 +321,14 @@ def test_ctrl_c_never_replaces_a_good_model(tmp_path: Path) -> None:
     cr.save(model, net, net.init(seed=0))
     before = model.read_bytes()
     argv = [
-        *["-m", "chainrule", *PLANAR[:5], "--hidden", "tanh", "--lr", "0.5"],
+        *[*PLANAR[:5], "--hidden", "tanh", "--lr", "0.5"],
         *["--iterations", "100000000", "--save", str(model), "--overwrite", "-q"],
     ]
-    proc = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(4)  # imports, derivation, then training
+    proc = subprocess.Popen(
+        [sys.executable, "-c", MARKED_MAIN, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stderr.readline() == b"training\n"  # Ctrl-C in the middle of training
+    time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
