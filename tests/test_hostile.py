@@ -373,3 +373,17 @@ def test_the_printed_update_path_computes_only_what_updates_need() -> None:
     with np.errstate(all="ignore"):
         every = net.gradients(params, X, Y, every=True)
     assert not np.isfinite(every["dA2"]).all()  # ∂L/∂A[L] itself is infinite there
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["gradcheck", "--layers", "2,4,1"],
+        ["derive", "--layers", "2,4,1"],
+        ["explain", "dZ1", "--layers", "2,4,1"],
+        ["check", "dZ1 = W2.T @ dZ2 * (1 - A1**2)", "--layers", "2,4,1", "--hidden", "tanh"],
+    ],
+)
+def test_every_out_is_checked_before_the_work(capsys: pytest.CaptureFixture, argv: list) -> None:
+    status, out, err = run(capsys, *argv, "-o", "/proc/report.txt")
+    assert "cannot be written" in one_line(status, err) and out == ""

@@ -112,8 +112,7 @@ def command(**kw: object) -> None:
     net = network_from(net_kw)
     _keep_model(kw["save_to"], kw["overwrite"])
     writable(kw["save_to"], "--save")  # before training: an unwritable path would lose the run
-    writable(kw["plot"], "--plot", folder=True)
-    writable(kw["out"], "--out")
+    writable(kw["plot"], "--plot", folder=True)  # (--out is checked by its option)
     X, Y, source = _data(kw, net)
     history = _fit(net, X, Y, kw)
     report = _report(net, X, Y, history, source, kw)

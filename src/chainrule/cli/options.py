@@ -198,6 +198,7 @@ def output_option(f: Callable) -> Callable:
         "out",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
+        callback=lambda ctx, param, value: writable(value, "--out"),  # before any work
         help="write to FILE (atomically) instead of stdout",
     )(f)
 
