@@ -34,6 +34,7 @@ class Atoms:
     def __init__(self) -> None:
         self.by_expr: dict[Expr, sympy.Symbol] = {}
         self.by_symbol: dict[sympy.Symbol, Expr] = {}
+        self.converted: dict[Expr, sympy.Expr] = {}  # a shared subtree is converted once
 
     def symbol(self, e: Expr) -> sympy.Symbol:
         if e not in self.by_expr:
@@ -43,7 +44,16 @@ class Atoms:
 
 
 def to_sympy(e: Expr, atoms: Atoms) -> sympy.Expr:
-    """The elementwise tree rooted at ``e`` as SymPy; other subtrees become atoms."""
+    """The elementwise tree rooted at ``e`` as SymPy; other subtrees become atoms.
+
+    Memoised per ``atoms``: the derivative through k nested functions repeats each inner one in
+    every later factor, so converting it as a tree would take time quadratic in k."""
+    if e not in atoms.converted:
+        atoms.converted[e] = _to_sympy(e, atoms)
+    return atoms.converted[e]
+
+
+def _to_sympy(e: Expr, atoms: Atoms) -> sympy.Expr:
     if e.op == "const":
         return e.attrs[0]
     if e.op == "dim":
@@ -51,12 +61,24 @@ def to_sympy(e: Expr, atoms: Atoms) -> sympy.Expr:
     if e.op == "broadcast" and e.args[0].shape == ():
         return to_sympy(e.args[0], atoms)
     if e.op == "add":
-        return to_sympy(e.args[0], atoms) + to_sympy(e.args[1], atoms)
-    if e.op in ("mul", "scale"):
-        return to_sympy(e.args[0], atoms) * to_sympy(e.args[1], atoms)
+        return sympy.Add(*(to_sympy(t, atoms) for t in _chain(e, ("add",))))
+    if e.op in ("mul", "scale"):  # one Mul for the whole chain: SymPy sorts its factors once
+        return sympy.Mul(*(to_sympy(f, atoms) for f in _chain(e, ("mul", "scale"))))
     if e.op == "fn":
         return e.attrs[0].of(to_sympy(e.args[0], atoms))
     return atoms.symbol(e)
+
+
+def _chain(e: Expr, ops: tuple[str, ...]) -> list[Expr]:
+    """The operands of a left- or right-nested chain of ``ops`` (``a ⊙ (b ⊙ c)`` → a, b, c)."""
+    out, stack = [], [e]
+    while stack:
+        n = stack.pop()
+        if n.op in ops:
+            stack.extend(reversed(n.args))
+        else:
+            out.append(n)
+    return out
 
 
 def from_sympy(s: sympy.Expr, atoms: Atoms, shape: Shape) -> Expr:
