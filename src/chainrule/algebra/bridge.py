@@ -35,6 +35,7 @@ class Atoms:
         self.by_expr: dict[Expr, sympy.Symbol] = {}
         self.by_symbol: dict[sympy.Symbol, Expr] = {}
         self.converted: dict[Expr, sympy.Expr] = {}  # a shared subtree is converted once
+        self.scalar: dict[sympy.Expr, bool] = {}
 
     def symbol(self, e: Expr) -> sympy.Symbol:
         if e not in self.by_expr:
@@ -95,7 +96,14 @@ def from_sympy(s: sympy.Expr, atoms: Atoms, shape: Shape) -> Expr:
 
 
 def _is_scalar(s: sympy.Expr, atoms: Atoms) -> bool:
-    return all(atoms.by_symbol[x].shape == () for x in s.free_symbols if x in atoms.by_symbol)
+    """No atom of a non-scalar shape inside ``s`` (memoised: SymPy's free_symbols walks the whole
+    subtree at every call, which made rebuilding deep trees quadratic)."""
+    if s not in atoms.scalar:
+        if isinstance(s, sympy.Symbol):
+            atoms.scalar[s] = s not in atoms.by_symbol or atoms.by_symbol[s].shape == ()
+        else:
+            atoms.scalar[s] = all(_is_scalar(a, atoms) for a in s.args)
+    return atoms.scalar[s]
 
 
 def _spread(e: Expr, shape: Shape) -> Expr:
