@@ -387,3 +387,11 @@ def test_the_printed_update_path_computes_only_what_updates_need() -> None:
 def test_every_out_is_checked_before_the_work(capsys: pytest.CaptureFixture, argv: list) -> None:
     status, out, err = run(capsys, *argv, "-o", "/proc/report.txt")
     assert "cannot be written" in one_line(status, err) and out == ""
+
+
+def test_a_step_too_big_for_memory_is_refused_before_allocating(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    """10 million hidden units × 400 examples: ~120 GiB of activations; it used to start."""
+    status, _, err = run(capsys, *PLANAR[:3], "--layers", "2,10000000,1", "-q")
+    assert "GiB of arrays" in one_line(status, err)

@@ -75,6 +75,7 @@ def fit(
     check_seed(seed)
     X, Y = check_data(net, X, Y)
     total, unit = _length(iterations, epochs, batch_size, X.shape[_batch_axis(net)])
+    _check_memory(net, min(batch_size or X.shape[_batch_axis(net)], X.shape[_batch_axis(net)]), X)
     opt = make_optimizer(optimizer, lr, decay)
     if init_seed is None and init != "course":
         init_seed = seed  # the course's recipe keeps its own seed, 2
@@ -217,6 +218,21 @@ def _length(
     iterations = 1000 if iterations is None else iterations
     _positive("iterations", iterations)
     return iterations, "iteration"
+
+
+MAX_STEP_BYTES = 8 * 2**30  # what one training step may hold in arrays
+
+
+def _check_memory(net: Network, m: int, X: np.ndarray) -> None:
+    """Refuse, before allocating, a step whose arrays alone would not fit: Z, A, dZ, dA for every
+    layer and example, and W, dW and two optimizer states for every parameter."""
+    need = X.itemsize * (4 * sum(net.spec.layers[1:]) * m + 4 * net.spec.parameters)
+    if need > MAX_STEP_BYTES:
+        raise SpecError(
+            f"one training step of {net.describe()} on {m:,} examples needs about "
+            f"{need / 2**30:,.1f} GiB of arrays, above the limit of {MAX_STEP_BYTES / 2**30:g} GiB",
+            hint="use smaller layers or mini-batches (batch_size)",
+        )
 
 
 def _positive(what: str, n: object) -> None:
