@@ -66,7 +66,8 @@ REFUSED = [
     (["gradcheck", "--layers", "2,1000000000,1"], "4,000,000,001 parameters"),
     (PLANAR[:3] + ["--layers", "2,1000000000,1", "-q"], "4,000,000,001 parameters"),
     (["derive", "--layers", "2,1000000000,1"], "parameters"),
-    (["gradcheck", "--layers", "2,1000,1000,1"], "multiply-adds"),
+    (["gradcheck", "--layers", "2,1000,1000,1"], "forward passes"),
+    (["gradcheck", "--layers", "2,300,300,1", "--examples", "1000"], "2,587,002 forward passes"),
     (["derive", "--layers", "2,2.5,1"], "integers"),
     # lost work
     (PLANAR + ["--save", ""], "--save needs a file name"),

@@ -26,7 +26,8 @@ from .report import Report, Row, compare, relative_difference
 
 __all__ = ["gradcheck", "numeric_parameter", "numeric_intermediate", "THRESHOLD"]
 
-MAX_WORK = 2e10  # about a minute of forward passes
+MAX_WORK = 1e10  # about a minute of forward passes
+MAX_PASSES = 400_000  # each pass also costs the interpreter some microseconds
 THRESHOLD = 2e-7  # the course's: "if difference > 2e-7: there is a mistake in backpropagation"
 
 Gradients = Callable[[Mapping[str, np.ndarray], np.ndarray, np.ndarray], Mapping[str, np.ndarray]]
@@ -96,14 +97,18 @@ def _check(
 
 
 def _check_budget(net: Network, params: Mapping[str, np.ndarray], X: np.ndarray) -> None:
-    """Each differenced entry costs two forward passes: refuse, before starting, a check that
-    would run for hours (the check's verdict does not depend on the width of the network)."""
-    entries = sum(int(np.size(v)) for v in params.values())
-    work = 2 * entries * (entries + X.size)  # ≈ multiply-adds of all the forward passes
-    if work > MAX_WORK:
+    """Each differenced entry costs two forward passes of about (parameters × m) multiply-adds:
+    refuse, before starting, a check that would run for hours (its verdict does not depend on
+    the width of the network or the number of examples)."""
+    count = sum(int(np.size(v)) for v in params.values())
+    m = X.shape[1 if net.spec.layout == "columns" else 0] if X.ndim == 2 else 1
+    passes = 2 * (count + 2 * sum(net.spec.layers[1:]) * m)  # parameters, then Z and A entries
+    work = passes * count * m
+    if work > MAX_WORK or passes > MAX_PASSES:
         raise SpecError(
-            f"a gradient check of {net.describe()} differences {entries:,} parameters, "
-            f"about {work:.1e} multiply-adds — above the limit of {MAX_WORK:.0e}",
+            f"a gradient check of {net.describe()} on {m} examples needs {passes:,} forward "
+            f"passes, about {work:.1e} multiply-adds — above the limit of {MAX_WORK:.0e} "
+            f"({MAX_PASSES:,} passes)",
             hint="check a narrower network with fewer examples: the derivation is the same",
         )
 
