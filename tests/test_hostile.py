@@ -69,6 +69,7 @@ REFUSED = [
     (["gradcheck", "--layers", "2,1000,1000,1"], "forward passes"),
     (["gradcheck", "--layers", "2,300,300,1", "--examples", "1000"], "2,587,002 forward passes"),
     (["derive", "--layers", "2,2.5,1"], "integers"),
+    (["explain", "dZ1", "--layers", "2,100000,1"], "400,001 parameters"),
     # lost work
     (PLANAR + ["--save", ""], "--save needs a file name"),
     (PLANAR + ["--save", "/proc/model.npz"], "cannot be written"),
