@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from reading import Draw
 
 import chainrule as cr
-from chainrule.check.learner import notation, parse_rhs, split_formula
+from chainrule.check.learner import normalize_traced, notation, parse_rhs, split_formula
+from chainrule.check.mistakes import np_text
 from chainrule.errors import ChainruleError, ParseError
+from chainrule.printers.text import text
 
 PLANAR = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")  # course 1 week 3
 RELU = cr.mlp([2, 5, 3, 1], hidden="relu", output="sigmoid", loss="bce")  # course 2 week 1
@@ -58,6 +60,9 @@ NUMPY_SPELLINGS = [
     (PLANAR, "np.add(np.dot(W2.T, dZ2), 0) * np.power(np.cosh(Z1), -2)", None),  # [S]
     (PLANAR, "dA1 / np.cosh(Z1)**2", None),  # [S]: tanh′ = sech² = 1/cosh²
     (PLANAR, "dA1 * (1 - np.sinh(Z1)**2 / np.cosh(Z1)**2)", None),
+    # github.com/lazyprogrammer/facial-expression-recognition/issues/2: 1 - np.arctanh(Z)**2 …
+    (PLANAR, "np.dot(W2.T, dZ2) * (1 - np.arctanh(A1) * np.arctanh(A1))", None),
+    (PLANAR, "np.arctan(Z1) + np.arcsinh(Z1)", None),
     (PLANAR, "np.mean(dZ2, axis=1, keepdims=True)", None),
     (PLANAR, "np.squeeze(np.sum(dZ2, axis=1, keepdims=True))", None),  # (1, 1) → a scalar
     (PLANAR, "np.squeeze(np.sum(dZ1, axis=1, keepdims=True))", None),  # (4, 1) → (4,)
@@ -133,6 +138,9 @@ NOTATION = [
     (RELU, "W[3]ᵀ dZ[3] * g[2]'(Z[2])", "W3.T @ dZ3 * (Z2 > 0)"),
     (RELU, "W[3]ᵀ dZ[3] * relu'(Z[2])", "W3.T @ dZ3 * (Z2 > 0)"),
     (RELU, "dAL * g'(ZL)", "dA3 * A3 * (1 - A3)"),  # [4] the output layer's activation
+    (L2, "(1/m) dZ[2] A[1]ᵀ + (λ / m) W[2]", "dZ2 @ A1.T / m + lambd / m * W2"),  # λ is lambd
+    (RELU, "dA[1] ⊙ 𝟙(Z[1] > 0)", "dA1 * (Z1 > 0)"),
+    (DROPOUT, "(1/keep_prob[1]) dA_drop[1] ⊙ D[1]", "dA_drop1 * D1 / keep_prob"),
 ]
 
 
@@ -142,6 +150,29 @@ def test_course_notation_means_the_numpy_it_stands_for(
 ) -> None:
     draw = Draw(net)
     assert draw.agree(rhs, source), (rhs, draw.read(rhs), draw.numpy(source))
+
+
+ROUND_TRIP = [
+    PLANAR,
+    SOFTMAX,
+    L2,
+    DROPOUT,
+    cr.mlp([3, 4, 2], hidden="sigmoid", output="softmax", loss="ce", layout="rows"),
+]
+
+
+@pytest.mark.parametrize("net", ROUND_TRIP, ids=lambda n: n.describe())
+def test_the_course_notation_chainrule_prints_reads_back(net: cr.Network) -> None:
+    """What ``chainrule derive`` prints in the course's notation reads as the NumPy it prints."""
+    d, draw, read = net.derive(), Draw(net), 0
+    for step in (s for s in d.steps if s.target in net.quantities()):
+        for form in (step.expr, step.expanded):
+            written = text(form, True, d.program.batch)
+            if "Σ" in written or "𝟙α" in written:  # a sum's axis, leaky relu's step: not read
+                continue
+            assert draw.agree(written, np_text(form)), (step.target, written)
+            read += 1
+    assert read >= 8
 
 
 # -- the value at exactly 0 -----------------------------------------------------------------------
@@ -336,6 +367,17 @@ def test_fuzz_reading_raises_only_chainrule_errors(text: str) -> None:
     _only_chainrule_errors(draw.read, text)
     _only_chainrule_errors(notation, text)
     _only_chainrule_errors(split_formula, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(learner_text)
+def test_every_normalised_character_points_into_the_learners_text(text: str) -> None:
+    try:
+        normalised, cols = normalize_traced(text)
+    except ParseError:
+        return  # '·' is refused
+    assert len(cols) == len(normalised) and cols == sorted(cols)
+    assert all(0 <= c < len(text) for c in cols)
 
 
 @pytest.mark.parametrize(

@@ -389,6 +389,60 @@ dZ1 = np.multiply(dA1, np.int64(A1 > 0))
         False,
         mistake_words=("W2",),
     ),
+    _case(
+        "db-mean-after-one-over-m",
+        "https://github.com/kvfrans/notes/issues/5",
+        "Reader of a backprop note: d_b1 = jnp.mean(d_h2, axis=1) should be a sum, since the "
+        "gradient already carries the batch's 1/N (exact convention); keepdims added for the "
+        "course's (n, 1) bias.",
+        PLANAR,
+        "db1 = np.mean(dZ1, axis=1, keepdims=True)",
+        False,
+        mistake_words=("1/m",),
+        convention="exact",
+    ),
+    _case(
+        "bias-gradient-summed-over-every-axis",
+        "https://github.com/rasbt/stat453-deep-learning-ss21/issues/5",
+        "Softmax regression's grad_loss_wrt_b = -torch.sum(y - probas) sums over the classes "
+        "too (all biases get one number); examples as rows, with the course's 1/m.",
+        {"layers": (2, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        "db1 = -np.sum(Y - A1) / m",
+        False,
+        mistake_words=("axis",),
+        layout="rows",
+    ),
+    _case(
+        "errors-back-without-transpose",
+        "https://github.com/makeyourownneuralnetwork/makeyourownneuralnetwork/issues/77",
+        "Reader of the book asks why the matrix is transposed when errors are sent back "
+        "('absolutely no reason for that'); the untransposed version, in the course's names.",
+        {"layers": (3, 3, 3), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
+        "dA1 = np.dot(W2, dZ2)",
+        False,
+        mistake_words=("transpose",),
+    ),
+    _case(
+        "dw-without-transpose-rows",
+        "https://github.com/stephencwelch/Neural-Networks-Demystified/issues/28",
+        "Learner asks why ∂J/∂W2 commutes and transposes (a2ᵀ δ3) instead of 'simply the dot "
+        "product of delta3 and a2'; examples as rows, with the course's 1/m.",
+        {"layers": (2, 3, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
+        "dW2 = 1/m * np.dot(dZ2, A1)",
+        False,
+        mistake_words=("transpose",),
+        layout="rows",
+    ),
+    _case(
+        "weight-deltas-transposed",
+        "https://github.com/iamtrask/Grokking-Deep-Learning/issues/23",
+        "The book's weight_deltas = outer_prod(input, delta) is the transpose of the gradient "
+        "(fixed to outer_prod(delta, input)); a 3-3 linear layer, over a batch with 1/m.",
+        {"layers": (3, 3), "hidden": "relu", "output": "linear", "loss": "mse"},
+        "dW1 = 1/m * np.dot(X, dZ1.T)",
+        False,
+        mistake_words=("transpose",),
+    ),
     # ---------------------------------------------------------------- correct formulas
     _case(
         "tanh-of-cached-z1",
@@ -565,6 +619,39 @@ db1 = (1/m) * np.sum(dZ1, axis=1, keepdims=True)
 dA1 = np.dot(W2.T, dZ2)
 dA1 = np.multiply(dA1, D1)
 dA1 = dA1 / keep_prob
+""",
+        True,
+    ),
+    _case(
+        "cs231n-rows-in-place-relu-mask",
+        "https://github.com/g-eoj/cs231n (cs231n Two-Layer Backprop Mathematics Example)",
+        "Learner's notebook follows cs231n's two-layer net step by step (dscores / N, "
+        "grads['W2'] = h1ᵀ dscores, dh1 = dscores W2ᵀ, dh1[h1 <= 0] = 0, grads['W1'] = Xᵀ dh1); "
+        "examples as rows, written in the course's names.",
+        {"layers": (2, 2, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        """
+dZ2 = (A2 - Y) / m
+dW2 = np.dot(A1.T, dZ2)
+dZ1 = np.dot(dZ2, W2.T)
+dZ1[A1 <= 0] = 0
+dW1 = np.dot(X.T, dZ1)
+""",
+        True,
+        layout="rows",
+        convention="exact",
+    ),
+    _case(
+        "sigmoid-hidden-trailing-over-m",
+        "https://github.com/vishwagw/Building-Deep-learning-algorithms-from-scratch "
+        "(forward_propogation.py)",
+        "Learner's back_prop for a sigmoid hidden layer: /m written last, σ′ as a1*(1-a1); "
+        "lower-case names (and total_input for X) capitalised; widths not given in the file.",
+        {"layers": (2, 2, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "bce"},
+        """
+dZ2 = A2-Y
+dW2 = np.dot(dZ2, A1.T)/m
+dZ1 = np.dot(W2.T, dZ2) * A1*(1-A1)
+dW1 = np.dot(dZ1, X.T)/m
 """,
         True,
     ),

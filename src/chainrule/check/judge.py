@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from ..algebra.bridge import is_elementwise
@@ -27,19 +27,22 @@ from ..errors import ChainruleError, ParseError, ShapeError
 from ..ir import build
 from ..ir.expr import Expr, walk
 from ..ir.shapes import fmt_shape
+from ..nets import Network
 from ..printers.text import target_text, text
 from ..rules.primitives import derivative_of
 from .context import context
-from .learner import show
+from .learner import show, split_formula
 from .localise import Place, localise
 from .mistakes import BY_NAME, MISTAKES, Mistake, has_nonstrict_mask, np_text
 from .numbers import same_shape
 from .result import FormulaCheck
 from .search import Finding, diagnose
+from .variants import admissible, variants
 from .world import World
 
-__all__ = ["Judge"]
+__all__ = ["Judge", "judge_formula"]
 
+_VARIANT_DRAWS = 2  # draws on each variant of the network
 _LIMIT = 40  # candidate repairs carried to the second round
 _BUDGET = 600  # repaired formulas parsed per search, so a long formula is answered in a second
 _RESPELL = 400  # learner-spelled corrections tried
@@ -47,6 +50,43 @@ _LOCALISED = 6  # repaired formulas searched for a differing factor
 _DIAGNOSED = 12  # repaired formulas that type-check, searched for a named mistake
 
 Others = Callable[[ast.Expression], list[tuple[str, World]]]
+
+
+def judge_formula(
+    net: Network,
+    formula: str,
+    *,
+    convention: str = "course",
+    draws: int = 3,
+    seed: int = 0,
+    batch: Sequence[int] | None = None,
+    given: Sequence[tuple[str, ast.Expression]] = (),
+    note: str = "",
+    shown: str | None = None,
+) -> FormulaCheck:
+    """One formula, judged with the learner's earlier lines ``given`` (name, tree) in place."""
+    target, rhs = split_formula(formula)
+    world = World(net, convention, target, draws=draws, seed=seed, batch=batch, given=given)
+    tree = world.reader.tree(rhs)
+    vbatch = None if batch is None else batch[:_VARIANT_DRAWS]
+
+    def others(t: ast.Expression) -> list[tuple[str, World]]:
+        out = []
+        for v in variants(net):
+            if admissible(v, world, t):
+                w = World(
+                    v.net,
+                    convention,
+                    target,
+                    draws=_VARIANT_DRAWS,
+                    seed=seed + 1,
+                    batch=vbatch,
+                    given=given,
+                )
+                out.append((v.why, w))
+        return out
+
+    return Judge(world, others, note).verdict((shown or formula).strip(), tree)
 
 
 class Judge:
@@ -283,10 +323,11 @@ class Judge:
         if steps:
             mistake, fields = steps[0]
             what = " " + _sentence(mistake.explain(_Fields({**self.ctx.fields, **fields})))
+        how = self._broadcast_note(steps, why)
         message = (
             f"Right here, but only because {why}: on this network your formula gives the "
-            f"numbers of {self.ctx.fields['T']}, but on a network where that is not so it does "
-            f"not.{what}"
+            f"numbers of {self.ctx.fields['T']}, but not on a network where that is not so "
+            f"(checked on one).{how}{what}"
         )
         if fix:
             message += f" Write {self.step.target} = {fix}, which is right for every size."
@@ -298,6 +339,23 @@ class Judge:
             corrected=fix,
             mistakes=tuple(m.name for m, _ in steps),
             verdict="right-here-only",
+        )
+
+    def _broadcast_note(self, steps: tuple, why: str) -> str:
+        """``a * b`` standing for a matrix product: the shapes that make NumPy broadcast it into
+        the same numbers here."""
+        if not steps or steps[0][0].name != "elementwise-for-matmul":
+            return ""
+        try:
+            node = self.world.reader.tree(str(steps[0][1]["wrong"])).body
+            a, b = (self.world.read(ast.Expression(body=k)) for k in (node.left, node.right))
+        except (ChainruleError, AttributeError, KeyError):
+            return ""
+        shapes = f"{fmt_shape(a.shape)} and {fmt_shape(b.shape)}"
+        return (
+            f" {show(node.left)} and {show(node.right)} have shapes {shapes}: * broadcasts them "
+            f"into their outer product, which equals the matrix product only because the "
+            f"dimension they share, {why.split(' = ')[0]}, is 1."
         )
 
     def _found(self, formula: str, tree: ast.Expression, finding: Finding) -> FormulaCheck:

@@ -140,6 +140,8 @@ class Reader:
             if not kept:
                 return "this network has no dropout: give it a keep_prob below 1"
             return f"this network's layers keep different fractions: write {', '.join(kept)}"
+        if name == "Σ":
+            return "write the sum with NumPy: np.sum(dZ1, axis=1, keepdims=True) adds the examples"
         if name == "lambd":
             return "this network has no L2 penalty: give it an l2 (λ) above 0"
         known = ", ".join(sorted(n for n in self.shapes if not n.startswith("_")))

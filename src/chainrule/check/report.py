@@ -234,7 +234,9 @@ def _html(report: Report) -> str:
 def formula_text(check: object) -> str:
     """A :class:`~chainrule.check.formula.FormulaCheck` for the terminal."""
     verdict = "✓ correct" if check.correct else f"✗ wrong — {check.title}"
-    if not check.correct and check.diagnosis:
+    if getattr(check, "verdict", "") == "right-here-only":
+        verdict = f"✗ not correct as a formula: {check.title}"
+    elif not check.correct and check.diagnosis:
         verdict += f" ({check.diagnosis})"
     body = textwrap.wrap(check.message, 96, initial_indent="  ", subsequent_indent="  ")
     lines = [check.formula, verdict, *body]
@@ -256,7 +258,7 @@ _MARKS = {
     "correct": "✓ correct",
     "right-given": "✓ right, given your {given}",
     "right-in-the-end": "✓ right in the end",
-    "right-here-only": "✗ {title}",
+    "right-here-only": "✗ not correct as a formula: {title}",
     "wrong": "✗ wrong — {title}",
 }
 

@@ -13,6 +13,8 @@ API (what the checker calls)::
     s.lines     # every line that made the value: an in-place write or += adds its line
     s.col       # the target's column on s.line (0-based)
     s.text      # the learner's own line(s), as written
+    s.locals    # ((line, text), …) of the learner's locals put into s.rhs (``m = X.shape[0]``)
+    s.notation  # Notation: per_example for the lectures' lowercase lines (dz2 = a2 - y), m = 1
 
 ``text`` is several ``target = expr`` lines, or one function written as the course's notebooks write
 it (``backward_propagation(parameters, cache, X, Y)``, ``linear_backward(dZ, cache)``,
@@ -57,9 +59,11 @@ from ..errors import ChainruleError, ParseError
 from ..lang.parser import METHODS, is_method, known_call
 from .spelling import (
     PRIME,
+    Notation,
     builtin,
     normalize_line,
     normalize_traced,
+    notation,
     original_col,
     parse_rhs,
     show,
@@ -67,8 +71,9 @@ from .spelling import (
 
 __all__ = ["Statement", "read_backward"]
 
-_QUANTITY = re.compile(r"(?:W|b|Z|A|D|A_drop)\d+|X|Y")
-_GRADIENT = re.compile(r"d(?:W|b|Z|A|A_drop)\d+")
+# the course's names; lowercase a, z, x, y, dz, da are the lectures' one-example notation
+_QUANTITY = re.compile(r"(?:W|b|Z|A|D|A_drop|a|z)\d+|X|Y|x|y")
+_GRADIENT = re.compile(r"d(?:W|b|Z|A|A_drop|z|a)\d+")
 _GENERIC = {"W", "b", "Z", "A", "D", "dW", "db", "dZ", "dA", "A_prev", "dA_prev"}
 _NETWORK_SCALARS = {"lambd", "keep_prob"}
 _OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.MatMult, ast.Pow)
@@ -91,11 +96,18 @@ class Statement:
     lines: tuple[int, ...] = ()
     end_line: int = 0
     tree: ast.Expression | None = field(default=None, compare=False, repr=False)
+    locals: tuple[tuple[int, str], ...] = ()  # (line, text) of each local put into the rhs
 
     @property
     def formula(self) -> str:
         """``"dZ1 = …"``: the statement as one formula for the checker."""
         return f"{self.target} = {self.rhs}"
+
+    @property
+    def notation(self) -> Notation:
+        """In which notation the statement is written: ``dz2 = a2 - y`` is one example's
+        (``per_example``), to be checked as its ``formula``, ``dZ2 = A2 - Y``, with m = 1."""
+        return notation(self.formula)
 
     @property
     def written(self) -> str:
@@ -136,6 +148,7 @@ class _Draft:
     col: int
     view_of: str | None = None  # ``dZ = dA`` makes dZ the same array as dA
     used: bool = False  # another statement read this value since it was set
+    uses: list[tuple[int, str]] = field(default_factory=list)  # lines of the locals put in
 
 
 class _Program:
@@ -152,6 +165,8 @@ class _Program:
         self.drafts: dict[str, _Draft] = {}
         self.views: dict[str, str] = {}  # a local that is another name's array (no copy)
         self.function = ""  # the name of the function read, if the text is one
+        self.def_from: dict[str, tuple[tuple[int, str], ...]] = {}  # a local's lines (and its own)
+        self.pending: list[tuple[int, str]] = []  # lines of the locals this statement put in
 
     def _normalised(self, number: int, line: str) -> tuple[str, list[int]]:
         try:
@@ -197,6 +212,7 @@ class _Program:
 
     # -- one statement ----------------------------------------------------------------------------
     def _statement(self, node: ast.stmt) -> None:
+        self.pending = []
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             return self._assign(node, node.targets[0], node.value)
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
@@ -250,6 +266,7 @@ class _Program:
         tree = self.expr(value, node)
         if not _GRADIENT.fullmatch(name):
             self.defs[name] = _unwrap_copy(tree)
+            self.def_from[name] = self._origin(node)
             self.views.pop(name, None)
             if _view_of(value) is not None:
                 self.views[name] = self.course(_view_of(value), value)
@@ -280,7 +297,8 @@ class _Program:
             lines = [node.lineno]
         col = old.col if old is not None and len(lines) > 1 else target.col_offset
         self._mark_used(tree, name)
-        self.drafts[name] = _Draft(name, _unwrap_copy(tree), lines, col, view)
+        uses = [*(old.uses if old is not None and len(lines) > 1 else []), *self.pending]
+        self.drafts[name] = _Draft(name, _unwrap_copy(tree), lines, col, view, uses=uses)
 
     def _mark_used(self, tree: ast.expr, target: str) -> None:
         for n in ast.walk(tree):
@@ -365,12 +383,14 @@ class _Program:
         where = _where(self.expr(cond, node), value, draft.tree)
         self._mark_used(where, name)
         draft.tree, draft.lines = where, [*draft.lines, node.lineno]
+        draft.uses += self.pending
 
     def _mask_local(self, node: ast.Assign, name: str, cond: ast.expr, value: ast.expr) -> None:
         """``g = np.zeros_like(Z1); g[Z1 > 0] = 1``: a local's new value, put into later lines."""
         if name in self.views:
             raise self._shared(node, name)
         self.defs[name] = _where(self.expr(cond, node), value, self.defs[name])
+        self.def_from[name] = (*self.def_from.get(name, ()), *self._origin(node))
 
     def _output(
         self, name: str, at: ast.AST, value: ast.expr, node: ast.stmt | None = None
@@ -493,6 +513,10 @@ class _Program:
         return self.course(text, key)
 
     # -- statements out ---------------------------------------------------------------------------
+    def _origin(self, node: ast.stmt) -> tuple[tuple[int, str], ...]:
+        """The line that defines a local, and the lines of the locals it was made from."""
+        return (*self.pending, (node.lineno, self.original[node.lineno - 1].strip()))
+
     def _finish(self, d: _Draft) -> Statement:
         tree = ast.Expression(ast.fix_missing_locations(d.tree))
         lines = tuple(dict.fromkeys(d.lines))
@@ -506,6 +530,7 @@ class _Program:
             lines=lines,
             end_line=lines[-1],
             tree=tree,
+            locals=tuple(sorted(set(d.uses))),
         )
 
     def _syntax(self, e: ParseError) -> ParseError:
@@ -550,6 +575,7 @@ class _Resolve(ast.NodeTransformer):
                     f"{node.id} is a cache of arrays, not one quantity",
                     hint="unpack it into the course's names first: A_prev, W, b = cache",
                 )
+            self.p.pending += self.p.def_from.get(name, ())
             return copy.deepcopy(value)
         return ast.copy_location(ast.Name(name, ast.Load()), node)
 

@@ -67,10 +67,12 @@ _UNICODE = str.maketrans(
         "³": "**3",
         "′": "'",
         "’": "'",
+        "λ": "lambd",  # the course's λ, spelt lambd in its notebooks
+        "𝟙": "1.0 * ",  # 𝟙(Z[1] > 0): the comparison as numbers
     }
 )
 # W[2] → W2: the course's brackets, for the course's names only (X.shape[1] and caches[0] stay)
-_COURSE = r"d?(?:W|b|Z|A|D|A_drop|g|w|z|a)"
+_COURSE = r"d?(?:W|b|Z|A|D|A_drop|g|w|z|a)|keep_prob"
 _LAYER = re.compile(rf"(?<![\w.])({_COURSE})\^?\[(\d+)\]")  # W[2], W^[2]
 _PRIME_FIRST = re.compile(r"(?<![\w.])g\s*'\s*\^?\[(\d+)\]")  # g'[1](z) → g[1]'(z)
 _PRIMED = re.compile(r"([^\W\d]\w*)\s*'\s*\(")  # g1'( → __prime__g1(

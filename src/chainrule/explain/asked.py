@@ -12,13 +12,12 @@ from .questions import Answer, Numbers, layer_of
 __all__ = ["answers"]
 
 
-# -- which questions bear on a step -------------------------------------------------------------
 def answers(net: Network, d: Derivation, step: Step, values: dict) -> tuple[Answer, ...]:
     """The learners' questions about ``step`` of ``net`` (see the module docstring)."""
-    s, t, conv = net.spec, step.target, d.convention
-    layer, n = layer_of(t), Numbers(net, d, values)
+    s, t, conv, layer = net.spec, step.target, d.convention, layer_of(step.target)
     if layer is None or d.program.batch is None:
         return ()
+    n = Numbers(net, d, values)
     kind, L = t.rstrip("0123456789"), s.L
     out: list[Answer] = []
     if layer == L and kind in ("dZ", "dA") and s.output == "sigmoid" and s.loss == "bce":

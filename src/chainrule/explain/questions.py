@@ -3,7 +3,7 @@
 Learners on the course's forum ask the same few things: why ``dZ[L]`` is just ``A[L] − Y``; where
 the minus sign of ``d/da log(1 − a)`` comes from; what relu′ is at 0; why L2 changes ``dW`` only;
 why dropped units get no gradient; whether the transpose is an inverse; why ``db`` sums over axis 1
-with ``keepdims``; why ``1/m`` sits in ``dW`` and ``db`` but not in ``dZ``. :func:`answers` picks
+with ``keepdims``; why ``1/m`` sits in ``dW`` and ``db`` but not in ``dZ``. The explainer picks
 the ones that bear on one step of one network and works each out as data: lines of algebra in the
 network's own names (IR formulas, so every renderer typesets them) and facts in words, **each
 checked on the explanation's own numbers** — the two sides of every ``=`` evaluated by the

@@ -11,7 +11,7 @@ from ..evaluate import run
 from ..ir import build
 from ..nets.network import Network
 from ..rules.primitives import derivative_of
-from .doc import Txt, row
+from .doc import Entry, Partial, Sub, Sym, Txt, row
 from .questions import TOLERANCE, Answer, Numbers, error, layer_of
 
 __all__ = ["relu", "l2", "dropout", "transpose", "keepdims", "one_over_m"]
@@ -154,31 +154,45 @@ def transpose(n: Numbers, layer: int, convention: str) -> Answer:
     """For the adjoint of A[layer] through Z[layer + 1] = W[layer + 1] A[layer] + b."""
     env, nxt = n.env[convention], layer + 1
     W, dZ = np.asarray(env[f"W{nxt}"], dtype=float), np.asarray(env[f"dZ{nxt}"], dtype=float)
-    back = env[f"dA_drop{layer}"] if f"dA_drop{layer}" in env else env[f"dA{layer}"]
+    used = f"A_drop{layer}" if f"dA_drop{layer}" in env else f"A{layer}"
     if n.spec.layout == "columns":
         index_sum = np.einsum("ji,jk->ik", W, dZ)  # Σⱼ W[j, i] dZ[j, k]
-        entry = f"∂/∂a[{layer}]ᵢₖ = Σⱼ W[{nxt}]ⱼᵢ dz[{nxt}]ⱼₖ = (W[{nxt}]ᵀ dZ[{nxt}])ᵢₖ"
         index = "first (row)"
     else:
         index_sum = np.einsum("kj,ij->ki", dZ, W)  # Σⱼ dZ[k, j] W[i, j]
-        entry = f"∂/∂a[{layer}]ₖᵢ = Σⱼ dz[{nxt}]ₖⱼ W[{nxt}]ᵢⱼ = (dZ[{nxt}] W[{nxt}]ᵀ)ₖᵢ"
         index = "second (column)"
     inverse, ok = _inverse_words(W, nxt)
     facts = (
         n.fact(
             (
-                f"«Z{nxt}» uses every entry of «A{layer}» once per unit j of layer {nxt}, weighted "
-                f"by «W{nxt}»; the gradient adds those uses up: {entry}. The sum runs over W's "
-                f"{index} index, which is what the transpose pairs — Wᵀ comes from that index sum, "
-                f"not from undoing W (checked: the index sum equals the backward pass's value).",
+                f"«Z{nxt}» uses every entry of «{used}» once per unit j of layer {nxt}, weighted "
+                f"by «W{nxt}»; the gradient adds those uses up: ",
+                *_index_sum(n, used, nxt, convention),
+                f". The sum runs over W's {index} index, which is what the transpose pairs — Wᵀ "
+                "comes from that index sum, not from undoing W (checked: the index sum equals the "
+                "backward pass's value).",
             ),
-            error(index_sum, back) < TOLERANCE,
+            error(index_sum, env[f"d{used}"]) < TOLERANCE,
         ),
         n.fact(inverse, ok),
     )
     W_ = n.var(f"W{nxt}")
     question = ("Is ", n.ex(build.transpose(W_)), " an inverse of ", n.sym(f"W{nxt}"), "?")
     return Answer("transpose", question, (), (), facts)
+
+
+def _index_sum(n: Numbers, used: str, nxt: int, convention: str) -> tuple:
+    """``∂L/∂a[1]ᵢₖ = Σⱼ W[2]ⱼᵢ ∂L/∂z[2]ⱼₖ = (W[2]ᵀ dZ[2])ᵢₖ`` (examples as columns), as math."""
+    W, dZ = n.var(f"W{nxt}"), n.var(f"dZ{nxt}")
+    columns = n.spec.layout == "columns"
+    product = (
+        build.matmul(build.transpose(W), dZ) if columns else build.matmul(dZ, build.transpose(W))
+    )
+    letters = ("i", "k") if columns else ("k", "i")
+    top = "L" if convention == "course" else "J"
+    entry = Entry(product, letters, n.naming, top, adjoints=((f"dZ{nxt}", f"Z{nxt}"),))
+    target = Partial(Sym(top), Sym(used, n.naming, letters, True))
+    return (row(target, "=", entry, "=", Sub(n.ex(product), letters)),)
 
 
 def _inverse_words(W: np.ndarray, nxt: int) -> tuple[tuple, bool]:
