@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..errors import ParseError
+from ..lang.parser import known_call
 
 __all__ = ["Flat", "LIMITS", "ENTRY", "unroll", "is_week4"]
 
@@ -82,6 +83,7 @@ class Tree:
     tree: ast.expr
     at: ast.AST | None = None
     via: tuple[tuple[str, int], ...] = ()
+    function: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,9 +188,9 @@ class _Interpreter:
 
     # -- the entry --------------------------------------------------------------------------------
     def run(self) -> list[Flat]:
-        entry = self.functions.get(ENTRY)
+        entry = self.entry()
         if entry is None:
-            second = list(self.functions.values())[1]
+            second = [n for n in self.module.body if isinstance(n, ast.FunctionDef)][1]
             raise self.fail(
                 second,
                 f"the text holds more than one function but no {ENTRY}(AL, Y, caches), "
@@ -196,17 +198,33 @@ class _Interpreter:
                 hint=f"include your {ENTRY}, or check one function at a time",
             )
         if self.L is None:
-            raise self.fail(entry, f"{ENTRY} loops over the layers: reading it needs L", "pass L=…")
+            raise self.fail(
+                entry, f"{entry.name} loops over the layers: reading it needs L", "pass L=…"
+            )
         params = _params(entry)
         if len(params) != 3 or entry.args.vararg or entry.args.kwarg or entry.args.kwonlyargs:
             raise self.fail(
                 entry,
-                f"{ENTRY} is read with the course's arguments (AL, Y, caches)",
+                f"{entry.name} is read with the course's arguments (AL, Y, caches)",
                 hint="def L_model_backward(AL, Y, caches): — add L2 or dropout inside it",
             )
         values = [Arr(f"A{self.L}"), Arr("Y"), forward_caches(self.L)]
         self.call(entry, dict(zip(params, values, strict=True)), entry, None)
         return self.out
+
+    def entry(self) -> ast.FunctionDef | None:
+        """``L_model_backward``, or the one ``…backward`` function no other function calls."""
+        if ENTRY in self.functions:
+            return self.functions[ENTRY]
+        called = {
+            n.func.id
+            for f in self.functions.values()
+            for n in ast.walk(f)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        }
+        top = [f for name, f in self.functions.items() if name not in called]
+        top = [f for f in top if "backward" in f.name.lower() and len(_params(f)) == 3]
+        return top[0] if len(top) == 1 else None
 
     # -- calls ------------------------------------------------------------------------------------
     def call(self, f: ast.FunctionDef, args: dict, at: ast.AST, layer: int | None) -> object:
@@ -271,7 +289,7 @@ class _Interpreter:
         dA, Z = (self.tree(self.ev(a, frame), a) for a in node.args)
         template = ast.parse(_LIBRARY[name], mode="eval").body
         tree = _put(template, {"dA": dA, "Z": Z})
-        return Tree(_located(tree, node), node, frame.via)
+        return Tree(_located(tree, node), node, frame.via, frame.function)
 
     # -- statements -------------------------------------------------------------------------------
     def block(self, body: list[ast.stmt], frame: _Frame) -> None:
@@ -311,7 +329,7 @@ class _Interpreter:
     def returned(self, node: ast.Return, frame: _Frame) -> object:
         value = self.ev(node.value, frame)
         if isinstance(value, Tree) and value.at is None:
-            return Tree(value.tree, node, frame.via)
+            return Tree(value.tree, node, frame.via, frame.function)
         return value
 
     def test(self, test: ast.expr, frame: _Frame) -> bool:
@@ -395,15 +413,14 @@ class _Interpreter:
         if isinstance(value, Arr) and (value.name == flat or not gradient):
             frame.env[name] = value  # another name for the same array
             return
-        where = node
-        via = frame.via
+        where, made = node, None
         if isinstance(value, Tree) and value.at is not None and gradient:
-            where, via = value.at, value.via  # made by a return: the statement is that line
+            where, made = value.at, (value.via, value.function)  # the line that made it
             at = None
         target = _located(ast.Name(flat, ast.Store()), at or where)
         tree = value.tree if isinstance(value, Tree) else _located(ast.Name(value.name), where)
         statement = _located(ast.Assign([target], tree), where)
-        self.emit(statement, frame, via)
+        self.emit(statement, frame, made)
         frame.env[name] = Arr(flat)
 
     def flat(self, frame: _Frame, name: str) -> str:
@@ -449,10 +466,12 @@ class _Interpreter:
             raise self.fail(node, 'a dictionary key here is a string ("dW" + str(l + 1))')
         return value.value
 
-    def emit(self, node: ast.stmt, frame: _Frame, via: tuple | None = None) -> None:
+    def emit(self, node: ast.stmt, frame: _Frame, made: tuple | None = None) -> None:
+        """Hand on a flat statement; ``made``: (via, function) of another frame's line."""
         if len(self.out) >= LIMITS["statements"]:
             raise self.fail(node, f"the pass unrolls into more than {LIMITS['statements']} lines")
-        self.out.append(Flat(node, frame.via if via is None else via, frame.function, frame.layer))
+        via, function = made or (frame.via, frame.function)
+        self.out.append(Flat(node, via, function, frame.layer))
 
     # -- expressions ------------------------------------------------------------------------------
     def lookup(self, node: ast.Name, frame: _Frame) -> object:
@@ -564,12 +583,17 @@ class _Interpreter:
         if isinstance(base, Seq):
             index = self.ev(node.slice, frame)
             if not (isinstance(index, Const) and type(index.value) is int):
-                raise self.fail(node.slice, "a tuple is indexed with a whole number here")
+                raise self.fail(
+                    node.slice,
+                    "a tuple is indexed with a whole number here",
+                    hint="caches[l], linear_cache[0]",
+                )
             if not -len(base.items) <= index.value < len(base.items):
                 raise self.fail(
                     node,
                     f"index {index.value} is out of range: there are "
                     f"{len(base.items)} (NumPy would raise an IndexError)",
+                    hint="caches[l] is layer l + 1's cache: caches[L - 1] is the output layer's",
                 )
             return base.items[index.value]
         sub = ast.Subscript(self.tree(base, node), self.tree_of(node.slice, frame), ast.Load())
@@ -583,6 +607,12 @@ class _Interpreter:
                 return self.invoke(node, frame)
             if builtin is not None and f.id not in frame.env:
                 return self.builtin(node, frame, builtin)
+            if not known_call(f.id):
+                raise self.fail(
+                    node,
+                    f"{f.id}(…) is not defined in the file, and is not the course's",
+                    hint="include its definition in the file",
+                )
         func = f
         if isinstance(f, ast.Attribute) and not _module(f):  # a method: a.dot(b), x.sum(…)
             func = _located(ast.Attribute(self.tree_of(f.value, frame), f.attr, ast.Load()), f)
