@@ -321,6 +321,47 @@ def test_da_passed_for_dz_is_reported_on_the_call() -> None:
     assert wrong == {"dZ2": call, "dZ1": call}, str(result)
 
 
+# community.deeplearning.ai "Exercise 7 - linear_backward" (t/241052): a learner's linear_backward
+# with np.multiply for both products and db summed over axis 0; after the mentor's hint the
+# products became np.dot, the axis stayed.
+COURSE_LINEAR = (
+    "    dW = 1 / m * np.dot(dZ, A_prev.T)\n"
+    "    db = 1 / m * np.sum(dZ, axis=1, keepdims=True)\n"
+    "    dA_prev = np.dot(W.T, dZ)\n"
+)
+FORUM_LINEAR = (
+    "    dW = 1/m * np.multiply(A_prev,dZ)\n"
+    "    db = 1/m * np.sum(dZ, axis=0, keepdims=True)\n"
+    "    dA_prev = np.multiply(dZ,W.T)\n"
+)
+FORUM_AXIS = FORUM_LINEAR.replace("np.multiply(A_prev,dZ)", "np.dot(dZ, A_prev.T)").replace(
+    "np.multiply(dZ,W.T)", "np.dot(W.T, dZ)"
+)
+
+
+def test_a_forum_linear_backward_is_wrong_on_its_own_lines_in_every_layer() -> None:
+    text = COURSE.replace(COURSE_LINEAR, FORUM_LINEAR)
+    assert text != COURSE
+    result = cr.check_backward(NETS[3], text)
+    dW, db = (
+        _line_of(text, "dW = 1/m * np.multiply(A_prev,dZ)"),
+        _line_of(text, "db = 1/m * np.sum(dZ, axis=0, keepdims=True)"),
+    )
+    for l in (1, 2, 3):
+        assert result[f"dW{l}"].verdict == "wrong" and result[f"dW{l}"].line == dW, str(result)
+        assert result[f"db{l}"].verdict == "wrong" and result[f"db{l}"].line == db
+    for l in (1, 2):  # the hidden layers: no size of 1 makes the broadcast work
+        assert "broadcast" in result[f"dW{l}"].check.message
+
+
+def test_the_sum_over_the_wrong_axis_is_named_in_every_layer() -> None:
+    text = COURSE.replace(COURSE_LINEAR, FORUM_AXIS)
+    result = cr.check_backward(NETS[3], text)
+    db = _line_of(text, "db = 1/m * np.sum(dZ, axis=0, keepdims=True)")
+    assert {c.target: c.line for c in result.wrong} == {"db3": db, "db2": db, "db1": db}
+    assert all(c.check.mistakes[:1] == ("wrong-sum-axis",) for c in result.wrong), str(result)
+
+
 # -- refusals -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("change", "words"),
