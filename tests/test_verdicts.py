@@ -302,3 +302,11 @@ def test_the_course_caches_the_activations_after_dropout() -> None:
     r = cr.check_formula(net, wrong)
     assert r.mistakes == ("missing-1/m",) and r.corrected == "dW2 = 1 / m * np.dot(dZ2, A1.T)"
     assert agrees(r.corrected, env)
+
+
+def test_one_relu_unit_and_one_example_still_sees_both_signs() -> None:
+    # a single entry per draw: if every draw had Z ≤ 0, "dz1 = 0" would pass for relu′
+    net = cr.mlp([2, 1, 1], hidden="relu", output="sigmoid", loss="bce")
+    assert not cr.check_formula(net, "dz[1] = W[2].T @ dz[2] * 0").correct
+    assert not cr.check_formula(net, "dz[1] = W[2].T @ dz[2] * (a[1] >= 0)").correct
+    assert cr.check_formula(net, "dz[1] = W[2].T @ dz[2] * (z[1] > 0)").correct
