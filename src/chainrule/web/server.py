@@ -33,7 +33,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from ..errors import ChainruleError, SpecError, TrainingDiverged
+from ..errors import ChainruleError, SpecError
 from . import views
 from .export import notebook, script
 from .session import Session
@@ -81,7 +81,7 @@ class _Headers:
         await self.app(scope, receive, send_with_headers)
 
 
-# -- HTTP ---------------------------------------------------------------------------------------------
+# -- HTTP --------------------------------------------------------------------------------------
 async def index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
@@ -106,7 +106,7 @@ def _export(kind: str):  # noqa: ANN202 - a route
     return route
 
 
-# -- one tab -----------------------------------------------------------------------------------------
+# -- one tab -----------------------------------------------------------------------------------
 class Connection:
     """A tab's WebSocket and its session: one request at a time, training in the background."""
 
@@ -120,8 +120,13 @@ class Connection:
         async with self.send_lock:
             await self.ws.send_text(json.dumps(message, allow_nan=False, default=_plain))
 
-    async def error(self, message: str, hint: str | None = None, action: object = None) -> None:
-        await self.send({"type": "error", "message": message, "hint": hint, "action": action})
+    async def error(
+        self, message: str, hint: str | None = None, action: object = None, detail: str | None = None
+    ) -> None:
+        """An error for the page; ``detail`` is the source and caret of a parse error."""
+        await self.send(
+            {"type": "error", "message": message, "hint": hint, "action": action, "detail": detail}
+        )
 
     async def handle(self, text: str) -> None:
         """Answer one request; every failure becomes an error message on this socket only."""
@@ -130,10 +135,9 @@ class Connection:
             request = _parse(text)
             action = request["action"]
             await ACTIONS[action](self, request)
-        except TrainingDiverged as e:
-            await self.error(e.message, e.hint, action)
-        except ChainruleError as e:
-            await self.error(e.message, e.hint, action)
+        except ChainruleError as e:  # as the command line shows it: message — hint
+            lines = str(e).splitlines()
+            await self.error(lines[0], None, action, "\n".join(lines[1:]) or None)
         except Exception as e:  # a bug must not end the tab, nor reach another one
             log.exception("request %r failed", action)
             await self.error(f"internal error: {type(e).__name__}: {e}", None, action)
@@ -147,7 +151,7 @@ class Connection:
         if not self.built:
             raise SpecError("build a network first", hint='send {"action": "build"}')
 
-    # -- training -------------------------------------------------------------------------------
+    # -- training ----------------------------------------------------------------------------------
     async def start(self) -> None:
         self.needs_network()
         if not self.running:
@@ -170,9 +174,9 @@ class Connection:
             try:
                 await self.run(self.session.advance, k)
                 snap = await self.run(self.session.snapshot)
-            except ChainruleError as e:
+            except ChainruleError as e:  # a diverging run stops with the library's message
                 self.running = False
-                await self.error(e.message, e.hint, "train")
+                await self.error(str(e).splitlines()[0], None, "train")
                 await self.send({"type": "status", "running": False})
                 return
             await self.send(snap)
@@ -339,7 +343,7 @@ def serve(sock: socket.socket, open_browser: bool = False) -> None:
     """Serve the playground on ``sock`` until interrupted."""
     import uvicorn
 
-    url = "http://127.0.0.1:{}/".format(sock.getsockname()[1])
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
     config = uvicorn.Config(
         create_app(), log_level="warning", ws_max_size=MAX_MESSAGE * 4, lifespan="off"
     )

@@ -44,7 +44,7 @@ def network_for(state: PlayState) -> Network:
 
 
 def read_csv(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """An uploaded CSV (last column the label) read by ``cr.data.load``, within the page's limits."""
+    """An uploaded CSV (label last) read by ``cr.data.load``, within the page's limits."""
     if not isinstance(text, str) or len(text) > 2_000_000:
         raise DataError("the uploaded CSV must be text of at most 2 MB")
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,7 +79,7 @@ class Session:
         self.example = 0
         self.run = 0
 
-    # -- building ---------------------------------------------------------------------------------
+    # -- building ----------------------------------------------------------------------------------
     def build(self, raw: Mapping | None = None) -> dict:
         """Check the choices, build network and data, start from fresh parameters; the equations."""
         state = parse_state(raw if raw is not None else {})
@@ -133,7 +133,7 @@ class Session:
             "box": _box(X) if X.shape[0] == 2 else None,
         }
 
-    # -- training ---------------------------------------------------------------------------------
+    # -- training ----------------------------------------------------------------------------------
     def advance(self, iterations: int) -> None:
         """Train ``iterations`` updates with the fast step (or the teaching code) — ``cr.fit``."""
         fn = self.fast.gradient_fn() if self.fast else None
@@ -167,7 +167,7 @@ class Session:
         self.params = h.params
         self.norms = {k: v[-1] for k, v in h.grad_norms.items()}
 
-    # -- what the page shows ------------------------------------------------------------------------
+    # -- what the page shows -----------------------------------------------------------------------
     def choose_example(self, i: object) -> None:
         m = self.X.shape[1 if self.state.layout == "columns" else 0]
         if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < m:
@@ -181,7 +181,7 @@ class Session:
         return self.net.step(self.params, self.X, self.Y), f"iteration {self.iteration}"
 
     def snapshot(self) -> dict:
-        """One picture of the run: cost, new points of the curve, norms, weights, boundary, values."""
+        """One picture of the run: cost, new curve points, norms, weights, boundary, values."""
         net, params = self.net, self.params
         out, of = self.values()
         new, self.sent = self.costs[self.sent :], len(self.costs)

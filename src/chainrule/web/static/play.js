@@ -240,6 +240,11 @@ function showCheck(c) {
 function showError(e) {
   const box = $("error");
   box.textContent = e.hint ? `${e.message} — ${e.hint}` : e.message;
+  if (e.detail) {
+    const pre = document.createElement("pre");
+    pre.textContent = e.detail; // a parse error's source line and caret
+    box.append(pre);
+  }
   box.hidden = false;
 }
 
