@@ -121,7 +121,11 @@ class Connection:
             await self.ws.send_text(json.dumps(message, allow_nan=False, default=_plain))
 
     async def error(
-        self, message: str, hint: str | None = None, action: object = None, detail: str | None = None
+        self,
+        message: str,
+        hint: str | None = None,
+        action: object = None,
+        detail: str | None = None,
     ) -> None:
         """An error for the page; ``detail`` is the source and caret of a parse error."""
         await self.send(

@@ -3,7 +3,7 @@
 Training is ``cr.fit`` itself, called for a few iterations at a time with the same optimizer object
 (its velocities and Adam's step count carry over) and the parameters the last call returned. Live
 training plugs in the fast step printed from the derivation (``cr.fast``) where it is available;
-one Step runs the teaching code ``net.step`` — the module ``net.source()`` prints — and keeps the
+one Step runs the teaching code — the module ``net.source(convention)`` prints — and keeps the
 dictionary it returned, so the numbers shown next to each formula are the very ones the update
 used. A session is not thread-safe: the server runs one operation of a session at a time.
 """
@@ -57,6 +57,21 @@ def read_csv(text: str) -> tuple[np.ndarray, np.ndarray]:
             hint=f"this page trains on at most {_MAX_EXAMPLES} examples of {_MAX_FEATURES}",
         )
     return X, Y
+
+
+def teaching_step(net: Network, convention: str):  # noqa: ANN201 - a GradientFn
+    """The printed teaching code of ``convention`` as a gradient function for ``cr.fit``: every
+    forward quantity and every gradient (``net.step`` is the course convention's)."""
+
+    def fn(params, X, Y, masks=None):  # noqa: ANN001, ANN202
+        if convention == "course":
+            return net.step(params, X, Y, masks)
+        return {
+            **net.forward(params, X, Y, masks),
+            **net.gradients(params, X, Y, convention, masks),
+        }
+
+    return fn
 
 
 class _Recorder:
@@ -142,7 +157,7 @@ class Session:
 
     def step(self) -> dict:
         """One update with the teaching code; returns (and keeps) the dictionary it used."""
-        rec = _Recorder(self.net.step)
+        rec = _Recorder(teaching_step(self.net, self.state.convention))
         self._fit(1, rec)
         self.used = rec.out
         return self.used
@@ -178,7 +193,8 @@ class Session:
         """The numbers next to the formulas: the last Step's, or those of the current parameters."""
         if self.used is not None:
             return self.used, f"the update from iteration {self.iteration - 1}"
-        return self.net.step(self.params, self.X, self.Y), f"iteration {self.iteration}"
+        out = teaching_step(self.net, self.state.convention)(self.params, self.X, self.Y)
+        return out, f"iteration {self.iteration}"
 
     def snapshot(self) -> dict:
         """One picture of the run: cost, new curve points, norms, weights, boundary, values."""

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlencode
 
 from ..data import DATASETS
+from ..scalar import lookup
 from ..errors import SpecError
 from ..nets.init import INITS
 from ..nets.spec import LAYOUTS, LOSSES, OUTPUTS
@@ -163,6 +164,8 @@ def _hidden(value: object, n: int) -> tuple[str, ...]:
     if not isinstance(items, list | tuple) or not all(isinstance(h, str) for h in items):
         raise SpecError(f"hidden activations {value!r} must be names such as tanh or relu")
     names = tuple(h.strip().lower() for h in items if h.strip())
+    for name in names:
+        lookup(name)  # an unknown name is refused with the list of known ones
     if len(names) == 1:
         return names * n
     if len(names) != n:

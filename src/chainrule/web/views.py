@@ -9,6 +9,7 @@ formulas are slices of the dictionary the training step returned.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -79,7 +80,15 @@ def formula_check(net: Network, formula: str, convention: str) -> dict:
 
 
 def _round(a: np.ndarray) -> list:
-    return np.round(np.asarray(a, dtype=np.float64), 6).tolist()
+    """Full float64 precision (the page rounds for display); a non-finite entry is ``None``."""
+    a = np.asarray(a, dtype=np.float64)
+    return a.tolist() if np.isfinite(a).all() else _nulls(a.tolist())
+
+
+def _nulls(x: object) -> object:
+    if isinstance(x, list):
+        return [_nulls(v) for v in x]
+    return x if math.isfinite(x) else None
 
 
 def example_values(net: Network, out: Mapping[str, np.ndarray], i: int) -> dict[str, list]:

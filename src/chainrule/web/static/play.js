@@ -199,6 +199,7 @@ function matrixTable(rows, caption) {
 }
 
 function fmt(x) {
+  if (x === null || x === undefined) return "–";
   if (x === 0) return "0";
   const a = Math.abs(x);
   return a >= 1e4 || a < 1e-3 ? x.toExponential(2) : x.toFixed(4);
