@@ -17,13 +17,13 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 import pytest
+from course import SIX_EQUATIONS
 
 import chainrule as cr
 from chainrule.printers.html_page import latex_to_mathml
 from chainrule.printers.latex import latex, latex_name
 from chainrule.web import PlayState, Session, parse_state, state_from_query
 from chainrule.web.session import network_for
-from course import SIX_EQUATIONS
 
 
 def mathml_text(mathml: str) -> str:

@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlencode
 
 from ..data import DATASETS
-from ..scalar import lookup
 from ..errors import SpecError
 from ..nets.init import INITS
 from ..nets.spec import LAYOUTS, LOSSES, OUTPUTS
+from ..scalar import lookup
 from ..train import OPTIMIZERS
 
 __all__ = ["PlayState", "parse_state", "state_from_query", "LIMITS", "DATA_SOURCES"]
