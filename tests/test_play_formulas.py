@@ -143,6 +143,20 @@ def test_live_training_runs_the_same_formulas_as_one_fit() -> None:
     assert s.iteration == 77
 
 
+def test_the_decision_boundary_is_the_networks_output_over_the_plane() -> None:
+    s = Session()
+    s.build()
+    s.advance(300)
+    grid, (x0, x1, y0, y1) = s.snapshot()["grid"], s.describe()["box"]
+    n = grid["n"]
+    assert len(grid["z"]) == n and all(len(row) == n for row in grid["z"])
+    # row 0 is the top (y1), column 0 the left (x0): the corners are those points' P(y = 1)
+    corners = np.array([[x0, x1, x0, x1], [y1, y1, y0, y0]])
+    p = s.net.probabilities(s.params, corners)[0]
+    z = grid["z"]
+    np.testing.assert_allclose([z[0][0], z[0][-1], z[-1][0], z[-1][-1]], p, atol=1e-3)
+
+
 def test_adam_keeps_its_state_across_pictures() -> None:
     s = Session()
     s.build({"optimizer": "adam", "lr": 0.01, "init": "xavier"})

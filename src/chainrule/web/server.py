@@ -221,6 +221,8 @@ async def _build(c: Connection, request: dict) -> None:
     await c.stop()
     message = await c.run(c.session.build, request.get("state") or {})
     c.built = True
+    if isinstance(request.get("id"), int):
+        message["id"] = request["id"]  # the page ignores answers to choices it has since changed
     await c.send(message)
     await c.send(await c.run(c.session.snapshot))
 

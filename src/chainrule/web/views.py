@@ -130,13 +130,12 @@ def decision_grid(net: Network, params: Mapping[str, np.ndarray], box: tuple, n:
     A = net.probabilities(params, grid if net.spec.layout == "columns" else grid.T)
     A = A if net.spec.layout == "columns" else A.T
     if net.spec.output == "softmax" and A.shape[0] > 1:
-        return {"n": n, "kind": "classes", "z": np.argmax(A, 0).tolist(), "p": _grid(A.max(0))}
-    return {
-        "n": n,
-        "kind": "sigmoid" if net.spec.output == "sigmoid" else "value",
-        "z": _grid(A[0]),
-    }
+        winner = np.argmax(A, 0).reshape(n, n)
+        return {"n": n, "kind": "classes", "z": winner.tolist(), "p": _grid(A.max(0), n)}
+    kind = "sigmoid" if net.spec.output == "sigmoid" else "value"
+    return {"n": n, "kind": kind, "z": _grid(A[0], n)}
 
 
-def _grid(a: np.ndarray) -> list:
-    return np.round(np.nan_to_num(a, nan=0.0, posinf=1e6, neginf=-1e6), 3).tolist()
+def _grid(a: np.ndarray, n: int) -> list:
+    """Rows of the grid, top first, to three decimals (a picture needs no more)."""
+    return np.round(np.nan_to_num(a, nan=0.0, posinf=1e6, neginf=-1e6), 3).reshape(n, n).tolist()

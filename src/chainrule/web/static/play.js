@@ -15,13 +15,15 @@ const view = { state: null, layers: [], snap: null, curve: [], norms: [], run: -
 let socket = null;
 let buildTimer = null;
 let lastBuild = "";
+let buildId = 0; // the newest build request; an older answer does not overwrite the form
+let buildPending = false;
 
 // -- the connection ------------------------------------------------------------------------------
 function connect() {
   socket = new WebSocket(`ws://${location.host}/ws`);
   socket.addEventListener("open", () => {
     $("connection").textContent = "";
-    send({ action: "build", state: stateFromQuery() });
+    send({ action: "build", state: stateFromQuery(), id: ++buildId });
   });
   socket.addEventListener("message", (ev) => receive(JSON.parse(ev.data)));
   socket.addEventListener("close", () => {
@@ -68,11 +70,13 @@ function stateFromForm() {
 
 function requestBuild(delay) {
   clearTimeout(buildTimer);
+  buildPending = true;
   buildTimer = setTimeout(() => {
+    buildPending = false;
     const state = stateFromForm(), key = JSON.stringify(state);
     if (key === lastBuild) return; // nothing changed: keep the run
     lastBuild = key;
-    send({ action: "build", state });
+    send({ action: "build", state, id: ++buildId });
   }, delay);
 }
 
@@ -99,8 +103,11 @@ function showNetwork(m) {
   view.points = m.points;
   view.labels = m.labels;
   view.box = m.box;
-  fillForm(m.state);
-  lastBuild = JSON.stringify(stateFromForm());
+  view.labels_of = Object.fromEntries(m.equations.backward.map((e) => [e.name, e.label]));
+  if (m.id === buildId && !buildPending) {
+    fillForm(m.state); // the server's reading of the choices, e.g. "tanh" for every layer
+    lastBuild = JSON.stringify(stateFromForm());
+  }
   $("network-name").textContent = `network ${m.network}, ${m.examples} examples`;
   history.replaceState(null, "", `/?${m.query}`);
   $("share").href = `/?${m.query}`;
@@ -214,7 +221,7 @@ function setRunning(running) {
 
 function showExplanation(m) {
   const panel = $("explanation");
-  $("explanation-title").textContent = `Why ${m.quantity}`;
+  $("explanation-title").textContent = `Explanation of ${view.labels_of[m.quantity] || m.quantity}`;
   $("explanation-body").innerHTML = m.html; // rendered by cr.explain's HTML renderer
   panel.hidden = false;
   $("close-explanation").focus();
@@ -372,8 +379,9 @@ function drawBoundary(cv, grid) {
       if (grid.kind === "sigmoid") color = diverging(2 * grid.z[r][c] - 1, 1);
       else if (grid.kind === "classes") color = PALETTE[grid.z[r][c] % PALETTE.length];
       else color = diverging(grid.z[r][c], range);
-      ctx.fillStyle = rgb(color, grid.kind === "classes" ? 0.15 + 0.35 * grid.p[r][c] : 0.55);
-      ctx.fillRect(c * cell, r * cell, cell + 1, cell + 1);
+      const strength = grid.kind === "classes" ? 0.15 + 0.35 * grid.p[r][c] : 0.55;
+      ctx.fillStyle = rgb(color.map((v) => Math.round(255 - strength * (255 - v)))); // on white
+      ctx.fillRect(Math.floor(c * cell), Math.floor(r * cell), Math.ceil(cell) + 1, Math.ceil(cell) + 1);
     }
   }
   const [x0, x1, y0, y1] = view.box;
