@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("starlette", reason="the web extra (make test installs it)")
 from starlette.testclient import TestClient  # noqa: E402
 
-from chainrule.web.server import create_app  # noqa: E402
+from chainrule.web.server import TRAINING, create_app  # noqa: E402
 
 BASE = "http://127.0.0.1"
 
@@ -220,3 +220,64 @@ def test_the_exported_script_rebuilds_the_run(client: TestClient, tmp_path) -> N
 def test_a_bad_export_link_is_a_clear_400(client: TestClient, query: str) -> None:
     response = client.get(f"/export.py?{query}")
     assert response.status_code == 400 and response.text.startswith("chainrule: ")
+
+
+def test_closing_a_tab_stops_its_run(client: TestClient) -> None:
+    with client.websocket_connect("ws://127.0.0.1/ws") as ws:
+        build(ws)
+        ws.send_json({"action": "train"})
+        receive(ws, "snapshot")
+        assert len(TRAINING) == 1
+    assert len(TRAINING) == 0
+
+
+DATA = [
+    ("planar", "2,4,1", "sigmoid"),
+    ("moons", "2,3,1", "sigmoid"),
+    ("circles", "2,5,1", "sigmoid"),
+    ("spirals", "2,8,8,1", "sigmoid"),
+    ("xor", "2,4,1", "sigmoid"),
+    ("blobs", "2,4,3", "softmax"),
+]
+
+
+@pytest.mark.parametrize(("data", "layers", "output"), DATA, ids=[d for d, _, _ in DATA])
+def test_every_data_set_builds_and_trains(
+    client: TestClient, data: str, layers: str, output: str
+) -> None:
+    with client.websocket_connect("ws://127.0.0.1/ws") as ws:
+        _, first = build(ws, data=data, layers=layers, output=output, lr=0.5, init="xavier")
+        ws.send_json({"action": "train"})
+        for _ in range(3):
+            last = receive(ws, "snapshot")
+        ws.send_json({"action": "pause"})
+    assert last["cost"] < first["cost"]
+    grid = last["grid"]
+    assert grid["kind"] == ("classes" if output == "softmax" else "sigmoid")
+    assert len(grid["z"]) == grid["n"]
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        {"keep_prob": 0.8},
+        {"l2": 0.7},
+        {"layout": "rows"},
+        {"convention": "exact"},
+        {"optimizer": "adam", "lr": 0.01},
+        {"optimizer": "momentum"},
+        {"optimizer": "rmsprop", "lr": 0.01},
+    ],
+    ids=str,
+)
+def test_every_option_builds_steps_and_trains(client: TestClient, choices: dict) -> None:
+    with client.websocket_connect("ws://127.0.0.1/ws") as ws:
+        network, _ = build(ws, **choices)
+        assert network["state"] | choices == network["state"]
+        ws.send_json({"action": "step"})
+        stepped = receive(ws, "snapshot")
+        assert stepped["iteration"] == 1 and "dZ1" in stepped["values"]
+        ws.send_json({"action": "train"})
+        assert receive(ws, "snapshot")["iteration"] > 1
+        ws.send_json({"action": "explain", "quantity": "dW1"})
+        assert "<math" in receive(ws, "explanation")["html"]

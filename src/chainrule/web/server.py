@@ -46,6 +46,7 @@ MAX_MESSAGE = 3_000_000  # characters in one request (a CSV upload is the larges
 FRAME = 1 / 30  # at most 30 pictures a second
 SLOW = 1 / 20  # a chunk slower than this is halved
 log = logging.getLogger("chainrule.web")
+TRAINING: set = set()  # the connections whose run is going now (one per training tab)
 
 
 def _csp(host: str) -> str:
@@ -172,6 +173,13 @@ class Connection:
             await self.send({"type": "status", "running": False})
 
     async def _train(self) -> None:
+        TRAINING.add(self)
+        try:
+            await self._chunks()
+        finally:
+            TRAINING.discard(self)
+
+    async def _chunks(self) -> None:
         loop, k = asyncio.get_running_loop(), self.session.state.per_frame
         while self.running:
             began = loop.time()

@@ -193,7 +193,8 @@ class Session:
         """The numbers next to the formulas: the last Step's, or those of the current parameters."""
         if self.used is not None:
             return self.used, f"the update from iteration {self.iteration - 1}"
-        out = teaching_step(self.net, self.state.convention)(self.params, self.X, self.Y)
+        with np.errstate(divide="ignore", invalid="ignore"):  # dA[L] of a saturated output: "–"
+            out = teaching_step(self.net, self.state.convention)(self.params, self.X, self.Y)
         return out, f"iteration {self.iteration}"
 
     def snapshot(self) -> dict:
