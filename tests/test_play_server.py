@@ -281,3 +281,24 @@ def test_every_option_builds_steps_and_trains(client: TestClient, choices: dict)
         assert receive(ws, "snapshot")["iteration"] > 1
         ws.send_json({"action": "explain", "quantity": "dW1"})
         assert "<math" in receive(ws, "explanation")["html"]
+
+
+def test_the_command_refuses_a_busy_port_in_one_line(capsys) -> None:
+    import socket
+
+    from chainrule.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        status = main(["play", "--no-browser", "--port", str(busy.getsockname()[1])])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "cannot listen on 127.0.0.1:" in err
+
+
+def test_the_command_has_help_with_an_example(capsys) -> None:
+    from chainrule.cli import main
+
+    assert main(["play", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--no-browser" in out and "chainrule play --port 0 --no-browser" in out
