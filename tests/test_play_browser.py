@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("starlette", reason="the web extra (make test installs it)")
@@ -143,6 +144,17 @@ def test_a_learner_builds_trains_steps_explains_and_checks(server: str, browser)
     )
     page.mouse.move(x, y)
     assert re.search(r"A\[1\] = -?\d.*dZ\[1\] = ", page.inner_text("#hover"))
+    # hover the middle of an edge: its weight and its gradient
+    x, y = page.evaluate(
+        "(() => { const e = view.edges.find((q) => q.l === 2 && q.k === 1);"
+        " const cv = document.getElementById('net-canvas').getBoundingClientRect();"
+        " return [cv.left + (e.x0 + e.x1) / 2 * cv.width / 460,"
+        " cv.top + (e.y0 + e.y1) / 2 * cv.height / 260]; })()"
+    )
+    page.mouse.move(x, y)
+    assert re.search(
+        r"unit 2 of layer 1 .* W\[2\] = -?\d.*dW\[2\] = -?\d", page.inner_text("#hover")
+    )
     # click dZ[1]: its explanation, the same content as `chainrule explain dZ1`
     page.get_by_role("button", name="Explain dZ[1]").click()
     page.wait_for_selector("#explanation:not([hidden]) math")
@@ -164,6 +176,11 @@ def test_a_learner_builds_trains_steps_explains_and_checks(server: str, browser)
     page.get_by_label("Layer sizes").fill("2,1000000,1")
     page.wait_for_selector("#error:not([hidden])")
     assert "1000000 units" in page.inner_text("#error")
+    page.get_by_label("Layer sizes").fill("2,4,1")
+    page.wait_for_selector("#error", state="hidden")
+    page.get_by_label("Learning rate").fill("-0.5")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "learning rate = '-0.5' must be > 0" in page.inner_text("#error")
     w.assert_local(server)
     page.close()
 
@@ -181,7 +198,7 @@ def test_a_shared_link_rebuilds_the_network_and_two_tabs_train_apart(server: str
         "() => document.getElementById('network-name').textContent.includes('5-3')"
     )
     link = a.page.get_by_role("link", name="Link to this network").get_attribute("href")
-    b = Watched(browser, server + link.lstrip("/"))
+    b = Watched(browser, server + link.lstrip("/"))  # a second tab opens the shared link
     assert b.page.inner_text("#network-name") == a.page.inner_text("#network-name")
     assert b.code() == a.code() and b.page.inner_text("#cost") == a.page.inner_text("#cost")
     assert b.page.get_by_label("Seed").input_value() == "7"
@@ -201,3 +218,22 @@ def test_a_shared_link_rebuilds_the_network_and_two_tabs_train_apart(server: str
     for w in (a, b, c):
         w.assert_local(server)
         w.page.close()
+
+
+def test_an_uploaded_csv_is_the_data(server: str, browser, tmp_path) -> None:
+    rows = [f"{np.cos(t):.4f},{np.sin(t):.4f},{int(np.sin(3 * t) > 0)}" for t in range(80)]
+    path = tmp_path / "mine.csv"
+    path.write_text("u,v,label\n" + "\n".join(rows) + "\n")
+    w = Watched(browser, server)
+    w.page.get_by_label("Data set").select_option("csv")
+    w.page.wait_for_selector("#error:not([hidden])")  # no file yet: the page says so
+    assert "no CSV uploaded yet" in w.page.inner_text("#error")
+    w.page.get_by_label("CSV file").set_input_files(str(path))
+    w.page.wait_for_function(
+        "() => /80 examples/.test(document.getElementById('network-name').textContent)"
+    )
+    assert w.page.locator("#error").is_hidden()
+    w.button("Step").click()
+    w.page.wait_for_function("() => document.getElementById('progress').textContent.includes('1,')")
+    w.assert_local(server)
+    w.page.close()

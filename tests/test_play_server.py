@@ -91,6 +91,8 @@ MALFORMED = [
     ('{"action": "build", "state": {"layers": "2,x,1"}}', "whole numbers"),
     ('{"action": "build", "state": {"layers": "3,4,1"}}', "start with 2"),
     ('{"action": "build", "state": {"hidden": "banana"}}', "banana"),
+    ('{"action": "build", "state": {"data": "blobs"}}', "softmax, layer sizes 2,4,3"),
+    ('{"action": "build", "state": {"data": "blobs", "output": "softmax"}}', "3 classes, not 1"),
     ('{"action": "build", "state": {"data": "mnist"}}', "data set"),
     ('{"action": "build", "state": {"l2": -1}}', "L2"),
     ('{"action": "build", "state": {"keep_prob": 0}}', "keep_prob"),

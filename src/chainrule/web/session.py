@@ -37,6 +37,10 @@ def _network(layers, hidden, output, loss, layout, l2, keep_prob) -> Network:  #
     return mlp(list(layers), list(hidden), output, loss, layout, l2, keep_prob)
 
 
+# typesetting is the slow part of a rebuild (latex2mathml): once per network and convention
+_equations = functools.lru_cache(maxsize=64)(views.equations)
+
+
 def network_for(state: PlayState) -> Network:
     """The network a state names (cached: its derivation and compiled code are reused)."""
     s = state
@@ -100,7 +104,7 @@ class Session:
         state = parse_state(raw if raw is not None else {})
         X, Y = self._data(state)
         net = network_for(state)
-        _fits(state, net, X)
+        _fits(state, X, Y)
         self.X, self.Y = check_data(net, *((X, Y) if state.layout == "columns" else (X.T, Y.T)))
         self.state, self.net, self.raw_X, self.raw_Y = state, net, X, Y
         self.fast = _fast_step(net)
@@ -111,7 +115,7 @@ class Session:
         if state.data != "csv":
             return make_dataset(state.data)
         if self.upload is None:
-            raise DataError("no CSV uploaded yet", hint="choose a file under 'Data set: CSV'")
+            raise DataError("no CSV uploaded yet", hint="choose one under 'CSV file'")
         return self.upload
 
     def set_upload(self, text: str) -> None:
@@ -139,7 +143,7 @@ class Session:
             "query": s.query(),
             "network": net.describe(),
             "layers": list(s.layers),
-            "equations": views.equations(net, s.convention),
+            "equations": _equations(net, s.convention),
             "source": net.source(s.convention),
             "trainer": "fast" if self.fast else "teaching",
             "examples": int(X.shape[1]),
@@ -231,14 +235,26 @@ class Session:
         return views.decision_grid(self.net, self.params, _box(self.raw_X))
 
 
-def _fits(state: PlayState, net: Network, X: np.ndarray) -> None:
-    n_x = X.shape[0]
-    if state.layers[0] != n_x:
-        sizes = ",".join(map(str, (n_x, *state.layers[1:])))
+def _fits(state: PlayState, X: np.ndarray, Y: np.ndarray) -> None:
+    """The layer sizes and the output against the data, with the fix in the message."""
+    n_x, sizes = X.shape[0], state.layers
+    if sizes[0] != n_x:
         raise DataError(
             f"the {state.data} data has {n_x} features, so the layer sizes start with {n_x}",
-            hint=f"e.g. {sizes}",
+            hint=f"e.g. {','.join(map(str, (n_x, *sizes[1:])))}",
         )
+    labels = np.unique(Y) if Y.shape[0] == 1 else None
+    if labels is None or not np.all(labels == np.round(labels)) or labels.min() < 0:
+        return  # one-hot labels or regression targets: check_data judges them
+    k = int(labels.max()) + 1
+    fix = f"output softmax, layer sizes {','.join(map(str, (*sizes[:-1], k)))}"
+    if state.output == "sigmoid" and k > 2:
+        raise DataError(
+            f"the {state.data} data has {k} classes; a sigmoid output tells only two apart",
+            hint=fix,
+        )
+    if state.output == "softmax" and k != sizes[-1]:
+        raise DataError(f"the {state.data} data has {k} classes, not {sizes[-1]}", hint=fix)
 
 
 def _fast_step(net: Network) -> FastStep | None:

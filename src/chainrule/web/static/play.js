@@ -472,7 +472,7 @@ function wire() {
   for (const f of FIELDS) {
     const el = $(f);
     el.addEventListener("change", () => requestBuild(0));
-    if (el.tagName === "INPUT") el.addEventListener("input", () => requestBuild(120));
+    if (el.tagName === "INPUT") el.addEventListener("input", () => requestBuild(80));
   }
   $("data").addEventListener("change", () => { $("csv-row").hidden = $("data").value !== "csv"; });
   $("network-form").addEventListener("submit", (ev) => { ev.preventDefault(); requestBuild(0); });
