@@ -190,6 +190,7 @@ def test_a_shared_link_rebuilds_the_network_and_two_tabs_train_apart(server: str
     a.page.get_by_label("Data set").select_option("moons")
     a.page.get_by_label("Layer sizes").fill("2,5,3,1")
     a.page.get_by_label("Hidden activations").fill("relu,tanh")
+    a.page.get_by_label("Initialization").select_option("xavier")
     a.page.get_by_label("Seed").fill("7")
     a.page.wait_for_function(
         "() => location.search.includes('seed=7') && location.search.includes('5-3')"
@@ -203,6 +204,7 @@ def test_a_shared_link_rebuilds_the_network_and_two_tabs_train_apart(server: str
     assert b.code() == a.code() and b.page.inner_text("#cost") == a.page.inner_text("#cost")
     assert b.page.get_by_label("Seed").input_value() == "7"
     assert b.page.get_by_label("Data set").input_value() == "moons"
+    assert b.page.get_by_label("Initialization").input_value() == "xavier"
     # two tabs at once: the default network and the shared one, training side by side
     c = Watched(browser, server)
     start_a, start_c = a.cost(), c.cost()

@@ -163,14 +163,18 @@ def test_training_streams_snapshots_and_pause_stops_it(client: TestClient) -> No
         _, first = build(ws)
         ws.send_json({"action": "train"})
         assert receive(ws, "status")["running"] is True
-        costs = [receive(ws, "snapshot")["cost"] for _ in range(5)]
+        snaps = [receive(ws, "snapshot") for _ in range(5)]
+        costs, last = [s["cost"] for s in snaps], snaps[-1]["iteration"]
         ws.send_json({"action": "pause"})
-        status = receive(ws, "status")
-        assert status["running"] is False
+        while (m := ws.receive_json())["type"] != "status":
+            last = m["iteration"] if m["type"] == "snapshot" else last
+        assert m["running"] is False
         ws.send_json({"action": "step"})
         after = receive(ws, "snapshot")
     assert costs[-1] < costs[0] < first["cost"]
-    assert after["iteration"] > 5 * 20 - 1  # five pictures of 20 iterations each, then one step
+    # nothing trained between the last picture and the step: the run had stopped
+    assert after["iteration"] == last + 1
+    assert after["iteration"] > 5
 
 
 def test_the_formula_check_gives_the_diagnosis(client: TestClient) -> None:
