@@ -31,6 +31,7 @@ def receive(ws, kind: str, limit: int = 50) -> dict:
         m = ws.receive_json()
         if m["type"] == kind:
             return m
+        assert m["type"] != "error", m  # an unexpected error fails the test instead of hanging it
     raise AssertionError(f"no {kind!r} message in {limit}")
 
 
@@ -241,7 +242,7 @@ DATA = [
     ("planar", "2,4,1", "sigmoid"),
     ("moons", "2,3,1", "sigmoid"),
     ("circles", "2,5,1", "sigmoid"),
-    ("spirals", "2,8,8,1", "sigmoid"),
+    ("spirals", "2,8,8,3", "softmax"),
     ("xor", "2,4,1", "sigmoid"),
     ("blobs", "2,4,3", "softmax"),
 ]
