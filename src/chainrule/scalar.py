@@ -188,6 +188,13 @@ _TABLE = [
     ElementwiseFn(
         "expm1", sympy.exp(Z) - 1, np.expm1, "np.expm1({x})", "expm1", r"\operatorname{expm1}"
     ),
+    ElementwiseFn(
+        "arctanh", sympy.atanh(Z), np.arctanh, "np.arctanh({x})", "artanh", r"\operatorname{artanh}"
+    ),
+    ElementwiseFn("arctan", sympy.atan(Z), np.arctan, "np.arctan({x})", "arctan", r"\arctan"),
+    ElementwiseFn(
+        "arcsinh", sympy.asinh(Z), np.arcsinh, "np.arcsinh({x})", "arsinh", r"\operatorname{arsinh}"
+    ),
 ]
 
 FUNCTIONS: dict[str, ElementwiseFn] = {f.name: f for f in _TABLE}
@@ -341,6 +348,9 @@ SYMPY_FUNCTIONS: dict[type, Callable[..., ElementwiseFn]] = {
     cbrt: lambda: FUNCTIONS["cbrt"],
     sympy.cosh: lambda: FUNCTIONS["cosh"],
     sympy.sinh: lambda: FUNCTIONS["sinh"],
+    sympy.atanh: lambda: FUNCTIONS["arctanh"],
+    sympy.atan: lambda: FUNCTIONS["arctan"],
+    sympy.asinh: lambda: FUNCTIONS["arcsinh"],
     leaky_relu_fn: leaky_relu,
     leaky_step: _leaky_step,
 }

@@ -13,6 +13,7 @@ API (what the checker calls)::
     s.lines     # every line that made the value: an in-place write or += adds its line
     s.col       # the target's column on s.line (0-based)
     s.text      # the learner's own line(s), as written
+    s.locals    # ((line, text), …) of the learner's locals put into s.rhs (``m = X.shape[0]``)
 
 ``text`` is several ``target = expr`` lines, or one function written as the course's notebooks write
 it (``backward_propagation(parameters, cache, X, Y)``, ``linear_backward(dZ, cache)``,
@@ -55,7 +56,15 @@ from dataclasses import dataclass, field
 
 from ..errors import ChainruleError, ParseError
 from ..lang.parser import METHODS, is_method, known_call
-from .learner import PRIME, builtin, normalize_line, normalize_traced, original_col, parse_rhs, show
+from .spelling import (
+    PRIME,
+    builtin,
+    normalize_line,
+    normalize_traced,
+    original_col,
+    parse_rhs,
+    show,
+)
 
 __all__ = ["Statement", "read_backward"]
 
@@ -68,6 +77,7 @@ _SKIPPED_CALLS = {"print"}
 # the course's activation backward functions return dZ (``return dA * s * (1 - s)``)
 _RETURNS_DZ = {"relu_backward", "sigmoid_backward", "tanh_backward", "leaky_relu_backward"}
 _LIMIT_LINES = 2000
+_LIMIT_NODES = 20_000  # syntax-tree nodes in one statement after its locals are put in
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,7 @@ class Statement:
     lines: tuple[int, ...] = ()
     end_line: int = 0
     tree: ast.Expression | None = field(default=None, compare=False, repr=False)
+    locals: tuple[tuple[int, str], ...] = ()  # (line, text) of each local put into the rhs
 
     @property
     def formula(self) -> str:
@@ -127,6 +138,7 @@ class _Draft:
     col: int
     view_of: str | None = None  # ``dZ = dA`` makes dZ the same array as dA
     used: bool = False  # another statement read this value since it was set
+    uses: list[tuple[int, str]] = field(default_factory=list)  # lines of the locals put in
 
 
 class _Program:
@@ -143,6 +155,8 @@ class _Program:
         self.drafts: dict[str, _Draft] = {}
         self.views: dict[str, str] = {}  # a local that is another name's array (no copy)
         self.function = ""  # the name of the function read, if the text is one
+        self.def_from: dict[str, tuple[tuple[int, str], ...]] = {}  # a local's lines (and its own)
+        self.pending: list[tuple[int, str]] = []  # lines of the locals this statement put in
 
     def _normalised(self, number: int, line: str) -> tuple[str, list[int]]:
         try:
@@ -188,6 +202,7 @@ class _Program:
 
     # -- one statement ----------------------------------------------------------------------------
     def _statement(self, node: ast.stmt) -> None:
+        self.pending = []
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             return self._assign(node, node.targets[0], node.value)
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
@@ -241,6 +256,7 @@ class _Program:
         tree = self.expr(value, node)
         if not _GRADIENT.fullmatch(name):
             self.defs[name] = _unwrap_copy(tree)
+            self.def_from[name] = self._origin(node)
             self.views.pop(name, None)
             if _view_of(value) is not None:
                 self.views[name] = self.course(_view_of(value), value)
@@ -259,7 +275,7 @@ class _Program:
                     f"{name} is computed from {name} itself before it has a value here",
                     hint=f"give the value the function receives another name than {name}",
                 )
-            tree = _substitute(tree, {name: old.tree})
+            tree = self._bounded(_substitute(tree, {name: old.tree}), target)
             lines = [*old.lines, node.lineno]
         else:
             if old is not None and old.used:
@@ -271,7 +287,8 @@ class _Program:
             lines = [node.lineno]
         col = old.col if old is not None and len(lines) > 1 else target.col_offset
         self._mark_used(tree, name)
-        self.drafts[name] = _Draft(name, _unwrap_copy(tree), lines, col, view)
+        uses = [*(old.uses if old is not None and len(lines) > 1 else []), *self.pending]
+        self.drafts[name] = _Draft(name, _unwrap_copy(tree), lines, col, view, uses=uses)
 
     def _mark_used(self, tree: ast.expr, target: str) -> None:
         for n in ast.walk(tree):
@@ -356,12 +373,14 @@ class _Program:
         where = _where(self.expr(cond, node), value, draft.tree)
         self._mark_used(where, name)
         draft.tree, draft.lines = where, [*draft.lines, node.lineno]
+        draft.uses += self.pending
 
     def _mask_local(self, node: ast.Assign, name: str, cond: ast.expr, value: ast.expr) -> None:
         """``g = np.zeros_like(Z1); g[Z1 > 0] = 1``: a local's new value, put into later lines."""
         if name in self.views:
             raise self._shared(node, name)
         self.defs[name] = _where(self.expr(cond, node), value, self.defs[name])
+        self.def_from[name] = (*self.def_from.get(name, ()), *self._origin(node))
 
     def _output(
         self, name: str, at: ast.AST, value: ast.expr, node: ast.stmt | None = None
@@ -410,8 +429,8 @@ class _Program:
                 raise self.fail(
                     node,
                     f"{name} has no layer number",
-                    hint="say which layer the code is about (layer=2, --layer 2), or write "
-                    f"{name}2",
+                    hint=f"write it with its layer's number ({name.removesuffix('_prev')}2), "
+                    "or say which layer the code is about: read_backward(text, layer=2)",
                 )
             prev = name.endswith("_prev")
             return f"{name.removesuffix('_prev')}{self.layer - prev}"
@@ -424,7 +443,17 @@ class _Program:
     def expr(self, value: ast.expr, node: ast.AST) -> ast.expr:
         """``value`` checked against the language, in the course's names, locals put in."""
         self._check(value, node)
-        return _Resolve(self).visit(copy.deepcopy(value))
+        return self._bounded(_Resolve(self).visit(copy.deepcopy(value)), node)
+
+    def _bounded(self, tree: ast.expr, node: ast.AST) -> ast.expr:
+        """``tree``, unless putting the locals in made it huge (``a = a + a`` doubles each line)."""
+        if sum(1 for _ in ast.walk(tree)) > _LIMIT_NODES:
+            raise self.fail(
+                node,
+                "this line's formula grows too large once its earlier lines are put in",
+                hint="name the parts the course names (dZ2, dA1, …) instead of local names",
+            )
+        return tree
 
     def _check(self, value: ast.expr, node: ast.AST) -> None:
         try:
@@ -474,6 +503,10 @@ class _Program:
         return self.course(text, key)
 
     # -- statements out ---------------------------------------------------------------------------
+    def _origin(self, node: ast.stmt) -> tuple[tuple[int, str], ...]:
+        """The line that defines a local, and the lines of the locals it was made from."""
+        return (*self.pending, (node.lineno, self.original[node.lineno - 1].strip()))
+
     def _finish(self, d: _Draft) -> Statement:
         tree = ast.Expression(ast.fix_missing_locations(d.tree))
         lines = tuple(dict.fromkeys(d.lines))
@@ -487,6 +520,7 @@ class _Program:
             lines=lines,
             end_line=lines[-1],
             tree=tree,
+            locals=tuple(sorted(set(d.uses))),
         )
 
     def _syntax(self, e: ParseError) -> ParseError:
@@ -531,6 +565,7 @@ class _Resolve(ast.NodeTransformer):
                     f"{node.id} is a cache of arrays, not one quantity",
                     hint="unpack it into the course's names first: A_prev, W, b = cache",
                 )
+            self.p.pending += self.p.def_from.get(name, ())
             return copy.deepcopy(value)
         return ast.copy_location(ast.Name(name, ast.Load()), node)
 

@@ -30,9 +30,11 @@ from .arguments import (
     index_argument,
     shape_argument,
 )
+from .asked import answers
 from .chain import Algebra, Term, chain_terms, top_of
 from .doc import Document, Ex, Naming, Sym
 from .numeric import NumericExample, example_inputs, numeric_example
+from .questions import Answer
 from .variants import Variant, network_values, other_network, variants
 
 __all__ = ["Explanation", "explain", "resolve_quantity"]
@@ -61,6 +63,7 @@ class Explanation:
     numbers: NumericExample
     variants: tuple[Variant, ...]
     reading: tuple[str, ...]
+    answers: tuple[Answer, ...] = ()  # the questions learners ask about this step, checked
 
     @property
     def convention(self) -> str:
@@ -174,6 +177,7 @@ def explain(
         numbers,
         others,
         _reading(terms),
+        answers(net, d, step, values) if net is not None else (),
     )
 
 

@@ -44,6 +44,9 @@ _FUNCTIONS = {
     "sinh": "torch.sinh({x})",
     "log1p": "torch.log1p({x})",
     "expm1": "torch.expm1({x})",
+    "arctanh": "torch.atanh({x})",
+    "arctan": "torch.atan({x})",
+    "arcsinh": "torch.asinh({x})",
     "leaky_relu": "torch.where({x} > 0, {x}, {a} * {x})",
     "leaky_step": "torch.where({x} > 0, 1.0, {a})",
 }
