@@ -188,6 +188,16 @@ def test_the_formula_check_gives_the_diagnosis(client: TestClient) -> None:
     assert verdict["corrected"] == "dZ1 = W2.T @ dZ2 * (1 - A1**2)"
 
 
+def test_right_only_because_of_a_size_is_not_called_correct(client: TestClient) -> None:
+    """`W2.T * dZ2` broadcasts to the outer product, which is W2ᵀ dZ2 only because n[2] = 1."""
+    with client.websocket_connect("ws://127.0.0.1/ws") as ws:
+        build(ws)
+        ws.send_json({"action": "check", "formula": "dZ1 = W2.T * dZ2 * (1 - A1**2)"})
+        verdict = receive(ws, "check")
+    assert verdict["correct"] is False and verdict["verdict"] == "right-here-only"
+    assert "n[2] = 1" in verdict["title"]
+
+
 def test_an_uploaded_csv_trains(client: TestClient) -> None:
     rows = "\n".join(f"{x / 10},{(x * 7 % 11) / 10},{int(x % 2)}" for x in range(60))
     with client.websocket_connect("ws://127.0.0.1/ws") as ws:

@@ -75,7 +75,7 @@ def explanation_html(net: Network, quantity: str, convention: str) -> str:
 def formula_check(net: Network, formula: str, convention: str) -> dict:
     """``cr.check_formula``'s verdict as the page shows it."""
     c = check_formula(net, formula, convention=convention)
-    keys = ("formula", "target", "correct", "diagnosis", "title", "message", "corrected")
+    keys = ("formula", "target", "correct", "verdict", "diagnosis", "title", "message", "corrected")
     return {**{k: getattr(c, k) for k in keys}, "expected": c.expected}
 
 

@@ -233,8 +233,9 @@ function showCheck(c) {
   out.replaceChildren();
   const head = document.createElement("p");
   head.className = c.correct ? "ok" : "wrong";
-  head.textContent = c.correct ? `✓ correct: ${c.formula}` : `✗ wrong — ${c.title}` +
-    (c.diagnosis ? ` (${c.diagnosis})` : "");
+  if (c.correct) head.textContent = `✓ correct: ${c.formula}`;
+  else if (c.verdict === "right-here-only") head.textContent = `⚠ ${c.title}`;
+  else head.textContent = `✗ wrong — ${c.title}` + (c.diagnosis ? ` (${c.diagnosis})` : "");
   out.append(head);
   const lines = c.correct ? [] : [c.message, `corrected: ${c.corrected}`];
   lines.push(`derived: ${c.expected}`);
