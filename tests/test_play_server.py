@@ -178,6 +178,22 @@ def test_training_streams_snapshots_and_pause_stops_it(client: TestClient) -> No
     assert after["iteration"] > 5
 
 
+def test_the_speed_changes_without_a_rebuild(client: TestClient) -> None:
+    with client.websocket_connect("ws://127.0.0.1/ws") as ws:
+        build(ws)
+        ws.send_json({"action": "train"})
+        first = receive(ws, "snapshot")
+        ws.send_json({"action": "speed", "per_frame": 3})
+        assert "speed=3" in receive(ws, "speed")["query"]
+        snaps = [receive(ws, "snapshot") for _ in range(4)]
+        ws.send_json({"action": "speed", "per_frame": -3})
+        assert "speed" in receive(ws, "error")["message"]
+        ws.send_json({"action": "pause"})
+    steps = [b["iteration"] - a["iteration"] for a, b in zip(snaps, snaps[1:], strict=False)]
+    assert snaps[0]["run"] == first["run"]  # the same run went on
+    assert snaps[-1]["iteration"] > first["iteration"] and max(steps) <= 3
+
+
 def test_the_formula_check_gives_the_diagnosis(client: TestClient) -> None:
     with client.websocket_connect("ws://127.0.0.1/ws") as ws:
         build(ws)

@@ -180,8 +180,10 @@ class Connection:
             TRAINING.discard(self)
 
     async def _chunks(self) -> None:
-        loop, k = asyncio.get_running_loop(), self.session.state.per_frame
+        loop, target = asyncio.get_running_loop(), 0
         while self.running:
+            if self.session.state.per_frame != target:  # the learner changed the speed
+                target = k = self.session.state.per_frame
             began = loop.time()
             try:
                 await self.run(self.session.advance, k)
@@ -262,6 +264,12 @@ async def _reset(c: Connection, request: dict) -> None:
     await c.send(await c.run(c.session.snapshot))
 
 
+async def _speed(c: Connection, request: dict) -> None:
+    c.needs_network()
+    await c.run(c.session.set_speed, request.get("per_frame"))
+    await c.send({"type": "speed", "query": c.session.state.query()})
+
+
 async def _example(c: Connection, request: dict) -> None:
     c.needs_network()
     await c.run(c.session.choose_example, request.get("index"))
@@ -300,6 +308,7 @@ ACTIONS = {
     "pause": _pause,
     "step": _step,
     "reset": _reset,
+    "speed": _speed,
     "example": _example,
     "explain": _explain,
     "check": _check,

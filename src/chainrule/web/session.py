@@ -118,6 +118,10 @@ class Session:
             raise DataError("no CSV uploaded yet", hint="choose one under 'CSV file'")
         return self.upload
 
+    def set_speed(self, per_frame: object) -> None:
+        """Iterations between two pictures; the run goes on (nothing is rebuilt)."""
+        self.state = parse_state({**self.state.to_dict(), "per_frame": per_frame})
+
     def set_upload(self, text: str) -> None:
         self.upload = read_csv(text)
 

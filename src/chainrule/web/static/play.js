@@ -5,6 +5,7 @@
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["data", "layers", "hidden", "output", "loss", "optimizer", "lr", "l2",
   "keep_prob", "layout", "convention", "init", "seed", "per_frame"];
+const NETWORK_FIELDS = FIELDS.filter((f) => f !== "per_frame"); // the speed rebuilds nothing
 const QUERY = { optimizer: "opt", keep_prob: "keep", convention: "conv", per_frame: "speed" };
 const BLUE = [33, 102, 172], ORANGE = [214, 96, 77];
 const PALETTE = [[214, 96, 77], [33, 102, 172], [27, 158, 119], [117, 112, 179], [230, 171, 2],
@@ -43,6 +44,7 @@ const HANDLERS = {
   explanation: showExplanation,
   check: showCheck,
   error: showError,
+  speed: (m) => { clearError(); history.replaceState(null, "", `/?${m.query}`); $("share").href = `/?${m.query}`; },
   uploaded: () => { clearError(); lastBuild = ""; requestBuild(0); },
 };
 
@@ -68,12 +70,16 @@ function stateFromForm() {
   return state;
 }
 
+function networkKey(state) {
+  return JSON.stringify(NETWORK_FIELDS.map((f) => state[f]));
+}
+
 function requestBuild(delay) {
   clearTimeout(buildTimer);
   buildPending = true;
   buildTimer = setTimeout(() => {
     buildPending = false;
-    const state = stateFromForm(), key = JSON.stringify(state);
+    const state = stateFromForm(), key = networkKey(state);
     if (key === lastBuild) return; // nothing changed: keep the run
     lastBuild = key;
     send({ action: "build", state, id: ++buildId });
@@ -106,7 +112,7 @@ function showNetwork(m) {
   view.labels_of = Object.fromEntries(m.equations.backward.map((e) => [e.name, e.label]));
   if (m.id === buildId && !buildPending) {
     fillForm(m.state); // the server's reading of the choices, e.g. "tanh" for every layer
-    lastBuild = JSON.stringify(stateFromForm());
+    lastBuild = networkKey(stateFromForm());
   }
   $("network-name").textContent = `network ${m.network}, ${m.examples} examples`;
   history.replaceState(null, "", `/?${m.query}`);
@@ -470,11 +476,13 @@ function drawHeat(cv, weights) {
 
 // -- wiring ----------------------------------------------------------------------------------------
 function wire() {
-  for (const f of FIELDS) {
+  for (const f of NETWORK_FIELDS) {
     const el = $(f);
     el.addEventListener("change", () => requestBuild(0));
     if (el.tagName === "INPUT") el.addEventListener("input", () => requestBuild(80));
   }
+  $("per_frame").addEventListener("change", () =>
+    send({ action: "speed", per_frame: Number.parseInt($("per_frame").value, 10) }));
   $("data").addEventListener("change", () => { $("csv-row").hidden = $("data").value !== "csv"; });
   $("network-form").addEventListener("submit", (ev) => { ev.preventDefault(); requestBuild(0); });
   $("csv").addEventListener("change", async () => {
