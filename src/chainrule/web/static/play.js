@@ -379,7 +379,8 @@ function drawBoundary(cv, grid) {
     ctx.fillText("(the data is not 2-D)", 20, 30);
     return;
   }
-  const n = grid.n, cell = cv.width / n, range = Math.max(1e-9, ...grid.z.flat().map(Math.abs));
+  const n = grid.n, range = Math.max(1e-9, ...grid.z.flat().map(Math.abs));
+  const small = new OffscreenCanvas(n, n), pixels = new ImageData(n, n);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
       let color;
@@ -387,10 +388,14 @@ function drawBoundary(cv, grid) {
       else if (grid.kind === "classes") color = PALETTE[grid.z[r][c] % PALETTE.length];
       else color = diverging(grid.z[r][c], range);
       const strength = grid.kind === "classes" ? 0.15 + 0.35 * grid.p[r][c] : 0.55;
-      ctx.fillStyle = rgb(color.map((v) => Math.round(255 - strength * (255 - v)))); // on white
-      ctx.fillRect(Math.floor(c * cell), Math.floor(r * cell), Math.ceil(cell) + 1, Math.ceil(cell) + 1);
+      const at = 4 * (r * n + c);
+      for (let k = 0; k < 3; k++) pixels.data[at + k] = Math.round(255 - strength * (255 - color[k]));
+      pixels.data[at + 3] = 255;
     }
   }
+  small.getContext("2d").putImageData(pixels, 0, 0);
+  ctx.imageSmoothingEnabled = true; // the grid's cells blend into a smooth picture
+  ctx.drawImage(small, 0, 0, cv.width, cv.height);
   const [x0, x1, y0, y1] = view.box;
   if (!view.points) return;
   ctx.lineWidth = 0.8; ctx.strokeStyle = "#fff";
