@@ -32,6 +32,7 @@ LAYERS = [
     ["printers"],
     ["nets", "gradient", "data"],
     ["explain", "check", "train", "export", "calculus", "fast"],
+    ["exercise"],  # reads explain/ and check/
     ["cli", "web"],  # the interfaces: the command line and the browser playground
     ["", "__main__"],  # the package's __init__ (the flat public API) and `python -m chainrule`
 ]

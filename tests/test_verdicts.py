@@ -286,3 +286,19 @@ def test_every_verdict_agrees_with_the_course_here_and_wider(case: tuple) -> Non
         assert agrees(formula, here) and not agrees(formula, there), formula
     else:
         assert not agrees(formula, here), (formula, r.message)
+
+
+def test_the_course_caches_the_activations_after_dropout() -> None:
+    # forward_propagation_with_dropout: A1 = A1 * D1 / keep_prob is what the cache holds, so the
+    # course's dW2 = 1/m dZ2 A1ᵀ uses it; chainrule's derivation calls it A_drop1
+    net = cr.mlp([2, 4, 1], hidden="relu", output="sigmoid", loss="bce", keep_prob=0.8)
+    env = course((2, 4, 1), "relu", keep_prob=0.8)  # its A1 is the cached one
+    right = "dW2 = 1/m * np.dot(dZ2, A1.T)"
+    assert agrees(right, env)
+    r = cr.check_formula(net, right)
+    assert r.correct and "after the mask" in r.message
+    wrong = "dW2 = np.dot(dZ2, A1.T)"
+    assert not agrees(wrong, env)
+    r = cr.check_formula(net, wrong)
+    assert r.mistakes == ("missing-1/m",) and r.corrected == "dW2 = 1 / m * np.dot(dZ2, A1.T)"
+    assert agrees(r.corrected, env)

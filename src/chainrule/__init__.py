@@ -27,6 +27,7 @@ from .errors import (
     UnknownFunctionError,
     UnknownNameError,
 )
+from .exercise import Exercise, exercise
 from .explain import explain
 from .export import export
 from .gradient import Gradient, grad
@@ -54,6 +55,7 @@ __all__ = [
     "Adam",
     "ChainruleError",
     "DataError",
+    "Exercise",
     "Decay",
     "Derivation",
     "EvaluationError",
@@ -84,6 +86,7 @@ __all__ = [
     "data",
     "fast",
     "explain",
+    "exercise",
     "export",
     "fit",
     "grad",

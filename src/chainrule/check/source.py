@@ -14,6 +14,7 @@ API (what the checker calls)::
     s.col       # the target's column on s.line (0-based)
     s.text      # the learner's own line(s), as written
     s.locals    # ((line, text), …) of the learner's locals put into s.rhs (``m = X.shape[0]``)
+    s.notation  # Notation: per_example for the lectures' lowercase lines (dz2 = a2 - y), m = 1
 
 ``text`` is several ``target = expr`` lines, or one function written as the course's notebooks write
 it (``backward_propagation(parameters, cache, X, Y)``, ``linear_backward(dZ, cache)``,
@@ -58,9 +59,11 @@ from ..errors import ChainruleError, ParseError
 from ..lang.parser import METHODS, is_method, known_call
 from .spelling import (
     PRIME,
+    Notation,
     builtin,
     normalize_line,
     normalize_traced,
+    notation,
     original_col,
     parse_rhs,
     show,
@@ -68,8 +71,9 @@ from .spelling import (
 
 __all__ = ["Statement", "read_backward"]
 
-_QUANTITY = re.compile(r"(?:W|b|Z|A|D|A_drop)\d+|X|Y")
-_GRADIENT = re.compile(r"d(?:W|b|Z|A|A_drop)\d+")
+# the course's names; lowercase a, z, x, y, dz, da are the lectures' one-example notation
+_QUANTITY = re.compile(r"(?:W|b|Z|A|D|A_drop|a|z)\d+|X|Y|x|y")
+_GRADIENT = re.compile(r"d(?:W|b|Z|A|A_drop|z|a)\d+")
 _GENERIC = {"W", "b", "Z", "A", "D", "dW", "db", "dZ", "dA", "A_prev", "dA_prev"}
 _NETWORK_SCALARS = {"lambd", "keep_prob"}
 _OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.MatMult, ast.Pow)
@@ -98,6 +102,12 @@ class Statement:
     def formula(self) -> str:
         """``"dZ1 = …"``: the statement as one formula for the checker."""
         return f"{self.target} = {self.rhs}"
+
+    @property
+    def notation(self) -> Notation:
+        """In which notation the statement is written: ``dz2 = a2 - y`` is one example's
+        (``per_example``), to be checked as its ``formula``, ``dZ2 = A2 - Y``, with m = 1."""
+        return notation(self.formula)
 
     @property
     def written(self) -> str:

@@ -26,7 +26,7 @@ from ..errors import ChainruleError
 from ..nets import Network
 from ..nets.spec import MLPSpec
 from ..printers.text import text
-from .mistakes import np_text
+from .edits import np_text
 from .world import World
 
 __all__ = ["Variant", "variants", "admissible"]
