@@ -33,7 +33,7 @@ LAYERS = [
     ["nets", "gradient", "data"],
     ["explain", "check", "train", "export", "calculus", "fast"],
     ["exercise"],  # reads explain/ and check/
-    ["cli"],
+    ["cli", "web"],  # the interfaces: the command line and the browser playground
     ["", "__main__"],  # the package's __init__ (the flat public API) and `python -m chainrule`
 ]
 RANK = {f"chainrule.{p}".rstrip("."): i for i, layer in enumerate(LAYERS) for p in layer}
