@@ -412,6 +412,14 @@ def test_unrolling_is_bounded() -> None:
         read_backward(many, L=3)
     with pytest.raises(ParseError):
         read_backward(COURSE, L=LIMITS["iterations"] + 2)
+    nested = "def L_model_backward(AL, Y, caches):\n" + "".join(
+        "    " * (d + 1) + f"for i{d} in range(60):\n" for d in range(3)
+    )
+    with pytest.raises(ParseError, match="more than"):
+        read_backward(nested + "    " * 4 + "x = i0\n    return {}\n", L=2)
+    growing = "def L_model_backward(AL, Y, caches):\n    l = 2\n" + "    l = l * l\n" * 40
+    with pytest.raises(ParseError, match="too large"):
+        read_backward(growing, L=2)
 
 
 # -- hostile text ---------------------------------------------------------------------------------

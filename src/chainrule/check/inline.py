@@ -42,7 +42,14 @@ __all__ = ["Flat", "LIMITS", "ENTRY", "unroll", "is_week4"]
 
 ENTRY = "L_model_backward"
 ENTRY_PARAMS = ("AL", "Y", "caches")
-LIMITS = {"depth": 12, "iterations": 64, "statements": 4000, "string": 64}
+LIMITS = {
+    "depth": 12,  # calls inside calls
+    "iterations": 64,  # one loop's
+    "statements": 4000,  # flat statements handed on
+    "steps": 100_000,  # statements interpreted, all loops and calls together
+    "string": 64,  # a key's characters
+    "int": 10**9,  # a whole number's size (a layer index)
+}
 
 _GRADIENT = re.compile(r"d(?:W|b|Z|A)\d+")
 _GENERIC = {"dW": 0, "db": 0, "dZ": 0, "dA": 0, "dA_prev": 1}  # name → layers back
@@ -182,6 +189,7 @@ class _Interpreter:
         self.out: list[Flat] = []
         self.stack: list[_Frame] = []
         self.frames = 0
+        self.steps = 0
 
     def fail(self, node: ast.AST, message: str, hint: str | None = None) -> ParseError:
         return self.reader.fail(node, message, hint)
@@ -297,6 +305,9 @@ class _Interpreter:
             self.statement(node, frame)
 
     def statement(self, node: ast.stmt, frame: _Frame) -> None:
+        self.steps += 1
+        if self.steps > LIMITS["steps"]:
+            raise self.fail(node, f"reading runs more than {LIMITS['steps']} statements here")
         if isinstance(node, ast.Assign):
             value = self.ev(node.value, frame)
             for target in node.targets:
@@ -531,6 +542,8 @@ class _Interpreter:
             value = _STATIC[type(op)](a.value, b.value)
             if isinstance(value, str) and len(value) > LIMITS["string"]:
                 raise self.fail(node, "this string grows too long to be a quantity's name")
+            if type(value) is int and abs(value) > LIMITS["int"]:
+                raise self.fail(node, "this number grows too large to be a layer's index")
             return Const(value)
         tree = ast.BinOp(self.tree(a, node), op, self.tree(b, node))
         return Tree(_located(tree, node))
