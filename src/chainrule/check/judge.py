@@ -38,7 +38,7 @@ from .mistakes import BY_NAME, MISTAKES, Mistake, has_nonstrict_mask, np_text
 from .numbers import same_shape
 from .result import FormulaCheck
 from .search import Finding, diagnose
-from .variants import admissible, variants
+from .variants import Variant, admissible, variants
 from .world import World
 
 __all__ = ["Judge", "judge_formula"]
@@ -71,21 +71,16 @@ def judge_formula(
     tree = world.reader.tree(rhs)
     vbatch = None if batch is None else batch[:_VARIANT_DRAWS]
 
+    built: dict[str, World] = {}  # each variant's world, made once, when first needed
+
+    def on(v: Variant) -> World:
+        if v.why not in built:
+            kw = {"draws": _VARIANT_DRAWS, "seed": seed + 1, "batch": vbatch, "given": given}
+            built[v.why] = World(v.net, convention, target, **kw)
+        return built[v.why]
+
     def others(t: ast.Expression) -> list[tuple[str, World]]:
-        out = []
-        for v in variants(net):
-            if admissible(v, world, t):
-                w = World(
-                    v.net,
-                    convention,
-                    target,
-                    draws=_VARIANT_DRAWS,
-                    seed=seed + 1,
-                    batch=vbatch,
-                    given=given,
-                )
-                out.append((v.why, w))
-        return out
+        return [(v.why, on(v)) for v in variants(net) if admissible(v, world, t)]
 
     return Judge(world, others, note).verdict((shown or formula).strip(), tree)
 
