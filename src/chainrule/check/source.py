@@ -15,6 +15,8 @@ API (what the checker calls)::
     s.text      # the learner's own line(s), as written
     s.locals    # ((line, text), …) of the learner's locals put into s.rhs (``m = X.shape[0]``)
     s.notation  # Notation: per_example for the lectures' lowercase lines (dz2 = a2 - y), m = 1
+    s.via       # a file of functions: ((function, line of the call), …) that reached s.line
+    s.function  # … the function whose line s.line is; s.layer: the layer it was called for
 
 ``text`` is several ``target = expr`` lines, or one function written as the course's notebooks write
 it (``backward_propagation(parameters, cache, X, Y)``, ``linear_backward(dZ, cache)``,
@@ -41,11 +43,24 @@ it (``backward_propagation(parameters, cache, X, Y)``, ``linear_backward(dZ, cac
   is allowed. ``relu_backward``/``sigmoid_backward``/``tanh_backward`` may return an expression:
   it is dZ. ``sigmoid(…)``, ``relu(…)`` are read as the functions of those names.
 
-Anything else — loops, ``if``, calls of functions the language does not know (the learner's own
-``linear_backward``), attributes other than ``.T``/``.shape``/``.dot``/``.astype``/``.copy``/
-``.sum``/``.mean``, string keys built at run time — is a :class:`ParseError` naming the line and
-column and saying what to write instead. Columns count characters of the normalised line, which is
-the one shown under the message (``W[2]`` reads as ``W2``).
+A file of several functions — the week-4 notebook's ``linear_backward``,
+``linear_activation_backward``, ``relu_backward``/``sigmoid_backward`` and ``L_model_backward``
+(the entry: it, or the file's one ``…backward(AL, Y, caches)`` that no other function calls) —
+is read through :mod:`chainrule.check.inline`, which needs ``L``: calls are inlined, the loop over
+the layers unrolled, ``grads["dW" + str(l + 1)]`` and ``caches[l]`` resolved, ``if activation ==
+"relu"`` decided, all while reading. Each statement keeps the learner's own line (a missing 1/m in
+``linear_backward`` is on that line, once per layer); ``s.via`` is the chain of calls that reached
+it (``(("L_model_backward", 14), ("linear_activation_backward", 7))``), ``s.function`` the function
+whose line it is, ``s.layer`` the layer it was called for. Statements come in the order the code
+makes them.
+
+Anything else — in one function or lines: loops, ``if``, calls of functions the language does not
+know (the learner's own ``linear_backward``), attributes other than ``.T``/``.shape``/``.dot``/
+``.astype``/``.copy``/``.sum``/``.mean``, string keys built at run time; in a file of functions:
+``while``, recursion, a branch on an array, a function the file does not define — is a
+:class:`ParseError` naming the line and column and saying what to write instead. Columns count
+characters of the normalised line, which is the one shown under the message (``W[2]`` reads as
+``W2``).
 """
 
 from __future__ import annotations
@@ -120,7 +135,8 @@ class Statement:
 
 
 def read_backward(text: str, layer: int | None = None, L: int | None = None) -> list[Statement]:
-    """The statements of ``text`` (lines or one function; see the module's docstring)."""
+    """The statements of ``text`` (lines, one function, or a week-4 file of functions whose
+    loop over the layers needs ``L``; see the module's docstring)."""
     if not isinstance(text, str):
         raise ParseError(f"a backward pass is text, not {type(text).__name__}")
     if not text.strip():
