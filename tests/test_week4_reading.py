@@ -362,6 +362,36 @@ def test_the_sum_over_the_wrong_axis_is_named_in_every_layer() -> None:
     assert all(c.check.mistakes[:1] == ("wrong-sum-axis",) for c in result.wrong), str(result)
 
 
+# A notebook exported whole: the forward functions (never reached from the entry, so never read),
+# the graded cells' test calls and prints at the top level (passed over: nothing is run).
+NOTEBOOK = (
+    COURSE
+    + """
+def L_model_forward(X, parameters):
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L):
+        A_prev = A
+        A, cache = linear_activation_forward(A_prev, parameters["W" + str(l)], parameters["b" + str(l)], activation="relu")
+        caches.append(cache)
+    while False:
+        pass
+    return A, caches
+
+t_AL, t_Y_assess, t_caches = L_model_backward_test_case()
+grads = L_model_backward(t_AL, t_Y_assess, t_caches)
+print("dA0 = " + str(grads['dA0']))
+"""  # noqa: E501 - the notebook's own line
+)
+
+
+def test_a_whole_notebook_reads_as_its_backward_pass() -> None:
+    assert [s.formula for s in read_backward(NOTEBOOK, L=3)] == [
+        s.formula for s in read_backward(COURSE, L=3)
+    ]
+
+
 # -- refusals -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("change", "words"),
