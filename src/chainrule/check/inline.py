@@ -279,6 +279,9 @@ class _Interpreter:
                 if p not in defaults:
                     raise self.fail(node, f"{name}(…) is called without its argument {p}")
                 args[p] = self.ev(defaults[p], frame)
+        for p, v in args.items():  # an expression passed in is made on the caller's line
+            if isinstance(v, Tree) and v.at is None:
+                args[p] = Tree(v.tree, node, frame.via, frame.function)
         layers = [v.layer for v in args.values() if isinstance(v, Seq) and v.layer]
         return self.call(
             f, {p: args[p] for p in params}, node, layers[0] if layers else frame.layer
@@ -457,8 +460,11 @@ class _Interpreter:
             if not _GRADIENT.fullmatch(key) or key in ("dA0", "dZ0"):
                 base.items[key] = value
                 return
+            saved = frame.env.get(key)
             self.bind(frame, key, value, node, target.slice)
             base.items[key] = frame.env.pop(key)
+            if saved is not None:  # the learner's own local of that name keeps its value
+                frame.env[key] = saved
             return
         if isinstance(base, Arr):  # dZ[Z <= 0] = 0
             sub = ast.Subscript(
