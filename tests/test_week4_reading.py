@@ -462,6 +462,13 @@ PIECES = [
     "    grads = {}", "    return grads", "    x = f(dA, cache)", "    return dA_prev, dW, db",
     "    dA_prev = np.dot(W.T, dZ)", '    k = f"dW{l}"', "    l = l + 1", "    x = caches[-9]",
     "    print(x)", "    y = lambda: 1", "\t", "    ", "    return",
+    "    return linear_activation_backward(dA, cache, 'relu')", "    grads['dW1'] = dA * 2",
+    "    return dA * 2", "    dA_prev, dW, db = linear_backward(dZ, cache)",
+    "def linear_backward(dZ, cache):", "def relu_backward(dA, cache):", "    Z = cache",
+    "    dZ = np.array(dA, copy=True)", "    x = relu_backward(dA, cache[1])", "    c = caches[0]",
+    "    y = f(dA, caches[L-1])", "    return (x, y)", "    a, b = f(AL, caches[0])",
+    "    dW += 1", "    l += 1", "        grads[f'dA{l}'] = c", "    for c in caches:",
+    "        q = c[0][1]",
 ]  # fmt: skip
 files = st.lists(st.sampled_from(PIECES), max_size=14).map("\n".join)
 
