@@ -137,6 +137,17 @@ def test_the_course_functions_read_as_numpy_runs_them(L: int) -> None:
         np.testing.assert_allclose(ours[k], theirs[k], rtol=1e-12, atol=1e-15, err_msg=k)
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(1, 5), min_size=2, max_size=4), st.integers(1, 9), st.integers(0, 99))
+def test_any_widths_read_as_numpy_runs_them(widths: list[int], m: int, seed: int) -> None:
+    net = cr.mlp([*widths, 1], hidden="relu", output="sigmoid", loss="bce")
+    draw = Draw(net, m=m, seed=seed)
+    ours = _values(draw, read_backward(COURSE, L=net.L))
+    theirs = _numpy(COURSE, net, draw)
+    for k in theirs:
+        np.testing.assert_allclose(ours[k], theirs[k], rtol=1e-12, atol=1e-15, err_msg=k)
+
+
 def test_each_statement_keeps_the_learners_line_and_its_calls() -> None:
     statements = {s.target: s for s in read_backward(COURSE, L=3)}
     lines = COURSE.split("\n")
