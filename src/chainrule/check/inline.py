@@ -192,7 +192,7 @@ class _Interpreter:
         self.steps = 0
 
     def fail(self, node: ast.AST, message: str, hint: str | None = None) -> ParseError:
-        return self.reader.fail(node, message, hint)
+        return self.reader.fail(node, message, hint or _HINT)
 
     # -- the entry --------------------------------------------------------------------------------
     def run(self) -> list[Flat]:
@@ -707,6 +707,10 @@ _BUILTINS = {
     "relu": "array",
 }
 _BUILTIN_VALUE = {"int": int, "float": float}
+_HINT = (
+    "a file of functions is read as the course writes it: L_model_backward's loop over "
+    "range(L - 1), the functions it calls, their caches and grads keys (docs/reading.md)"
+)
 _STATIC_HINT = "len(caches), str(l), range(L - 1), reversed(range(L - 1)) are read"
 
 
