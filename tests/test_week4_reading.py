@@ -403,6 +403,25 @@ def test_a_whole_notebook_reads_as_its_backward_pass() -> None:
     ]
 
 
+# Silva-6/deeplearning.AI-deep_learning 6-linear_backward_prop.py: db squeezed after the sum,
+# np.squeeze(np.sum(dZ, axis=1, keepdims=True)) / m, which drops the keepdims the sum kept.
+SQUEEZE = COURSE.replace(
+    "db = 1 / m * np.sum(dZ, axis=1, keepdims=True)",
+    "db = np.squeeze(np.sum(dZ, axis=1, keepdims=True)) / m",
+)
+
+
+def test_a_squeezed_db_is_named_on_its_line() -> None:
+    assert SQUEEZE != COURSE
+    result = cr.check_backward(NETS[3], SQUEEZE)
+    line = _line_of(SQUEEZE, "db = np.squeeze(np.sum(dZ, axis=1, keepdims=True)) / m")
+    assert result.convention == "course"
+    assert result["db2"].verdict == "wrong" and result["db2"].line == line, str(result)
+    assert result["db2"].check.mistakes[:1] == ("lost-keepdims",)
+    assert result["db3"].verdict == "right-here-only"  # n[3] = 1: squeezed to a scalar
+    assert all(result[q].ok for q in ("dZ1", "dW1", "dA1", "dZ2", "dW2", "dA2"))
+
+
 # -- refusals -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("change", "words"),
