@@ -31,7 +31,7 @@ from .explain import explain
 from .export import export
 from .gradient import Gradient, grad
 from .lang import parse
-from .nets import MLPSpec, Network, mlp
+from .nets import MLPSpec, Model, Network, mlp, model
 from .scalar import custom as activation
 from .train import (
     Adam,
@@ -62,6 +62,7 @@ __all__ = [
     "History",
     "Jacobian",
     "MLPSpec",
+    "Model",
     "ModelFileError",
     "Momentum",
     "Network",
@@ -91,6 +92,7 @@ __all__ = [
     "jacobian",
     "load",
     "mlp",
+    "model",
     "parse",
     "predict",
     "save",

@@ -18,6 +18,7 @@ import numpy as np
 from ..autodiff.derivation import Derivation, Step
 from ..errors import SpecError, UnknownNameError
 from ..gradient import Gradient
+from ..nets.model import Model
 from ..nets.network import Network
 from ..rules.primitives import PRIMITIVES, READING
 from .arguments import (
@@ -124,6 +125,8 @@ def _source(obj: object, convention: str, layout: str | None) -> tuple:
         if convention not in ("course", "exact"):
             raise SpecError(f"unknown convention {convention!r}", hint="use 'course' or 'exact'")
         return obj.derivation, f"f = {obj.source or obj.f}", None, None
+    if isinstance(obj, Model):
+        return obj.derive(convention), obj.title, None, None
     if isinstance(obj, Derivation):
         return obj, "the derivation", None, None
     raise SpecError(
@@ -133,7 +136,7 @@ def _source(obj: object, convention: str, layout: str | None) -> tuple:
 
 
 def explain(
-    obj: Network | Gradient | Derivation,
+    obj: Network | Model | Gradient | Derivation,
     quantity: str | None = None,
     convention: str = "course",
     layout: str | None = None,

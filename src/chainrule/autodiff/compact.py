@@ -1,0 +1,236 @@
+"""The compact form of a gradient that flows through statistics over an axis (batch/layer norm).
+
+When ``X`` reaches the cost directly *and* through its mean ``μ`` and variance ``σ²`` over an axis,
+reverse mode gives ``dX`` as three terms — one per path — in which ``dμ`` and ``dσ²`` are themselves
+sums over that axis. This pass writes such a step in one expression of the upstream gradient, the
+way the compact batch-norm backward is written by hand::
+
+    dZ = (1/m) (γ/σ) ⊙ (m dZ̃ − Σⱼ dZ̃ − Ẑ ⊙ Σⱼ (dZ̃ ⊙ Ẑ))
+
+using only identities that hold for every input:
+
+* linearity of a sum over an axis, with factors constant along that axis pulled out
+  (``Σⱼ (c_i x_ij) = c_i Σⱼ x_ij``; ``Σⱼ c_i = m c_i``);
+* a mean's definition read backwards (``μ = (1/m) Σⱼ Z`` ⇒ ``Σⱼ Z = m μ``);
+* a normalisation solved for its input (``Ẑ = (Z − μ)/σ`` ⇒ ``Z = μ + σ Ẑ``), so ``Σⱼ Ẑ = 0``
+  follows from the two above.
+
+The step keeps its raw contributions (the three paths, for the explanation); only its formula —
+the one printed and run — changes. If the algebra does not make the formula shorter, the step is
+left as reverse mode wrote it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sympy
+
+from ..algebra.bridge import Atoms, from_sympy
+from ..algebra.simplify import substitute
+from ..ir import build
+from ..ir.expr import Expr, walk
+from ..ir.shapes import Shape
+from .derivation import Derivation, Step
+from .program import Program
+
+__all__ = ["compact"]
+
+
+def compact(d: Derivation) -> Derivation:
+    """``d`` with every step that flows through statistics over an axis written compactly."""
+    steps = {s.target: s for s in d.steps}
+    out = []
+    for s in d.steps:
+        axis = _statistics_axis(s, steps)
+        new = _compact_step(d.program, s, steps, axis) if axis is not None else None
+        out.append(s if new is None else replace(s, expr=new, expanded=new))
+    return replace(d, steps=tuple(out))
+
+
+def _statistics_axis(s: Step, steps: dict[str, Step]) -> int | None:
+    """The axis along which ``s`` reads the adjoint of a statistic (a quantity of reduced shape)."""
+    if len(s.shape) != 2:
+        return None
+    for n in walk(s.expr):
+        if n.op == "var" and n.name in steps and n.name != s.target:
+            shape = n.shape
+            for axis in (0, 1):
+                if len(shape) == 2 and shape[axis] == 1 and s.shape[axis] != 1:
+                    return axis
+    return None
+
+
+def _compact_step(program: Program, s: Step, steps: dict[str, Step], axis: int) -> Expr | None:
+    full = _expand(s.expr, steps, s.shape, axis)
+    alg = _SumAlgebra(program, s.shape, axis, s.of)
+    try:
+        value = alg.sympy(full)
+        best = min((sympy.factor(value), sympy.simplify(value)), key=lambda v: sympy.count_ops(v))
+        result = from_sympy(best, alg.atoms, s.shape)
+    except (TypeError, ValueError, KeyError, NotImplementedError):
+        return None
+    before = alg.size(s.expr)
+    if alg.size(result) >= before or alg.mentions(result, s.of):
+        return None
+    return result
+
+
+def _expand(e: Expr, steps: dict[str, Step], shape: Shape, axis: int) -> Expr:
+    """Write out the adjoints of statistics (reduced shape) and of pure rescalings of one adjoint
+    (``dẐ = γ ⊙ dZ̃``), until only upstream adjoints remain."""
+    for _ in range(len(steps)):
+        table = {}
+        for n in walk(e):
+            if n.op == "var" and n.name in steps and _expandable(steps[n.name], steps, axis):
+                table[n] = steps[n.name].expr
+        if not table:
+            return e
+        e = substitute(e, table)
+    return e
+
+
+def _expandable(s: Step, steps: dict[str, Step], axis: int) -> bool:
+    if len(s.shape) == 2 and s.shape[axis] == 1:
+        return True  # the adjoint of a statistic
+    adjoints = [n for n in walk(s.expr) if n.op == "var" and n.name in steps]
+    if len(adjoints) != 1:
+        return False
+    rest = [
+        n
+        for n in walk(s.expr)
+        if n.op == "var" and n not in adjoints and n.shape and n.shape[axis] != 1
+    ]
+    return s.expr.op == "mul" and not rest  # (constant along the axis) ⊙ one adjoint
+
+
+class _SumAlgebra:
+    """SymPy with sums over one axis as linear operators; constants along the axis pulled out."""
+
+    def __init__(self, program: Program, shape: Shape, axis: int, of: str) -> None:
+        self.program, self.shape, self.axis = program, shape, axis
+        self.size_symbol = _dim(str(shape[axis]))
+        self.atoms = Atoms()
+        self.constant: set[sympy.Symbol] = set()
+        self.sums: dict[sympy.Expr, sympy.Symbol] = {}
+        self.means = self._means()
+        self.solved: dict[sympy.Symbol, sympy.Expr] = {}  # X → μ + σ Ẑ
+        self.definitions: dict[sympy.Symbol, sympy.Expr] = {}  # Ẑ → (X − μ)/σ
+        self._normalisations(of)
+
+    # -- IR → SymPy --------------------------------------------------------------------------
+    def sympy(self, e: Expr, solve: bool = True) -> sympy.Expr:
+        op = e.op
+        if op == "const":
+            return e.attrs[0]
+        if op == "dim":
+            return self.size_symbol if e.name == str(self.shape[self.axis]) else _dim(e.name)
+        if op == "add":
+            return self.sympy(e.args[0], solve) + self.sympy(e.args[1], solve)
+        if op in ("mul", "scale"):
+            return self.sympy(e.args[0], solve) * self.sympy(e.args[1], solve)
+        if op == "fn":
+            return e.attrs[0].of(self.sympy(e.args[0], solve))
+        if op == "broadcast":
+            return self.sympy(e.args[0], solve)
+        if op == "sum" and e.attrs == (self.axis, True) and e.args[0].shape == self.shape:
+            return self.reduce(self.sympy(e.args[0], solve))
+        s = self.leaf(e)
+        return self.solved.get(s, s) if solve else s
+
+    def leaf(self, e: Expr) -> sympy.Symbol:
+        """An opaque subtree, registered at the full shape (a row spreads along the axis)."""
+        node = e if e.shape in (self.shape, ()) else build.broadcast(e, self.shape)
+        s = self.atoms.symbol(node)
+        if e.shape == () or e.shape[self.axis] == 1:
+            self.constant.add(s)
+        return s
+
+    def reduce(self, y: sympy.Expr) -> sympy.Expr:
+        """Σ along the axis of ``y``: term by term, constants out, known sums replaced."""
+        total = sympy.Integer(0)
+        for term in sympy.Add.make_args(sympy.expand(y)):
+            coeff, rest = self._split(term)
+            total += coeff * (self.size_symbol if rest == 1 else self._sum_of(rest))
+        return total
+
+    def _split(self, term: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+        coeff, rest = [], []
+        for f in sympy.Mul.make_args(term):
+            (coeff if f.free_symbols <= self.constant | {self.size_symbol} else rest).append(f)
+        return sympy.Mul(*coeff), sympy.Mul(*rest)
+
+    def _sum_of(self, rest: sympy.Expr) -> sympy.Expr:
+        if rest in self.means:
+            return self.size_symbol * self.means[rest]
+        known = self._closed_form(rest)
+        if known is not None:
+            return known
+        if rest not in self.sums:
+            s = sympy.Symbol(f"S{len(self.sums)}", real=True)
+            node = build.sum_(from_sympy(rest, self.atoms, self.shape), self.axis, True)
+            self.atoms.by_symbol[s] = build.broadcast(node, self.shape)
+            self.atoms.by_expr[self.atoms.by_symbol[s]] = s
+            self.sums[rest] = s
+            self.constant.add(s)
+        return self.sums[rest]
+
+    def _closed_form(self, rest: sympy.Expr) -> sympy.Expr | None:
+        """Σ of a normalised quantity through its definition (Σ Ẑ = (Σ Z − m μ)/σ = 0)."""
+        if not rest.free_symbols & set(self.definitions):
+            return None
+        y = sympy.expand(rest.subs(self.definitions))
+        total = sympy.Integer(0)
+        for term in sympy.Add.make_args(y):
+            coeff, r = self._split(term)
+            if r == 1:
+                total += coeff * self.size_symbol
+            elif r in self.means:
+                total += coeff * self.size_symbol * self.means[r]
+            else:
+                return None
+        return sympy.simplify(total)
+
+    # -- what the forward program says -------------------------------------------------------
+    def _means(self) -> dict[sympy.Expr, sympy.Expr]:
+        """Σ_axis X = m μ for each equation μ = (1/m) Σ_axis X."""
+        out = {}
+        for eq in self.program.equations:
+            e = eq.expr
+            if e.op == "scale" and e.args[1].op == "sum" and e.args[1].attrs == (self.axis, True):
+                x = e.args[1].args[0]
+                if x.shape == self.shape and x.op == "var":
+                    c = self.sympy(e.args[0], solve=False)
+                    if sympy.simplify(c * self.size_symbol) == 1:
+                        out[self.leaf(x)] = self.leaf(eq.var)
+        return out
+
+    def _normalisations(self, of: str) -> None:
+        """Ẑ = f(X, constants) solved for X, when it has one solution."""
+        x = next((v for v in self.program.inputs if v.name == of), None)
+        x = x or next((eq.var for eq in self.program.equations if eq.name == of), None)
+        if x is None or x.shape != self.shape:
+            return
+        xs = self.leaf(x)
+        for eq in self.program.equations:
+            if eq.expr.shape != self.shape or x not in set(walk(eq.expr)):
+                continue
+            rhs = self.sympy(eq.expr, solve=False)
+            if not rhs.free_symbols <= self.constant | {xs, self.size_symbol}:
+                continue
+            zs = self.leaf(eq.var)
+            solutions = sympy.solve(sympy.Eq(zs, rhs), xs)
+            if len(solutions) == 1:
+                self.solved[xs], self.definitions[zs] = solutions[0], rhs
+                return
+
+    # -- judging the result ------------------------------------------------------------------
+    def size(self, e: Expr) -> int:
+        return sum(1 for _ in walk(e))
+
+    def mentions(self, e: Expr, name: str) -> bool:
+        return any(n.op == "var" and n.name == name for n in walk(e))
+
+
+def _dim(name: str) -> sympy.Symbol:
+    return sympy.Symbol(name, positive=True, integer=True)

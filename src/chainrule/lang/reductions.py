@@ -1,0 +1,51 @@
+"""Statistics over an axis, masks and the log-softmax: compositions of the primitives.
+
+Each entry is written with the closed set of primitives (sums, broadcasts, elementwise functions),
+so its gradient comes from theirs and the derivation shows every step: ``np.var`` is the mean of the
+squared deviations, ``np.where(M, A, B)`` is ``M ⊙ A + (1 − M) ⊙ B`` for a 0/1 mask ``M``, and
+``log_softmax(S, axis)`` is ``S − log Σ exp(S)``.
+"""
+
+from __future__ import annotations
+
+from .. import scalar
+from ..errors import ParseError
+from ..ir import build
+from ..ir.expr import Expr
+from .parser import _mean, _number, _sum, register
+
+__all__: list[str] = []
+
+
+@register("var")
+def _var(x: Expr, axis: object = None, keepdims: object = False, ddof: object = 0) -> Expr:
+    """var(x) = mean((x − mean(x))²), the biased (population) variance NumPy computes."""
+    if _number(ddof, "ddof") != 0:
+        raise ParseError("only ddof=0 (NumPy's default, the population variance) is supported")
+    centred = build.np_sub(x, _mean(x, axis, True))
+    return _mean(build.np_pow(centred, 2), axis, keepdims)
+
+
+@register("std")
+def _std(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
+    """std(x) = √var(x)."""
+    return build.fn(scalar.lookup("sqrt"), _var(x, axis, keepdims))
+
+
+@register("where")
+def _where(mask: Expr, a: object, b: object) -> Expr:
+    """where(M, A, B) = M ⊙ A + (1 − M) ⊙ B, for a mask M of zeros and ones (an input)."""
+    if not isinstance(mask, Expr) or mask.op != "var":
+        raise ParseError(
+            "the condition of np.where must be a mask given as an input (an array of 0 and 1)",
+            hint="declare it in shapes=, e.g. shapes={'M': ('n', 'm')}",
+        )
+    a, b = build.lift(a), build.lift(b)
+    return build.np_add(build.np_mul(mask, a), build.np_mul(build.np_sub(build.const(1), mask), b))
+
+
+@register("log_softmax")
+def _log_softmax(x: Expr, axis: object = 0) -> Expr:
+    """log_softmax(x) = x − log Σ exp(x) over ``axis``."""
+    e = build.fn(scalar.lookup("exp"), x)
+    return build.np_sub(x, build.fn(scalar.lookup("log"), _sum(e, axis, True)))
