@@ -26,8 +26,8 @@ from dataclasses import replace
 
 import sympy
 
-from ..algebra.bridge import Atoms, from_sympy
-from ..algebra.simplify import substitute
+from ..algebra.bridge import Atoms, from_sympy, is_elementwise
+from ..algebra.simplify import fold, substitute
 from ..ir import build
 from ..ir.expr import Expr, walk
 from ..ir.shapes import Shape
@@ -49,14 +49,16 @@ def compact(d: Derivation) -> Derivation:
 
 
 def _statistics_axis(s: Step, steps: dict[str, Step]) -> int | None:
-    """The axis along which ``s`` reads the adjoint of a statistic (a quantity of reduced shape)."""
+    """The axis of a sum that ``s`` spreads back (``Σⱼ``), or along which it reads the adjoint
+    of a statistic (a quantity of reduced shape, such as ``dμ``)."""
     if len(s.shape) != 2:
         return None
     for n in walk(s.expr):
-        if n.op == "var" and n.name in steps and n.name != s.target:
-            shape = n.shape
+        reduced = n.op == "var" and n.name in steps and n.name != s.target
+        spread = n.op == "sum" and n.attrs[1] and n.args[0].shape == s.shape
+        if reduced or spread:
             for axis in (0, 1):
-                if len(shape) == 2 and shape[axis] == 1 and s.shape[axis] != 1:
+                if len(n.shape) == 2 and n.shape[axis] == 1 and s.shape[axis] != 1:
                     return axis
     return None
 
@@ -70,10 +72,15 @@ def _compact_step(program: Program, s: Step, steps: dict[str, Step], axis: int) 
         result = from_sympy(best, alg.atoms, s.shape)
     except (TypeError, ValueError, KeyError, NotImplementedError):
         return None
-    before = alg.size(s.expr)
-    if alg.size(result) >= before or alg.mentions(result, s.of):
+    result = fold(result, {t.expr: build.var(t.target, t.shape) for t in _passthroughs(steps, s)})
+    if alg.size(result) >= alg.size(s.expr) or alg.mentions(result, s.of):
         return None
     return result
+
+
+def _passthroughs(steps: dict[str, Step], s: Step) -> list[Step]:
+    """Steps that move an adjoint through a matrix product (``dP = dO Vᵀ``): named again."""
+    return [t for t in steps.values() if t is not s and any(n.op == "matmul" for n in walk(t.expr))]
 
 
 def _expand(e: Expr, steps: dict[str, Step], shape: Shape, axis: int) -> Expr:
@@ -114,6 +121,7 @@ class _SumAlgebra:
         self.constant: set[sympy.Symbol] = set()
         self.sums: dict[sympy.Expr, sympy.Symbol] = {}
         self.means = self._means()
+        self.protected: set[sympy.Expr] = set()
         self.solved: dict[sympy.Symbol, sympy.Expr] = {}  # X → μ + σ Ẑ
         self.definitions: dict[sympy.Symbol, sympy.Expr] = {}  # Ẑ → (X − μ)/σ
         self._normalisations(of)
@@ -134,6 +142,9 @@ class _SumAlgebra:
         if op == "broadcast":
             return self.sympy(e.args[0], solve)
         if op == "sum" and e.attrs == (self.axis, True) and e.args[0].shape == self.shape:
+            plain = self.sympy(e.args[0], solve=False)
+            if plain in self.protected:  # Σ E in P = E / Σ E stays Σ E
+                return self.sums[plain]
             return self.reduce(self.sympy(e.args[0], solve))
         s = self.leaf(e)
         return self.solved.get(s, s) if solve else s
@@ -206,23 +217,25 @@ class _SumAlgebra:
         return out
 
     def _normalisations(self, of: str) -> None:
-        """Ẑ = f(X, constants) solved for X, when it has one solution."""
-        x = next((v for v in self.program.inputs if v.name == of), None)
-        x = x or next((eq.var for eq in self.program.equations if eq.name == of), None)
-        if x is None or x.shape != self.shape:
-            return
-        xs = self.leaf(x)
+        """Each equation N = f(x, constants) solved for x, when x is the variable differentiated
+        (``Z = μ + σ Ẑ``) or an unnamed subexpression (``exp(S) = P Σ exp(S)``), so the result
+        speaks of the named forward quantities."""
         for eq in self.program.equations:
-            if eq.expr.shape != self.shape or x not in set(walk(eq.expr)):
+            if eq.expr.shape != self.shape or not is_elementwise(eq.expr):
                 continue
+            before = set(self.sums)
             rhs = self.sympy(eq.expr, solve=False)
-            if not rhs.free_symbols <= self.constant | {xs, self.size_symbol}:
+            free = rhs.free_symbols - self.constant - {self.size_symbol}
+            if len(free) != 1:
                 continue
-            zs = self.leaf(eq.var)
-            solutions = sympy.solve(sympy.Eq(zs, rhs), xs)
+            (xs,) = free
+            x = self.atoms.by_symbol[xs]
+            if xs in self.solved or (x.op == "var" and x.name != of):
+                continue
+            solutions = sympy.solve(sympy.Eq(self.leaf(eq.var), rhs), xs)
             if len(solutions) == 1:
-                self.solved[xs], self.definitions[zs] = solutions[0], rhs
-                return
+                self.solved[xs], self.definitions[self.leaf(eq.var)] = solutions[0], rhs
+                self.protected |= set(self.sums) - before
 
     # -- judging the result ------------------------------------------------------------------
     def size(self, e: Expr) -> int:
