@@ -108,3 +108,11 @@ def test_layer_norm_is_compact_and_agrees_with_torch() -> None:
     ours = ln.gradients(v)
     for k in ("Z", "gamma", "beta"):
         np.testing.assert_allclose(ours["d" + k], t[k].grad.numpy(), atol=1e-10, err_msg=k)
+
+
+def test_the_explanation_collapses_the_softmax_jacobian(attention: cr.Model) -> None:
+    t = " ".join(str(attention.explain("dS_masked")).split())  # unwrapped
+    assert "exp(S_masked) = Σ₁ exp(S_masked) ⊙ P (the equation of P solved for it)" in t
+    assert "∂s/∂x = diag(s) − s sᵀ" in t and "(diag(s) − s sᵀ) g = s ⊙ g − s (sᵀ g)" in t
+    assert "Together: dS_masked = P ⊙ (dP − Σ₁ (P ⊙ dP))" in t
+    assert "they agree" in t  # a 0/1 mask keeps the numeric check finite

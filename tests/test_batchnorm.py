@@ -151,3 +151,26 @@ def test_layout_of_examples_as_rows_is_derived_too() -> None:
     ref = torch_batch_norm(v)
     np.testing.assert_allclose(ours["dZ"].T, ref["dZ"], atol=1e-10)
     np.testing.assert_allclose(ours["dgamma"].T, ref["dgamma"], atol=1e-10)
+
+
+def test_the_explanation_names_the_three_paths(bn: cr.Model) -> None:
+    x = bn.explain("dZ")
+    t = " ".join(str(x).split())  # unwrapped
+    assert "Z reaches J 3 ways — through mu, through var, through Z_norm" in t
+    assert "Z = mu + Z_norm ⊙ √(var + eps) (the equation of Z_norm solved for it)" in t
+    assert "Σ₁ Z = m mu (the definition of mu, read back)" in t
+    assert "Σ₁ Z_norm = 0" in t
+    # each use rewritten alone is one term of the compact form
+    assert "the use in mu: (−1/m) Σ₁ dZ_tilde ⊙ γ / √(var + eps)" in t
+    assert "the use in Z_norm: γ ⊙ dZ_tilde / √(var + eps)" in t
+    assert "dgamma = Σ₁ (dZ_tilde ⊙ Z_norm) sums over that axis" in t
+    assert "they agree" in t  # the explanation's own finite-difference check
+
+
+def test_the_explanation_renders_in_every_format(bn: cr.Model) -> None:
+    from chainrule.explain.formats import FORMATS, render
+
+    x = bn.explain("dZ")
+    for fmt in FORMATS:
+        out = render(x, fmt)
+        assert "compact" in out.lower(), fmt

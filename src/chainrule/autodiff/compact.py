@@ -31,7 +31,7 @@ from ..algebra.simplify import fold, substitute
 from ..ir import build
 from ..ir.expr import Expr, walk
 from ..ir.shapes import Shape
-from .derivation import Derivation, Step
+from .derivation import Derivation, Rewrite, Step
 from .program import Program
 
 __all__ = ["compact"]
@@ -44,7 +44,7 @@ def compact(d: Derivation) -> Derivation:
     for s in d.steps:
         axis = _statistics_axis(s, steps)
         new = _compact_step(d.program, s, steps, axis) if axis is not None else None
-        out.append(s if new is None else replace(s, expr=new, expanded=new))
+        out.append(new or s)
     return replace(d, steps=tuple(out))
 
 
@@ -63,19 +63,26 @@ def _statistics_axis(s: Step, steps: dict[str, Step]) -> int | None:
     return None
 
 
-def _compact_step(program: Program, s: Step, steps: dict[str, Step], axis: int) -> Expr | None:
-    full = _expand(s.expr, steps, s.shape, axis)
+def _compact_step(program: Program, s: Step, steps: dict[str, Step], axis: int) -> Step | None:
     alg = _SumAlgebra(program, s.shape, axis, s.of)
+    result = _rewrite(alg, s.expr, s, steps, axis)
+    if result is None or alg.size(result) >= alg.size(s.expr) or alg.mentions(result, s.of):
+        return None
+    identities = tuple(alg.used.values())
+    terms = tuple(_rewrite(alg, c.expr, s, steps, axis) for c in s.contributions)
+    rewrite = Rewrite(s.expr, identities, terms, alg.kind)
+    return replace(s, expr=result, expanded=result, rewrite=rewrite)
+
+
+def _rewrite(alg: _SumAlgebra, e: Expr, s: Step, steps: dict[str, Step], axis: int) -> Expr | None:
+    """``e`` with statistics' adjoints written out, through the sum algebra, named again."""
     try:
-        value = alg.sympy(full)
-        best = min((sympy.factor(value), sympy.simplify(value)), key=lambda v: sympy.count_ops(v))
+        value = alg.sympy(_expand(e, steps, s.shape, axis))
+        best = min((sympy.factor(value), sympy.simplify(value)), key=sympy.count_ops)
         result = from_sympy(best, alg.atoms, s.shape)
     except (TypeError, ValueError, KeyError, NotImplementedError):
         return None
-    result = fold(result, {t.expr: build.var(t.target, t.shape) for t in _passthroughs(steps, s)})
-    if alg.size(result) >= alg.size(s.expr) or alg.mentions(result, s.of):
-        return None
-    return result
+    return fold(result, {t.expr: build.var(t.target, t.shape) for t in _passthroughs(steps, s)})
 
 
 def _passthroughs(steps: dict[str, Step], s: Step) -> list[Step]:
@@ -122,6 +129,7 @@ class _SumAlgebra:
         self.sums: dict[sympy.Expr, sympy.Symbol] = {}
         self.means = self._means()
         self.protected: set[sympy.Expr] = set()
+        self.used: dict[tuple, tuple[Expr, Expr]] = {}
         self.solved: dict[sympy.Symbol, sympy.Expr] = {}  # X → μ + σ Ẑ
         self.definitions: dict[sympy.Symbol, sympy.Expr] = {}  # Ẑ → (X − μ)/σ
         self._normalisations(of)
@@ -138,7 +146,8 @@ class _SumAlgebra:
         if op in ("mul", "scale"):
             return self.sympy(e.args[0], solve) * self.sympy(e.args[1], solve)
         if op == "fn":
-            return e.attrs[0].of(self.sympy(e.args[0], solve))
+            value = e.attrs[0].of(self.sympy(e.args[0], solve))
+            return self._solved(value, e) if solve else value
         if op == "broadcast":
             return self.sympy(e.args[0], solve)
         if op == "sum" and e.attrs == (self.axis, True) and e.args[0].shape == self.shape:
@@ -147,7 +156,13 @@ class _SumAlgebra:
                 return self.sums[plain]
             return self.reduce(self.sympy(e.args[0], solve))
         s = self.leaf(e)
-        return self.solved.get(s, s) if solve else s
+        return self._solved(s, e) if solve else s
+
+    def _solved(self, value: sympy.Expr, e: Expr) -> sympy.Expr:
+        if value not in self.solved:
+            return value
+        self._use(("solved", value), e, self.solved[value])
+        return self.solved[value]
 
     def leaf(self, e: Expr) -> sympy.Symbol:
         """An opaque subtree, registered at the full shape (a row spreads along the axis)."""
@@ -171,11 +186,20 @@ class _SumAlgebra:
             (coeff if f.free_symbols <= self.constant | {self.size_symbol} else rest).append(f)
         return sympy.Mul(*coeff), sympy.Mul(*rest)
 
+    def _use(self, key: tuple, lhs: Expr | sympy.Expr, rhs: sympy.Expr) -> None:
+        """Record an identity used, as IR: ``(lhs, rhs)``."""
+        if key not in self.used:
+            if not isinstance(lhs, Expr):
+                lhs = build.sum_(from_sympy(lhs, self.atoms, self.shape), self.axis, True)
+            self.used[key] = (lhs, from_sympy(rhs, self.atoms, self.shape))
+
     def _sum_of(self, rest: sympy.Expr) -> sympy.Expr:
         if rest in self.means:
+            self._use(("mean", rest), rest, self.size_symbol * self.means[rest])
             return self.size_symbol * self.means[rest]
         known = self._closed_form(rest)
         if known is not None:
+            self._use(("closed", rest), rest, known)
             return known
         if rest not in self.sums:
             s = sympy.Symbol(f"S{len(self.sums)}", real=True)
@@ -197,6 +221,7 @@ class _SumAlgebra:
             if r == 1:
                 total += coeff * self.size_symbol
             elif r in self.means:
+                self._use(("mean", r), r, self.size_symbol * self.means[r])
                 total += coeff * self.size_symbol * self.means[r]
             else:
                 return None
@@ -229,13 +254,23 @@ class _SumAlgebra:
             if len(free) != 1:
                 continue
             (xs,) = free
+            target = _unit(rhs, xs)
             x = self.atoms.by_symbol[xs]
-            if xs in self.solved or (x.op == "var" and x.name != of):
+            if target in self.solved or (target == xs and x.op == "var" and x.name != of):
                 continue
-            solutions = sympy.solve(sympy.Eq(self.leaf(eq.var), rhs), xs)
+            solutions = sympy.solve(sympy.Eq(self.leaf(eq.var), rhs), target)
             if len(solutions) == 1:
-                self.solved[xs], self.definitions[self.leaf(eq.var)] = solutions[0], rhs
+                self.solved[target], self.definitions[self.leaf(eq.var)] = solutions[0], rhs
                 self.protected |= set(self.sums) - before
+
+    @property
+    def kind(self) -> str:
+        solved = [lhs for k, (lhs, _) in self.used.items() if k[0] == "solved"]
+        if any(x.op == "fn" and x.attrs[0].name == "exp" for x in solved):
+            return "softmax"
+        if any(x.op == "var" for x in solved):
+            return "normalisation"
+        return "sums"
 
     # -- judging the result ------------------------------------------------------------------
     def size(self, e: Expr) -> int:
@@ -243,6 +278,12 @@ class _SumAlgebra:
 
     def mentions(self, e: Expr, name: str) -> bool:
         return any(n.op == "var" and n.name == name for n in walk(e))
+
+
+def _unit(rhs: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
+    """What to solve for: ``exp(x)`` when x occurs only inside it (softmax), else x itself."""
+    e = sympy.exp(x)
+    return e if rhs.has(e) and x not in rhs.subs(e, sympy.Dummy()).free_symbols else x
 
 
 def _dim(name: str) -> sympy.Symbol:

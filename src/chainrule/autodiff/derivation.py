@@ -14,7 +14,7 @@ from ..ir.expr import Expr
 from ..ir.shapes import Shape
 from .program import Program
 
-__all__ = ["Contribution", "Step", "Derivation", "CONVENTIONS"]
+__all__ = ["Contribution", "Rewrite", "Step", "Derivation", "CONVENTIONS"]
 
 CONVENTIONS = {
     "course": "dZ, dA are per-example gradients of the loss L (column i — row i when examples are "
@@ -36,6 +36,23 @@ class Contribution:
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """How a step's formula was rewritten after reverse mode (see :mod:`.compact`).
+
+    ``staged`` is the formula reverse mode wrote; ``identities`` are the facts used, each
+    ``(lhs, rhs)`` (``Σⱼ Z = m μ``, ``Z = μ + σ Ẑ``); ``terms`` is each contribution rewritten the
+    same way (``None`` where that failed), so an explanation can say which use gives which term;
+    ``kind`` is ``"normalisation"`` (the differentiated quantity was solved for), ``"softmax"``
+    (an unnamed ``exp`` was written through the named quotient) or ``"sums"``.
+    """
+
+    staged: Expr
+    identities: tuple[tuple[Expr, Expr], ...]
+    terms: tuple[Expr | None, ...]
+    kind: str
+
+
+@dataclass(frozen=True)
 class Step:
     """``target = expr``: the gradient of one quantity, e.g. ``dZ1 = dA1 ⊙ (1 − A1²)``."""
 
@@ -47,6 +64,7 @@ class Step:
     raw: Expr  # the sum of contributions as the rules produced it
     contributions: tuple[Contribution, ...]
     factor: Expr | None  # the 1/m a parameter gradient takes in the course convention
+    rewrite: Rewrite | None = None  # set when the formula was rewritten after reverse mode
 
     @property
     def shape(self) -> Shape:

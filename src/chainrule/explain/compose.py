@@ -26,6 +26,7 @@ from .doc import (
 )
 from .explanation import Explanation
 from .notation import text_math
+from .rewrite import rewrite_section
 from .why import derivative_section, dimension_section, hadamard_section, index_section
 from .writer import Writer, rule_names
 
@@ -195,7 +196,8 @@ def _backprop_blocks(x: Explanation, w: Writer) -> list:
 def _simplified_blocks(x: Explanation, w: Writer) -> list:
     s = x.step
     if len(x.terms) > 1:
-        return [Para(("The uses add up: ", row(w.sym(s.target), "=", w.ex(s.expanded)), "."))]
+        total = s.rewrite.staged if s.rewrite else s.expanded
+        return [Para(("The uses add up: ", row(w.sym(s.target), "=", w.ex(total)), "."))]
     together = []
     if text_math(w.ex(s.expanded)) != text_math(w.ex(s.expr)):
         together = [Para(("Together: ", row(w.sym(s.target), "=", w.ex(s.expanded)), "."))]
@@ -228,7 +230,7 @@ def _numbered(blocks: list) -> list:
 def explanation_document(x: Explanation) -> Document:
     """The whole explanation, section by section."""
     w = Writer(x.naming, x.top, x.derivation.program.output)
-    blocks = _intro(x, w) + _chain_section(x, w)
+    blocks = _intro(x, w) + _chain_section(x, w) + rewrite_section(x, w)
     for section in (dimension_section, index_section, hadamard_section, derivative_section):
         blocks += section(x, w)
     blocks += lj_section(x, w) + numbers_section(x, w) + variants_section(x, w)

@@ -43,6 +43,7 @@ class Statements:
     equations: tuple[Equation, ...]
     output: str
     source: str
+    masks: tuple[str, ...] = ()  # inputs used as a condition of np.where: arrays of 0 and 1
 
 
 def model_source(forward: str | Callable) -> str:
@@ -155,6 +156,7 @@ class _Reader:
         self.equations: list[Equation] = []
         self.definitions: dict[Expr, Expr] = {}
         self.used: set[str] = set()
+        self.masks: set[str] = set()
 
     def read(self, body: list[ast.stmt]) -> Statements:
         if not body:
@@ -169,7 +171,8 @@ class _Reader:
                 raise self._unsupported(stmt)
         output = output or self._last()
         inputs = tuple(v for n, v in self.inputs.items() if n in self.used)
-        return Statements(inputs, tuple(self.equations), output, self.text)
+        masks = tuple(n for n in self.inputs if n in self.masks)
+        return Statements(inputs, tuple(self.equations), output, self.text, masks)
 
     def _unsupported(self, stmt: ast.stmt) -> ParseError:
         if isinstance(stmt, ast.Return):
@@ -229,6 +232,14 @@ class _Reader:
     def _expr(self, node: ast.expr) -> Expr:
         segment = ast.get_source_segment(self.text, node) or ""
         self.used.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+        self.masks.update(
+            c.args[0].id
+            for c in ast.walk(node)
+            if isinstance(c, ast.Call)
+            and (ast.get_source_segment(self.text, c.func) or "").split(".")[-1] == "where"
+            and c.args
+            and isinstance(c.args[0], ast.Name)
+        )
         shapes = {n: s for n, s in self.scope.items()}
         props = {n: p for n, p in self.props.items() if n in self.inputs}
         try:

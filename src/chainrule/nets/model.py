@@ -60,7 +60,11 @@ class Model(RichDisplay):
             s.output,
             self.wrt,
             self.batch,
-            meta={"constants": tuple(self.constants), "model": self.name},
+            meta={
+                "constants": dict(self.constants),
+                "model_masks": self.statements.masks,
+                "model": self.name,
+            },
         )
 
     def derive(self, convention: str = "exact", compact_form: bool = True) -> Derivation:
@@ -120,7 +124,8 @@ class Model(RichDisplay):
         return {k: v for k, v in out.items() if k in names}
 
     def example(self, dims: Mapping[str, int], seed: int = 0) -> dict[str, np.ndarray]:
-        """Seeded standard-normal inputs with the symbolic dimensions bound to ``dims``."""
+        """Seeded inputs with the symbolic dimensions bound to ``dims``: standard normal, and
+        0/1 for masks (each row keeps its first entry)."""
         rng = np.random.default_rng(seed)
         out = {}
         for v in self.program.inputs:
@@ -130,6 +135,10 @@ class Model(RichDisplay):
             if missing:
                 raise ShapeError(f"no size given for dimension {missing[0]} of {v.name}")
             out[v.name] = rng.standard_normal(concrete(v.shape, dims))
+            if v.name in self.statements.masks:
+                mask = out[v.name] > -0.5
+                mask[(..., 0)] = True
+                out[v.name] = mask.astype(np.float64)
         return out
 
     def _call(self, fn: str, given: Mapping, convention: str) -> dict[str, np.ndarray]:
