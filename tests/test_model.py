@@ -6,6 +6,8 @@ and against central differences of the cost; errors must name the line and the c
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -173,3 +175,55 @@ def test_the_source_is_never_executed(tmp_path) -> None:  # noqa: ANN001
     with pytest.raises(ParseError):
         cr.model(f"J = open({str(marker)!r}, 'w')", {})
     assert not marker.exists()
+
+
+# -- exports: the printed code runs in NumPy, PyTorch and JAX, agrees with torch autograd -------
+BN = """
+mu = np.mean(Z, axis=1, keepdims=True)
+var = np.var(Z, axis=1, keepdims=True)
+Z_norm = (Z - mu) / np.sqrt(var + eps)
+J = np.sum((gamma * Z_norm + beta) * G)
+"""
+BN_SHAPES = {"Z": ("n", "m"), "gamma": ("n", 1), "beta": ("n", 1), "G": ("n", "m")}
+
+
+def _exec(source: str) -> dict:
+    namespace: dict = {}
+    exec(compile(source, "<exported>", "exec"), namespace)  # noqa: S102 - our own exported code
+    return namespace
+
+
+def _bn_reference(v: dict) -> dict:
+    t = {k: torch.tensor(a, requires_grad=True) for k, a in v.items() if k != "eps"}
+    out = torch.nn.functional.batch_norm(
+        t["Z"].T, None, None, t["gamma"].ravel(), t["beta"].ravel(), training=True, eps=1e-5
+    )
+    (out * t["G"].T).sum().backward()
+    return {"d" + k: x.grad.numpy() for k, x in t.items()}
+
+
+@pytest.mark.parametrize("target", ["numpy", "torch", "jax"])
+def test_exports_run_and_agree_with_torch(target: str) -> None:
+    bn = cr.model(BN, BN_SHAPES, wrt=["Z", "gamma", "beta"], constants={"eps": 1e-5})
+    source = cr.export(bn, target)
+    foreign = r"(?<![j.\w])np\." if target != "numpy" else r"\b(torch|jnp)\."
+    assert not re.search(foreign, source), "a printer fell back to another language"
+    rng = np.random.default_rng(11)
+    v = {k: rng.standard_normal((3, 6 if s[1] == "m" else 1)) for k, s in BN_SHAPES.items()}
+    v["eps"] = 1e-5
+    ref = _bn_reference(v)
+    ns = _exec(source)
+    order = ["Z", "gamma", "beta", "G", "eps"]
+    if target == "numpy":
+        _, grads = ns["cost_and_grad"](*(v[k] for k in order))
+    elif target == "torch":
+        ts = [torch.tensor(v[k], dtype=torch.float64, requires_grad=True) for k in order]
+        ns["cost"](*ts).backward()
+        grads = {"d" + k: t.grad.numpy() for k, t in zip(order, ts, strict=True)}
+    else:
+        jax = pytest.importorskip("jax")
+        jax.config.update("jax_enable_x64", True)
+        g = jax.grad(ns["cost"], argnums=(0, 1, 2))(*(np.asarray(v[k]) for k in order))
+        grads = {"dZ": g[0], "dgamma": g[1], "dbeta": g[2]}
+    for k in ("dZ", "dgamma", "dbeta"):
+        np.testing.assert_allclose(np.asarray(grads[k]), ref[k], atol=1e-10, err_msg=k)
