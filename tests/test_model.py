@@ -227,3 +227,23 @@ def test_exports_run_and_agree_with_torch(target: str) -> None:
         grads = {"dZ": g[0], "dgamma": g[1], "dbeta": g[2]}
     for k in ("dZ", "dgamma", "dbeta"):
         np.testing.assert_allclose(np.asarray(grads[k]), ref[k], atol=1e-10, err_msg=k)
+
+
+def test_gradcheck_and_crosscheck_take_a_model() -> None:
+    bn = cr.model(BN, BN_SHAPES, wrt=["Z", "gamma", "beta"], constants={"eps": 1e-5})
+    v = bn.example({"n": 3, "m": 5}, seed=2)
+    g = cr.gradcheck(bn, v)
+    assert g.passed and {r.name for r in g.rows} >= {"dZ", "dgamma", "dbeta", "dZ_norm", "dvar"}
+    c = cr.crosscheck(bn, v)
+    assert c.passed and c.overall < 1e-12
+
+
+def test_gradcheck_of_a_model_catches_a_wrong_gradient(monkeypatch) -> None:  # noqa: ANN001
+    bn = cr.model(BN, BN_SHAPES, wrt=["Z"], constants={"eps": 1e-5})
+    v = bn.example({"n": 2, "m": 4}, seed=3)
+    right = bn.step
+    # the staged textbook slip: forgetting the path through the mean (dZ without (1/m) dmu)
+    monkeypatch.setattr(bn, "step", lambda values: {**right(values), "dZ": right(values)["dZ_norm"]
+                        / np.sqrt(right(values)["var"] + 1e-5)})  # fmt: skip
+    report = cr.gradcheck(bn, v)
+    assert not report.passed and report["dZ"].difference > 1e-3 and report["dZ_norm"].passed

@@ -16,8 +16,11 @@ import numpy as np
 import sympy
 
 from .. import scalar
-from ..errors import ChainruleError, SpecError
+from ..errors import SpecError
 from ..nets import Network
+from ..nets.model import Model
+from .differences import torch_module as _torch
+from .model_check import crosscheck_model
 from .report import Report, compare, relative_difference
 
 __all__ = ["crosscheck", "torch_gradients", "torch_activation", "TOLERANCE"]
@@ -28,13 +31,18 @@ TOLERANCE = 1e-10
 def crosscheck(
     net: Network,
     params: Mapping[str, np.ndarray],
-    X: np.ndarray,
-    Y: np.ndarray,
+    X: np.ndarray | None = None,
+    Y: np.ndarray | None = None,
     *,
     convention: str = "course",
     tolerance: float = TOLERANCE,
 ) -> Report:
-    """Compare every gradient ``net.gradients`` derives with PyTorch autograd's, in float64."""
+    """Compare every gradient ``net.gradients`` derives with PyTorch autograd's, in float64.
+
+    A model (``cr.model``) takes its inputs as one dict: ``crosscheck(model, values)``.
+    """
+    if isinstance(net, Model):
+        return crosscheck_model(net, params, tolerance)
     torch = _torch()
     params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
@@ -191,14 +199,3 @@ def _translate(s: sympy.Expr, x: Any, torch: Any, f: scalar.ElementwiseFn) -> An
             hint="write it with exp, log, tanh, sigmoid, relu, softplus, powers and arithmetic",
         )
     return table[s.func](*args)
-
-
-def _torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise ChainruleError(
-            "the PyTorch cross-check needs PyTorch, which is not installed",
-            hint='pip install "chainrule[torch]"',
-        ) from None
-    return torch
