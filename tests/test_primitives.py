@@ -98,8 +98,12 @@ FUNCTION_REFERENCE = {
     "cos": np.cos,
     "tan": np.tan,
     "cbrt": np.cbrt,
+    "cosh": np.cosh,
+    "sinh": np.sinh,
+    "log1p": np.log1p,
+    "expm1": np.expm1,
 }
-POSITIVE = {"log", "sqrt"}  # domain (0, ∞); the others are drawn away from 0 (kinks) and ±π/2
+POSITIVE = {"log", "sqrt", "log1p"}  # drawn in (0, ∞); the others away from 0 (kinks) and ±π/2
 
 
 def numeric_gradient(f, arrays: dict[str, np.ndarray], wrt: str, h: float = 1e-6) -> np.ndarray:

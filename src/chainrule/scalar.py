@@ -179,6 +179,15 @@ _TABLE = [
     ElementwiseFn("cos", sympy.cos(Z), np.cos, "np.cos({x})", "cos", r"\cos"),
     ElementwiseFn("tan", sympy.tan(Z), np.tan, "np.tan({x})", "tan", r"\tan"),
     ElementwiseFn("cbrt", cbrt(Z), np.cbrt, "np.cbrt({x})", "∛", r"\sqrt[3]"),
+    ElementwiseFn("cosh", sympy.cosh(Z), np.cosh, "np.cosh({x})", "cosh", r"\cosh"),
+    ElementwiseFn("sinh", sympy.sinh(Z), np.sinh, "np.sinh({x})", "sinh", r"\sinh"),
+    # log(1 + z) and e^z − 1 for SymPy; NumPy's own accurate functions for the numbers
+    ElementwiseFn(
+        "log1p", sympy.log(1 + Z), np.log1p, "np.log1p({x})", "log1p", r"\operatorname{log1p}"
+    ),
+    ElementwiseFn(
+        "expm1", sympy.exp(Z) - 1, np.expm1, "np.expm1({x})", "expm1", r"\operatorname{expm1}"
+    ),
 ]
 
 FUNCTIONS: dict[str, ElementwiseFn] = {f.name: f for f in _TABLE}
@@ -330,6 +339,8 @@ SYMPY_FUNCTIONS: dict[type, Callable[..., ElementwiseFn]] = {
     sympy.cos: lambda: FUNCTIONS["cos"],
     sympy.tan: lambda: FUNCTIONS["tan"],
     cbrt: lambda: FUNCTIONS["cbrt"],
+    sympy.cosh: lambda: FUNCTIONS["cosh"],
+    sympy.sinh: lambda: FUNCTIONS["sinh"],
     leaky_relu_fn: leaky_relu,
     leaky_step: _leaky_step,
 }

@@ -68,6 +68,7 @@ class Context:
     fields: dict = field(default_factory=dict)  # T, Of, … for the templates
     chain: Chain | None = None
     activations: tuple[scalar.ElementwiseFn, ...] = ()  # candidates for "the wrong derivative"
+    softmax: bool = False  # the output layer is softmax (with cross-entropy)
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,15 @@ class Mistake:
     explanation: Mapping[str, str]  # situation → template; "default" is always there
     mutate: Callable[[Context], Iterator[Variant]]
     repair: Callable[[ast.Expression, Context], Iterator[Repair]] | None = None
+    prior: float = 0.05  # how often learners make it: ranks diagnoses that fit equally well
 
     def explain(self, fields: Mapping[str, object]) -> str:
         template = self.explanation.get(str(fields.get("situation")), self.explanation["default"])
-        return template.format(**fields)
+        return template.format_map(fields)
+
+    def named(self, fields: Mapping[str, object]) -> str:
+        """The title, with the finding's own words where it has them ("a factor 2 too many")."""
+        return str(fields.get("title") or self.title)
 
 
 # -- IR helpers ------------------------------------------------------------------------------------
@@ -344,11 +350,32 @@ def _matmul_for_elementwise(ctx: Context) -> Iterator[Variant]:
 
 def _at_to_star(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
-        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult):
-            fixed = ast.BinOp(n.left, ast.Mult(), n.right)
+        pair = _product_operands(n)
+        if pair is not None:
+            fixed = ast.BinOp(pair[0], ast.Mult(), pair[1])
             yield fixed, {"wrong": show(n), "fix": show(fixed)}
 
     return _edits(tree, local)
+
+
+def _product_operands(n: ast.AST) -> tuple[ast.AST, ast.AST] | None:
+    """The factors of a matrix product however spelled: ``a @ b``, ``np.dot(a, b)``,
+    ``np.matmul(a, b)``, ``a.dot(b)``."""
+    if isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult):
+        return n.left, n.right
+    if _func(n) in ("dot", "matmul") and not n.keywords:
+        if len(n.args) == 2:
+            return n.args[0], n.args[1]
+        f = n.func
+        if len(n.args) == 1 and isinstance(f, ast.Attribute) and _dotted_root(f.value) != "np":
+            return f.value, n.args[0]
+    return None
+
+
+def _dotted_root(n: ast.AST) -> str:
+    while isinstance(n, ast.Attribute):
+        n = n.value
+    return n.id if isinstance(n, ast.Name) else ""
 
 
 def _axis_words(axis: int | None, ctx: Context) -> str:
@@ -638,6 +665,304 @@ def _missing_derivative(ctx: Context) -> Iterator[Variant]:
             yield up, {**_chain_fields(ctx), "form": form}
 
 
+# -- signs and constant factors ------------------------------------------------------------------
+def _negate(e: Expr) -> Expr:
+    return build.scale(build.const(-1), e)
+
+
+def _sign_error(ctx: Context) -> Iterator[Variant]:
+    """The whole formula negated, or one term of a sum: ``Y - A2``, ``1 + A1**2``."""
+    yield from _whole(ctx, _negate, {})
+
+    def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
+        if n.op == "add":
+            a, b = n.args
+            for new in (build.add(_negate(a), b), build.add(a, _negate(b))):
+                yield new, {"wrong": np_text(new), "right_term": np_text(n), "situation": "term"}
+
+    yield from _sites(ctx, local)
+
+
+def _drop_minus(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    """``-x`` → ``x``, ``a - b`` → ``a + b`` and back, ``b - a`` for ``a - b``."""
+
+    def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+            yield n.operand, {}
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub | ast.Add):
+            yield ast.BinOp(n.right, ast.Sub(), n.left), {}
+            other = ast.Add() if isinstance(n.op, ast.Sub) else ast.Sub()
+            yield ast.BinOp(n.left, other, n.right), {}
+
+    yield ast.Expression(body=ast.UnaryOp(ast.USub(), tree.body)), {}
+    yield from _edits(tree, local)
+
+
+def _stray_factor(ctx: Context) -> Iterator[Variant]:
+    for k in (2, 0.5, 4, 0.25):
+        yield from _whole(
+            ctx, lambda f, k=k: build.scale(build.const(k), f), {"title": factor_title(k)}
+        )
+
+
+def factor_title(k: float) -> str:
+    """``2`` → "a factor 2 too many", ``0.5`` → "a factor 1/2 too many (a factor 2 missing)"."""
+    if k >= 1:
+        return f"a factor {k:g} too many"
+    return f"a factor 1/{1 / k:g} too many (a factor {1 / k:g} missing)"
+
+
+def _drop_constant(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    """``2 * x`` → ``x``, ``x / 2`` → ``x``, ``0.5 * x`` → ``x``: a number the formula should not
+    have; and ``x`` → ``x / 2`` or ``2 * x`` where one is missing."""
+
+    def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult | ast.Div):
+            if _number(n.right):
+                yield n.left, {}
+            if _number(n.left) and isinstance(n.op, ast.Mult):
+                yield n.right, {}
+
+    yield from _edits(tree, local)
+    for k in (2, 4):
+        yield ast.Expression(body=ast.BinOp(tree.body, ast.Div(), ast.Constant(k))), {}
+        yield ast.Expression(body=ast.BinOp(ast.Constant(k), ast.Mult(), tree.body)), {}
+
+
+def _number(n: ast.AST) -> bool:
+    return isinstance(n, ast.Constant) and isinstance(n.value, int | float) and n.value not in (0,)
+
+
+# -- more activation mistakes --------------------------------------------------------------------
+def _derivative_with_Z(ctx: Context) -> Iterator[Variant]:  # noqa: N802 - the course's Z
+    """``1 - Z1**2`` for ``1 - A1**2``: the derivative's formula in A, written with Z."""
+    c = ctx.chain
+    if c is None:
+        return
+    local = _in_terms_of_output(c.g, c.Z)
+    if local is not None:
+        yield from _chained(
+            ctx, local, {"used": np_text(local), "at_Z": np_text(derivative_of(c.g, c.Z))}
+        )
+
+
+def _derivative_times_Z(ctx: Context) -> Iterator[Variant]:  # noqa: N802
+    """``g′(Z)`` read as ``g′ × Z``: the derivative multiplied by Z."""
+    c = ctx.chain
+    if c is not None:
+        yield from _chained(ctx, build.np_mul(c.derivative, c.Z), {})
+
+
+# -- the output layer's formulas where they do not belong ----------------------------------------
+def _bce_dA(A: Expr, Y: Expr) -> Expr:
+    """−Y/A + (1 − Y)/(1 − A), the derivative of binary cross-entropy."""
+    one = build.const(1)
+    minus = _negate(build.np_div(Y, A))
+    return build.np_add(minus, build.np_div(build.np_sub(one, Y), build.np_sub(one, A)))
+
+
+def _layer(ctx: Context) -> int | None:
+    match = re.fullmatch(r"d[ZA](\d+)", ctx.target)
+    return int(match.group(1)) if match else None
+
+
+def _output_layer(ctx: Context) -> int:
+    return max(int(n[1:]) for n in ctx.names if re.fullmatch(r"Z\d+", n))
+
+
+def _output_formula_at_hidden(ctx: Context) -> Iterator[Variant]:
+    l, Y = _layer(ctx), ctx.names.get("Y")
+    if l is None or Y is None or l >= _output_layer(ctx):
+        return
+    A = ctx.names[f"A{l}"]
+    dZ = ctx.target.startswith("dZ")
+    wrong = _attempt(lambda: build.np_sub(A, Y) if dZ else _bce_dA(A, Y))
+    if wrong is not None and wrong.shape == ctx.forms[0].shape:
+        yield wrong, {"wrong": np_text(wrong), "l": l, "n": l + 1, "form": ctx.forms[-1]}
+
+
+def _mentions_Y(tree: ast.Expression) -> bool:  # noqa: N802
+    """``A1 - Y``, ``Y / A1``: the labels as an operand of a difference or a quotient."""
+    return any(
+        isinstance(n, ast.BinOp)
+        and isinstance(n.op, ast.Sub | ast.Div)
+        and any(isinstance(k, ast.Name) and k.id == "Y" for k in (n.left, n.right))
+        for n in ast.walk(tree)
+    )
+
+
+def _write_derived(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    """The derived formula itself, where the learner's uses the labels at a hidden layer."""
+    l = _layer(ctx)
+    if l is not None and l < _output_layer(ctx) and _mentions_Y(tree):
+        fixed = ast.parse(np_text(ctx.forms[-1]), mode="eval")
+        yield fixed, {"wrong": show(tree), "l": l, "n": l + 1}
+
+
+def _bce_with_softmax(ctx: Context) -> Iterator[Variant]:
+    """dA[L] = −Y/A + (1 − Y)/(1 − A) where the output is softmax with cross-entropy."""
+    L = _output_layer(ctx)
+    if ctx.target == f"dA{L}" and ctx.softmax and "Y" in ctx.names:
+        A, Y = ctx.names[f"A{L}"], ctx.names["Y"]
+        yield _bce_dA(A, Y), {"form": ctx.forms[-1]}
+
+
+def _softmax_as_elementwise(ctx: Context) -> Iterator[Variant]:
+    """dZ[L] = dA[L] ⊙ A(1 − A): softmax's derivative taken as if it were elementwise."""
+    L = _output_layer(ctx)
+    if ctx.target == f"dZ{L}" and ctx.softmax and f"dA{L}" in ctx.names:
+        A, one = ctx.names[f"A{L}"], build.const(1)
+        local = build.np_mul(A, build.np_sub(one, A))
+        for up in (ctx.names[f"dA{L}"], build.np_div(_negate(ctx.names["Y"]), A)):
+            yield build.np_mul(up, local), {"form": ctx.forms[-1]}
+
+
+# -- L2 and dropout --------------------------------------------------------------------------------
+def _is_penalty(n: Expr) -> bool:
+    """``(λ/m) W[l]``, the gradient of the L2 term."""
+    return n.op == "scale" and _penalized(n.args[0]) and n.args[1].op == "var"
+
+
+def _l2_term(ctx: Context, variants: Callable[[Expr, Expr], Iterator[tuple[Expr, str]]]):
+    def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
+        if _is_penalty(n):
+            W = n.args[1]
+            for new, what in variants(W, n):
+                yield new, {"wrong": np_text(new), "fix": np_text(n), "W": W.name, "what": what}
+
+    return _sites(ctx, local)
+
+
+def _lambd_over(ctx: Context, k: int) -> Expr:
+    m = build.dim(ctx.batch) if k == 1 else build.scale(build.const(k), build.dim(ctx.batch))
+    return build.np_mul(ctx.names["lambd"], build.np_pow(m, -1))
+
+
+def _l2_sum(ctx: Context) -> Iterator[Variant]:
+    """(λ/m) Σ W[l] — one number added to every entry — for (λ/m) W[l]."""
+
+    def variants(W: Expr, n: Expr) -> Iterator[tuple[Expr, str]]:
+        yield build.scale(n.args[0], build.sum_(W, None, False)), ""
+
+    return _l2_term(ctx, variants)
+
+
+def _l2_coefficient(ctx: Context) -> Iterator[Variant]:
+    """λ W, W/m or W for (λ/m) W: the coefficient of the L2 term lost."""
+
+    def variants(W: Expr, n: Expr) -> Iterator[tuple[Expr, str]]:
+        yield build.scale(ctx.names["lambd"], W), "λ W (the 1/m is missing)"
+        yield build.scale(build.np_pow(build.dim(ctx.batch), -1), W), "W/m (λ is missing)"
+        yield W, f"{W.name} alone (λ/m is missing)"
+
+    return _l2_term(ctx, variants)
+
+
+def _l2_half(ctx: Context) -> Iterator[Variant]:
+    """(λ/2m) W: the cost's coefficient kept, but the derivative of ‖W‖² is 2W."""
+
+    def variants(W: Expr, n: Expr) -> Iterator[tuple[Expr, str]]:
+        yield build.scale(_lambd_over(ctx, 2), W), ""
+
+    return _l2_term(ctx, variants)
+
+
+def _l2_on_bias(ctx: Context) -> Iterator[Variant]:
+    """db[l] + (λ/m) b[l]: the penalty is on the weights only."""
+    b = ctx.names.get(ctx.target[1:])
+    if ctx.target.startswith("db") and "lambd" in ctx.names and b is not None:
+        term = build.scale(_lambd_over(ctx, 1), b)
+        yield from _whole(ctx, lambda f: build.np_add(f, term), {"b": b.name})
+
+
+def _dropout_not_rescaled(ctx: Context) -> Iterator[Variant]:
+    """The mask applied but not divided by keep_prob: every ``keep_prob[l]`` set to 1."""
+    ones = {
+        v: build.const(1)
+        for form in ctx.forms
+        for v in walk(form)
+        if v.op == "var" and re.fullmatch(r"keep_prob\d+", v.name)
+    }
+    layers = sorted({re.sub(r"\D", "", v.name) for v in ones})
+    for form in ctx.forms if ones else ():
+        kp = " and ".join(f"keep_prob{l}" for l in layers)
+        yield substitute(form, ones), {"kp": kp, "form": form}
+
+
+# -- products that already sum, inverses for transposes --------------------------------------------
+def _sum_of_product(ctx: Context) -> Iterator[Variant]:
+    """np.sum(dZ Aᵀ, axis=1, keepdims=True): a sum around a product that already sums over the
+    examples."""
+
+    def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
+        if n.op == "matmul":
+            for axis in (1, 0):
+                new = _attempt(lambda a=axis: build.sum_(n, a, True))
+                if new is not None and new.shape != n.shape:
+                    yield new, {"wrong": np_text(new), "local": np_text(n)}
+
+    return _sites(ctx, local)
+
+
+def _has_product(n: ast.AST) -> bool:
+    return any(_product_operands(k) is not None for k in ast.walk(n))
+
+
+def _unsum_product(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
+        if _func(n) in ("sum", "mean") and n.args and _has_product(n.args[0]):
+            inner = n.args[0]
+            if _func(n) == "mean":  # np.mean(P, axis=1) = np.sum(P, axis=1) / m
+                inner = ast.BinOp(inner, ast.Div(), ast.Name(id="m", ctx=ast.Load()))
+            yield inner, {"wrong": show(n), "local": show(inner)}
+
+    return _edits(tree, local)
+
+
+def _inverse_for_transpose(ctx: Context) -> Iterator[Variant]:
+    from ..ir.linalg import inv
+
+    def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
+        if n.op == "transpose" and len(n.shape) == 2 and n.shape[0] == n.shape[1]:
+            new = _attempt(lambda: inv(n.args[0]))
+            yield new, {"operand": np_text(n.args[0]), "local": np_text(n), "wrong": _text(new)}
+
+    return _sites(ctx, local)
+
+
+def _inverse_of(n: ast.AST) -> ast.AST | None:
+    """``np.linalg.inv(W)``, ``W**-1``, ``np.power(W, -1)``, ``1 / W``: the operand ``W``."""
+    if _func(n) in ("inv", "pinv") and len(n.args) == 1:
+        return n.args[0]
+    if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) and _minus_one(n.right):
+        return n.left
+    if _func(n) == "power" and len(n.args) == 2 and _minus_one(n.args[1]):
+        return n.args[0]
+    if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) and _is_one(n.left):
+        return n.right if isinstance(n.right, ast.Name) and n.right.id.startswith("W") else None
+    return None
+
+
+def _minus_one(n: ast.AST) -> bool:
+    if isinstance(n, ast.UnaryOp) and isinstance(n.op, ast.USub):
+        return _is_one(n.operand)
+    return isinstance(n, ast.Constant) and n.value == -1
+
+
+def _is_one(n: ast.AST) -> bool:
+    return isinstance(n, ast.Constant) and n.value == 1 and not isinstance(n.value, bool)
+
+
+def _transpose_for_inverse(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
+        operand = _inverse_of(n)
+        if operand is not None:
+            fixed = ast.Attribute(value=operand, attr="T", ctx=ast.Load())
+            yield fixed, {"wrong": show(n), "operand": show(operand), "local": show(fixed)}
+
+    return _edits(tree, local)
+
+
 MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         "missing-transpose",
@@ -649,6 +974,7 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _missing_transpose,
         _add_transpose,
+        prior=0.12,
     ),
     Mistake(
         "extra-transpose",
@@ -659,6 +985,7 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _extra_transpose,
         _drop_transpose,
+        prior=0.05,
     ),
     Mistake(
         "transposed-result",
@@ -672,6 +999,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "{target} = {fix}.",
         },
         _transposed_result,
+        prior=0.04,
     ),
     Mistake(
         "product-order",
@@ -682,6 +1010,7 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _product_order,
         _swap_factors,
+        prior=0.08,
     ),
     Mistake(
         "missing-1/m",
@@ -695,6 +1024,7 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _missing_inv_m,
         _times_inv_m,
+        prior=0.1,
     ),
     Mistake(
         "extra-1/m",
@@ -713,6 +1043,7 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _extra_inv_m,
         _drop_inv_m,
+        prior=0.1,
     ),
     Mistake(
         "activation-instead-of-derivative",
@@ -723,6 +1054,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "entry. Write {target} = {fix}."
         },
         _activation_for_derivative,
+        prior=0.06,
     ),
     Mistake(
         "wrong-activation-derivative",
@@ -732,6 +1064,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "is {g}′({Z}) = {deriv}: {target} = {fix}."
         },
         _wrong_activation_derivative,
+        prior=0.06,
     ),
     Mistake(
         "derivative-at-A",
@@ -741,6 +1074,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "so the chain rule needs {g}′({Z}) = {deriv}. Write {target} = {fix}."
         },
         _derivative_at_A,
+        prior=0.04,
     ),
     Mistake(
         "missing-activation-derivative",
@@ -751,6 +1085,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "{target} = {fix}."
         },
         _missing_derivative,
+        prior=0.06,
     ),
     Mistake(
         "elementwise-for-matmul",
@@ -762,6 +1097,7 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _elementwise_for_matmul,
         _star_to_at,
+        prior=0.08,
     ),
     Mistake(
         "matmul-for-elementwise",
@@ -773,6 +1109,7 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _matmul_for_elementwise,
         _at_to_star,
+        prior=0.08,
     ),
     Mistake(
         "wrong-sum-axis",
@@ -780,6 +1117,7 @@ MISTAKES: tuple[Mistake, ...] = (
         {"default": "{wrong} sums over {wrong_axis}, but {T} sums over {right_axis}: write {fix}."},
         _wrong_sum_axis,
         _change_axis,
+        prior=0.06,
     ),
     Mistake(
         "lost-keepdims",
@@ -790,6 +1128,7 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _lost_keepdims,
         _add_keepdims,
+        prior=0.06,
     ),
     Mistake(
         "missing-regularization",
@@ -800,6 +1139,7 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _missing_regularization,
         _add_penalty,
+        prior=0.05,
     ),
     Mistake(
         "missing-dropout-mask",
@@ -810,6 +1150,7 @@ MISTAKES: tuple[Mistake, ...] = (
             "{target} = {fix}."
         },
         _missing_dropout,
+        prior=0.05,
     ),
     Mistake(
         "wrong-layer-index",
@@ -817,6 +1158,163 @@ MISTAKES: tuple[Mistake, ...] = (
         {"default": "{wrong} is from the wrong layer: {T} uses {right} there."},
         _wrong_layer_index,
         _reindex,
+        prior=0.05,
+    ),
+    Mistake(
+        "sign-error",
+        "a sign error",
+        {
+            "default": "there is a sign error: your formula is the negative of {T}. Write "
+            "{target} = {fix}.",
+            "term": "there is a sign error: one term has the wrong sign — your formula computes "
+            "{wrong} where the derivation has {right_term}. Write {target} = {fix}.",
+        },
+        _sign_error,
+        _drop_minus,
+        prior=0.08,
+    ),
+    Mistake(
+        "stray-factor",
+        "a stray constant factor",
+        {
+            "default": "there is {title}: your formula is {k} times {T}. Nothing in the chain "
+            "rule brings that number here (a 2 from ‖W‖² or from a square is used up by the "
+            "derivative). Write {target} = {fix}."
+        },
+        _stray_factor,
+        _drop_constant,
+        prior=0.04,
+    ),
+    Mistake(
+        "derivative-with-Z",
+        "the derivative written with Z where it uses A",
+        {
+            "default": "{used} is {g}′ written with {Z} where its formula uses {A}: {g}′({Z}) = "
+            "{deriv} because {A} = {g}({Z}) — in terms of {Z} it is {at_Z}. Write {target} = {fix}."
+        },
+        _derivative_with_Z,
+        prior=0.07,
+    ),
+    Mistake(
+        "derivative-times-Z",
+        "g′(Z) read as g′ × Z",
+        {
+            "default": "{g}′({Z}) is the derivative evaluated at {Z}, not the derivative "
+            "multiplied by {Z}: the factor is {deriv} alone. Write {target} = {fix}."
+        },
+        _derivative_times_Z,
+        prior=0.03,
+    ),
+    Mistake(
+        "output-formula-at-hidden-layer",
+        "the output layer's formula at a hidden layer",
+        {
+            "default": "the labels Y enter only at the output layer: A[L] − Y (and the loss's "
+            "derivative) belong to layer L, while hidden layer {l} gets its gradient from the "
+            "layer above, through W[{n}]ᵀ. Write {target} = {fix}."
+        },
+        _output_formula_at_hidden,
+        _write_derived,
+        prior=0.04,
+    ),
+    Mistake(
+        "bce-with-softmax",
+        "the binary cross-entropy derivative used with softmax",
+        {
+            "default": "−Y/A + (1 − Y)/(1 − A) is the derivative of binary cross-entropy; with "
+            "softmax the loss is the cross-entropy L = −Σ Y log A, whose derivative is −Y/A. "
+            "Write {target} = {fix}."
+        },
+        _bce_with_softmax,
+        prior=0.04,
+    ),
+    Mistake(
+        "softmax-as-elementwise",
+        "softmax differentiated as if it were elementwise",
+        {
+            "default": "softmax is not elementwise: each output depends on every Z of its "
+            "column, so its Jacobian is not diagonal and A(1 − A) is only its diagonal. With "
+            "cross-entropy the full Jacobian gives {target} = {fix}."
+        },
+        _softmax_as_elementwise,
+        prior=0.04,
+    ),
+    Mistake(
+        "l2-sum",
+        "the L2 term summed",
+        {
+            "default": "the L2 term adds (λ/m) {W} — a matrix, one entry per weight — not "
+            "(λ/m) Σ {W}: the derivative of (λ/2m) ‖{W}‖² with respect to each weight is "
+            "(λ/m) times that weight. Write {target} = {fix}."
+        },
+        _l2_sum,
+        prior=0.03,
+    ),
+    Mistake(
+        "l2-coefficient",
+        "a wrong coefficient on the L2 term",
+        {
+            "default": "the L2 term is {what}: the cost's (λ/2m) ‖{W}‖² has the gradient "
+            "(λ/m) {W}. Write {target} = {fix}."
+        },
+        _l2_coefficient,
+        prior=0.04,
+    ),
+    Mistake(
+        "l2-half",
+        "λ/(2m) kept from the cost",
+        {
+            "default": "λ/(2m) is the cost's coefficient; the derivative of ‖{W}‖² is 2 {W}, so "
+            "the gradient's coefficient is λ/m. Write {target} = {fix}."
+        },
+        _l2_half,
+        prior=0.04,
+    ),
+    Mistake(
+        "l2-on-bias",
+        "the L2 penalty applied to the bias",
+        {
+            "default": "the L2 penalty (λ/2m) Σ ‖W[l]‖² has no bias in it, so L2 changes dW "
+            "and nothing else: {T} has no (λ/m) {b}. Write {target} = {fix}."
+        },
+        _l2_on_bias,
+        prior=0.03,
+    ),
+    Mistake(
+        "dropout-not-rescaled",
+        "a dropout mask not divided by keep_prob",
+        {
+            "default": "the mask is applied but not divided by {kp}: inverted dropout divided "
+            "the activations by keep_prob in the forward pass, so the gradient is divided by "
+            "it too. Write {target} = {fix}."
+        },
+        _dropout_not_rescaled,
+        prior=0.05,
+    ),
+    Mistake(
+        "sum-of-product",
+        "a sum that the matrix product already does",
+        {
+            "default": "{wrong} sums what the matrix product has already summed: dZ Aᵀ adds up "
+            "the examples by itself (entry (i, j) is Σₖ dZ[i, k] A[j, k]), and {T} has the shape "
+            "of {Of}, {target_shape}, so {local} needs no np.sum around it: {target} = {fix}."
+        },
+        _sum_of_product,
+        _unsum_product,
+        prior=0.04,
+    ),
+    Mistake(
+        "inverse-for-transpose",
+        "an inverse where the transpose belongs",
+        {
+            "default": "the transpose is not an inverse: going back through Z = W A multiplies "
+            "the gradient by Wᵀ, because ∂Z[i, k]/∂A[j, k] = W[i, j] — the same numbers, "
+            "transposed; nothing is inverted (W need not even be square). Write {local} for "
+            "{wrong}: {target} = {fix}."
+        },
+        _inverse_for_transpose,
+        _transpose_for_inverse,
+        prior=0.04,
     ),
 )
 

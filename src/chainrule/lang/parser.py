@@ -4,6 +4,15 @@ Python's own ``ast`` reads the string (``mode="eval"``); every node kind we acce
 and anything else is a :class:`ParseError` pointing at its column. Nothing is ever ``eval``-ed.
 Functions are looked up by their last dotted component in :data:`FUNCTIONS` (``np.tanh``,
 ``numpy.tanh`` and ``tanh`` are the same), each entry a small function from parsed arguments to IR.
+
+Each spelling keeps NumPy's exact meaning or is refused. Comparisons with 0 are 0/1 masks with their
+value at exactly 0 made explicit: ``x > 0`` is the step 𝟙[x > 0] and ``x >= 0`` is 1 − 𝟙[−x > 0],
+so ``A1 >= 0`` on a ReLU layer is all ones (A1 = relu(Z1) ≥ 0), never relu′. Casts to an integer
+type (``np.int64(…)``, ``.astype(int)``) are read only around a mask, where they change nothing;
+float casts and copies change nothing anywhere. ``x.shape[k]`` is the size (``m`` for the examples'
+axis), ``a.dot(b)`` is ``np.dot(a, b)``, and ``np.dot`` with a scalar scales, as in NumPy. Where
+NumPy's boolean arithmetic differs from 0/1 arithmetic (``(a > 0) + (b > 0)`` is a logical or,
+``-(a > 0)`` raises), the expression is refused.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from ..ir import build
 from ..ir.expr import Expr
 from ..ir.shapes import check_shape, fmt_shape
 
-__all__ = ["parse", "FUNCTIONS", "register"]
+__all__ = ["parse", "FUNCTIONS", "METHODS", "register", "known_call", "is_method"]
 
 Handler = Callable[..., Expr]
 FUNCTIONS: dict[str, Handler] = {}
@@ -44,6 +53,10 @@ def _elementwise(name: str, fn_name: str | None = None) -> None:
 
 for _n in (
     "exp",
+    "cosh",
+    "sinh",
+    "log1p",
+    "expm1",
     "log",
     "tanh",
     "sigmoid",
@@ -77,11 +90,80 @@ def _leaky(x: Expr, alpha: object = 0.01) -> Expr:
     return build.fn(scalar.leaky_relu(_number(alpha, "alpha")), x)
 
 
+@register("reciprocal")
+def _reciprocal(x: Expr) -> Expr:
+    return build.np_pow(x, -1)
+
+
+@register("negative")
+def _negative(x: Expr) -> Expr:
+    return -x
+
+
 @register("maximum")
 def _maximum(x: Expr, y: object) -> Expr:
-    if isinstance(y, Expr) and y.op == "const" and y.attrs[0] == 0:
-        return build.fn(scalar.lookup("relu"), x)
+    for a, b in ((x, y), (y, x)):
+        if isinstance(b, Expr) and b.op == "const" and b.attrs[0] == 0 and isinstance(a, Expr):
+            return build.fn(scalar.lookup("relu"), a)
     raise ParseError("np.maximum is supported only as np.maximum(x, 0), which is relu(x)")
+
+
+def step(x: Expr) -> Expr:
+    """𝟙[x > 0]: 1 where x > 0, 0 where x ≤ 0 (so 0 at exactly 0)."""
+    return build.fn(scalar.lookup("step"), x)
+
+
+def _one_minus(x: Expr) -> Expr:
+    return build.np_sub(build.const(1), x)
+
+
+# x ⋄ 0 as a 0/1 array; each is exact at x = 0 (𝟙[x ≥ 0] = 1 − 𝟙[−x > 0])
+COMPARISONS: dict[type, Callable[[Expr], Expr]] = {
+    ast.Gt: step,
+    ast.GtE: lambda x: _one_minus(step(-x)),
+    ast.Lt: lambda x: step(-x),
+    ast.LtE: lambda x: _one_minus(step(x)),
+    ast.NotEq: lambda x: build.np_add(step(x), step(-x)),
+    ast.Eq: lambda x: _one_minus(build.np_add(step(x), step(-x))),
+}
+_FLIP = {ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Lt: ast.Gt, ast.LtE: ast.GtE}
+
+
+@register("heaviside")
+def _heaviside(x: Expr, h0: object) -> Expr:
+    """np.heaviside(x, h0): 0 where x < 0, h0 where x = 0, 1 where x > 0."""
+    c = _number(h0, "the value at 0 of heaviside")
+    if c == 0:
+        return step(x)
+    if c == 1:
+        return _one_minus(step(-x))
+    at_zero = _one_minus(build.np_add(step(x), step(-x)))
+    return build.np_add(step(x), build.np_mul(build.const(c), at_zero))
+
+
+@register("ones_like")
+def _ones_like(x: Expr) -> Expr:
+    return _filled(1, x.shape)
+
+
+@register("zeros_like")
+def _zeros_like(x: Expr) -> Expr:
+    return _filled(0, x.shape)
+
+
+def _filled(c: int, shape: tuple) -> Expr:
+    return build.broadcast(build.const(c), shape) if shape else build.const(c)
+
+
+@register("squeeze")
+def _squeeze(x: Expr) -> Expr:
+    """np.squeeze: the axes of size 1 dropped — a sum over each of them, which is that entry."""
+    if x.shape and all(d == 1 for d in x.shape):
+        return build.sum_(x, None, keepdims=False)
+    for axis, d in enumerate(x.shape):
+        if d == 1:
+            return build.sum_(x, axis, keepdims=False)
+    return x
 
 
 @register("transpose")
@@ -89,8 +171,16 @@ def _transpose(x: Expr) -> Expr:
     return build.transpose(x)
 
 
-@register("dot", "matmul")
+@register("dot")
 def _dot(a: Expr, b: Expr) -> Expr:
+    """np.dot: the matrix product, or a product with a scalar (np.dot(2, A) is 2 * A)."""
+    if a.shape == () or b.shape == ():
+        return build.np_mul(a, b)
+    return build.matmul(a, b)
+
+
+@register("matmul")
+def _matmul(a: Expr, b: Expr) -> Expr:
     return build.matmul(a, b)
 
 
@@ -99,7 +189,7 @@ def _multiply(a: Expr, b: Expr) -> Expr:
     return build.np_mul(a, b)
 
 
-@register("divide")
+@register("divide", "true_divide")
 def _divide(a: Expr, b: Expr) -> Expr:
     return build.np_div(a, b)
 
@@ -168,9 +258,14 @@ class _Parser:
     """One parse: the source (for messages), the declared shapes, and the node walk."""
 
     def __init__(
-        self, source: str, shapes: Mapping[str, tuple], props: Mapping[str, tuple]
+        self,
+        source: str,
+        shapes: Mapping[str, tuple],
+        props: Mapping[str, tuple],
+        functions: Mapping[str, Handler] | None = None,
     ) -> None:
         self.source = source
+        self.functions = dict(functions or {})
         self.vars = {
             n: build.var(n, check_shape(tuple(s)), props.get(n, ())) for n, s in shapes.items()
         }
@@ -230,9 +325,64 @@ class _Parser:
     def _Attribute(self, node: ast.Attribute) -> Expr:  # noqa: N802
         if node.attr == "T":
             return build.transpose(self.expr(node.value))
-        raise self.fail(node, f"attribute .{node.attr} is not supported", hint="only .T is")
+        if node.attr == "shape":
+            raise self.fail(
+                node,
+                f"{self.seg(node)} is a tuple of sizes, not an array",
+                hint=f"{self.seg(node)}[1] is a size; np.ones({self.seg(node)}) an array of ones",
+            )
+        raise self.fail(
+            node,
+            f"attribute .{node.attr} is not supported",
+            hint="only .T, .shape[k], .dot(…), .astype(…), .copy(), .sum(…) and .mean(…) are",
+        )
+
+    def _Subscript(self, node: ast.Subscript) -> Expr:  # noqa: N802
+        """``X.shape[1]``: a size, ``m`` where it is the examples' axis."""
+        d = self._shape_entry(node)
+        return build.dim(d) if isinstance(d, str) else build.const(d)
+
+    def _shape_entry(self, node: ast.Subscript) -> int | str:
+        value, index = node.value, node.slice
+        if not (isinstance(value, ast.Attribute) and value.attr == "shape"):
+            raise self.fail(
+                node,
+                f"indexing {self.seg(node)!r} is not part of the language",
+                hint="write a layer's quantity as W2 or W[2], and a size as X.shape[1]",
+            )
+        shape = self.expr(value.value).shape
+        k = index.operand.value * -1 if _negative_int(index) else getattr(index, "value", None)
+        if type(k) is not int or not -len(shape) <= k < len(shape):
+            raise self.fail(
+                node,
+                f"{self.seg(node)}: the shape {fmt_shape(shape)} has no entry {self.seg(index)}",
+                hint=f"its entries are {self.seg(value)}[0] to {self.seg(value)}[{len(shape) - 1}]",
+            )
+        return shape[k]
+
+    def _Compare(self, node: ast.Compare) -> Expr:  # noqa: N802
+        """``x > 0``, ``0 <= x``, …: a 0/1 mask, exact at x = 0 (see :data:`COMPARISONS`)."""
+        if len(node.ops) == 1:
+            left, op, right = node.left, type(node.ops[0]), node.comparators[0]
+            if _zero(left) and not _zero(right):
+                left, right, op = right, left, _FLIP.get(op, op)
+            if _zero(right) and op in COMPARISONS:
+                return COMPARISONS[op](self.expr(left))
+        raise self.fail(
+            node,
+            f"the comparison {self.seg(node)!r} is not understood",
+            hint="only a comparison with 0 is, such as (Z1 > 0), relu's derivative",
+        )
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Expr:  # noqa: N802
+        if isinstance(node.op, ast.Invert | ast.USub) and _boolean(node.operand):
+            if isinstance(node.op, ast.Invert):  # NumPy's logical not of a mask
+                return _one_minus(self.expr(node.operand))
+            raise self.fail(
+                node,
+                f"NumPy cannot negate the boolean array {self.seg(node.operand)}",
+                hint=f"write -1 * {self.seg(node.operand)} or 1 - {self.seg(node.operand)}",
+            )
         x = self.expr(node.operand)
         if isinstance(node.op, ast.USub):
             return build.const(-x.attrs[0]) if x.op == "const" else -x
@@ -241,8 +391,15 @@ class _Parser:
         raise self.fail(node, "only unary + and - are supported")
 
     def _BinOp(self, node: ast.BinOp) -> Expr:  # noqa: N802
-        a, b = self.expr(node.left), self.expr(node.right)
         op = type(node.op)
+        if op in (ast.Add, ast.Sub) and _boolean(node.left) and _boolean(node.right):
+            what = "adds them as a logical or" if op is ast.Add else "cannot subtract them"
+            raise self.fail(
+                node,
+                f"{self.seg(node)}: both sides are boolean arrays and NumPy {what}",
+                hint="turn one into numbers first, e.g. np.int64(Z1 > 0)",
+            )
+        a, b = self.expr(node.left), self.expr(node.right)
         if op is ast.MatMult:
             return self._matmul(node, a, b)
         if op is ast.Pow:
@@ -282,7 +439,13 @@ class _Parser:
         return build.matmul(a, b)
 
     def _Call(self, node: ast.Call) -> Expr:  # noqa: N802
+        if is_method(node.func):
+            return self._method(node)
         name = self._func_name(node.func)
+        if name in self.functions:
+            return self._apply(node, name, self.functions[name])
+        if name in _FORMS:
+            return _FORMS[name](self, node)
         if name not in FUNCTIONS:
             raise self.fail(
                 node,
@@ -290,18 +453,23 @@ class _Parser:
                 hint=f"known: {', '.join(sorted(FUNCTIONS))}",
                 kind=UnknownFunctionError,
             )
-        args = [self._arg(a) for a in node.args]
+        return self._apply(node, name, FUNCTIONS[name])
+
+    def _apply(self, node: ast.Call, name: str, f: Handler, first: list | None = None) -> Expr:
+        """``f`` of the call's arguments (after ``first``, a method's object), or a clear error."""
+        args = [*(first or []), *(self._arg(a) for a in node.args)]
         kwargs = {k.arg: self._kwarg(k) for k in node.keywords}
-        if not getattr(FUNCTIONS[name], "takes_options", False) and any(
+        if not getattr(f, "takes_options", False) and any(
             isinstance(v, str | tuple) for v in (*args, *kwargs.values())
         ):
             raise self.fail(node, f"{name} takes no string or tuple arguments")
         try:
-            return FUNCTIONS[name](*args, **kwargs)
+            return f(*args, **kwargs)
         except TypeError as e:
             raise self.fail(node, f"wrong arguments to {name}: {e}") from None
         except ParseError as e:
-            raise self.fail(node, f"{name}: {e.message}", hint=e.hint) from None
+            message = e.message if name in self.functions else f"{name}: {e.message}"
+            raise self.fail(node, message, hint=e.hint) from None
 
     def _kwarg(self, k: ast.keyword) -> object:
         if k.arg is None:
@@ -318,19 +486,24 @@ class _Parser:
         return self._arg(v)
 
     def _arg(self, node: ast.AST) -> object:
-        """An argument: an expression, a shape tuple ``(n, 1)`` or an option string ``'fro'``."""
+        """An argument: an expression, a shape tuple ``(n, 1)`` or ``A1.shape``, or an option
+        string ``'fro'``."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
         if isinstance(node, ast.Tuple):
             return tuple(self._size(e) for e in node.elts)
+        if isinstance(node, ast.Attribute) and node.attr == "shape":
+            return self.expr(node.value).shape
         return self.expr(node)
 
     def _size(self, node: ast.AST) -> int | str:
-        """One entry of a shape tuple: a positive int or a declared dimension's name."""
+        """One entry of a shape tuple: a positive int, a declared dimension's name, X.shape[k]."""
         if isinstance(node, ast.Constant) and type(node.value) is int and node.value > 0:
             return node.value
         if isinstance(node, ast.Name) and node.id in self.dims:
             return node.id
+        if isinstance(node, ast.Subscript):
+            return self._shape_entry(node)
         raise self.fail(node, "a shape entry must be a positive int or a declared dimension")
 
     def _func_name(self, f: ast.AST) -> str:
@@ -343,9 +516,172 @@ class _Parser:
         parts.append(f.id)
         dotted = ".".join(reversed(parts))
         for prefix in _PREFIXES:
-            if dotted.startswith(prefix) and dotted[len(prefix) :] in FUNCTIONS:
+            if dotted.startswith(prefix) and dotted[len(prefix) :] in (*FUNCTIONS, *_FORMS):
                 return dotted[len(prefix) :]
         return dotted
+
+    # -- methods and forms that need the syntax, not only the values -------------------------------
+    def _method(self, node: ast.Call) -> Expr:
+        """``a.dot(b)``, ``a.astype(t)``, ``a.copy()``, ``a.sum(…)``, ``a.mean(…)``."""
+        f = node.func
+        if f.attr == "astype":
+            return self._cast(node, f.value, _type_name(node.args[0]) if node.args else "")
+        if f.attr == "copy" and not node.args and not node.keywords:
+            return self.expr(f.value)
+        if f.attr in _METHODS:
+            return self._apply(node, f".{f.attr}", FUNCTIONS[f.attr], [self.expr(f.value)])
+        raise self.fail(
+            node,
+            f"the method .{f.attr}(…) is not part of the language",
+            hint="methods read: .dot(…), .astype(…), .copy(), .sum(…), .mean(…)",
+        )
+
+    def _cast(self, node: ast.AST, arg: ast.AST, to: str) -> Expr:
+        """A change of type: a float type or a copy changes nothing; an integer type truncates,
+        which changes nothing only for a mask (0/1)."""
+        if to in _FLOATS:
+            return self.expr(arg)
+        if to in _INTEGERS and _mask(arg):
+            return self.expr(arg)
+        if to in _INTEGERS:
+            raise self.fail(
+                node,
+                f"{self.seg(node)} rounds {self.seg(arg)} to integers",
+                hint="an integer cast is read only around a comparison, such as np.int64(Z1 > 0)",
+            )
+        raise self.fail(
+            node, f"the type in {self.seg(node)} is not read", hint="write float, or int on a mask"
+        )
+
+    def _array(self, node: ast.Call) -> Expr:
+        """np.array(x, copy=True), np.asarray(x), np.copy(x): x itself (a copy)."""
+        extra = [k.arg for k in node.keywords if k.arg not in ("copy", "dtype")]
+        if len(node.args) != 1 or extra:
+            raise self.fail(node, f"{self.seg(node)}: write np.array(x, copy=True) with one array")
+        dtype = [k.value for k in node.keywords if k.arg == "dtype"]
+        return (
+            self._cast(node, node.args[0], _type_name(dtype[0]))
+            if dtype
+            else self.expr(node.args[0])
+        )
+
+    def _type_call(self, node: ast.Call) -> Expr:
+        """np.int64(x), np.float64(x), float(x), …: a cast (Python's int() of an array raises)."""
+        name = self._func_name(node.func)
+        if len(node.args) != 1 or node.keywords:
+            raise self.fail(node, f"{name}(…) takes one argument here")
+        if name in ("int", "float", "bool"):
+            x = self.expr(node.args[0])
+            if x.shape == () and name == "float":
+                return x
+            raise self.fail(
+                node,
+                f"Python's {name}(…) of an array raises an error in NumPy",
+                hint=f"write np.{'int64' if name == 'int' else 'float64'}(…) or .astype({name})",
+            )
+        return self._cast(node, node.args[0], name)
+
+    def _where(self, node: ast.Call) -> Expr:
+        """np.where(c, a, b) with a mask c: a ⊙ c + b ⊙ (1 − c) (exact where a and b are finite)."""
+        if len(node.args) != 3 or node.keywords:
+            raise self.fail(node, "np.where takes three arguments: np.where(Z1 > 0, 1, 0)")
+        if not _mask(node.args[0]):
+            raise self.fail(
+                node.args[0],
+                f"the condition of np.where, {self.seg(node.args[0])}, is not a comparison",
+                hint="write a comparison with 0, such as np.where(Z1 > 0, 1, 0)",
+            )
+        c, a, b = (self.expr(x) for x in node.args)
+        return build.np_add(build.np_mul(a, c), build.np_mul(b, _one_minus(c)))
+
+
+_METHODS = ("dot", "sum", "mean")
+_FLOATS = {"float", "float64", "float32", "double", "float_", "single", "'float'", "'float64'"}
+_FLOATS.add("dtype")  # .astype(Z1.dtype): every array of the language holds floats
+_INTEGERS = {"int", "int64", "int32", "int_", "intc", "int8", "int16", "uint8", "bool", "bool_"}
+_INTEGERS |= {f"'{t}'" for t in _INTEGERS}
+_FORMS: dict[str, Callable[[_Parser, ast.Call], Expr]] = {
+    "where": _Parser._where,
+    "array": _Parser._array,
+    "asarray": _Parser._array,
+    "copy": _Parser._array,
+    **dict.fromkeys(
+        ["int", "float", "bool", "int64", "int32", "int_", "float64", "float32", "double"],
+        _Parser._type_call,
+    ),
+}
+_MODULES = ("np", "numpy", "linalg", "scipy", "special")
+
+
+def known_call(dotted: str) -> bool:
+    """Whether the language reads a call of ``dotted`` (``np.dot``, ``numpy.tanh``, ``int64``)."""
+    for prefix in ("", *_PREFIXES):
+        if dotted.startswith(prefix) and dotted[len(prefix) :] in (*FUNCTIONS, *_FORMS):
+            return True
+    return False
+
+
+METHODS = ("dot", "sum", "mean", "astype", "copy")  # a.dot(b), … (see _Parser._method)
+
+
+def is_method(f: ast.AST) -> bool:
+    """``a.dot(b)`` rather than ``np.dot(a, b)``: the object is not a module path."""
+    if not isinstance(f, ast.Attribute):
+        return False
+    base = f.value
+    while isinstance(base, ast.Attribute) and base.attr in _MODULES:
+        base = base.value
+    return not (isinstance(base, ast.Name) and base.id in _MODULES)
+
+
+def _type_name(node: ast.AST) -> str:
+    """``int``, ``np.int64``, ``'float'`` → the type's last name (quoted if it was a string)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return f"'{node.value}'"
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _boolean(node: ast.AST) -> bool:
+    """Whether NumPy computes ``node`` as a boolean array: a comparison, ~ of one, a bool cast."""
+    if isinstance(node, ast.Compare):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+        return _boolean(node.operand)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr == "astype" and node.args:
+            return _type_name(node.args[0]) in ("bool", "bool_", "'bool'")
+    return False
+
+
+def _mask(node: ast.AST) -> bool:
+    """Whether ``node`` is 0/1 by its spelling: a comparison, a heaviside, a cast of a mask."""
+    if _boolean(node):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    last = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+    if last == "heaviside":
+        return True
+    inner = f.value if last in ("astype", "copy") and isinstance(f, ast.Attribute) else None
+    if inner is None and last in _FORMS and last != "where" and len(node.args) == 1:
+        inner = node.args[0]
+    return inner is not None and _mask(inner)
+
+
+def _zero(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and not isinstance(node.value, bool) and node.value == 0
+
+
+def _negative_int(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and type(node.operand.value) is int
+    )
 
 
 class _ShapeParseError(ParseError, ShapeError):
@@ -356,8 +692,10 @@ def parse(
     source: str,
     shapes: Mapping[str, tuple],
     props: Mapping[str, tuple] | None = None,
+    functions: Mapping[str, Handler] | None = None,
 ) -> Expr:
-    """Parse NumPy-syntax ``source`` with the declared ``shapes`` into an IR tree."""
+    """Parse NumPy-syntax ``source`` with the declared ``shapes`` into an IR tree; ``functions``
+    adds handlers for this parse only (the checker's ``g1'(Z1)``)."""
     if not isinstance(source, str) or not source.strip():
         raise ParseError("empty expression", hint="e.g. np.sum(np.tanh(W @ x))")
     if len(source) > 10_000:
@@ -372,7 +710,7 @@ def parse(
     except (ValueError, RecursionError, MemoryError) as e:
         raise ParseError(f"cannot parse: {type(e).__name__}") from None
     try:
-        return _Parser(source.strip(), shapes, props or {}).expr(tree)
+        return _Parser(source.strip(), shapes, props or {}, functions).expr(tree)
     except ChainruleError:
         raise
     except RecursionError:

@@ -40,6 +40,10 @@ _FUNCTIONS = {
     "cos": "torch.cos({x})",
     "tan": "torch.tan({x})",
     "cbrt": "torch.sign({x}) * torch.abs({x}) ** (1 / 3)",
+    "cosh": "torch.cosh({x})",
+    "sinh": "torch.sinh({x})",
+    "log1p": "torch.log1p({x})",
+    "expm1": "torch.expm1({x})",
     "leaky_relu": "torch.where({x} > 0, {x}, {a} * {x})",
     "leaky_step": "torch.where({x} > 0, 1.0, {a})",
 }

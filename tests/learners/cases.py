@@ -1,0 +1,588 @@
+"""A catalogue of real learners' backprop formulas, each taken from a public post.
+
+Every case names its source (a forum thread, a Stack Exchange question, a GitHub issue or a
+learner's repository), says in one line what the learner asked or did, gives the network, the
+learner's formula in their own NumPy spelling (one statement per line; several lines when the post
+shows a whole backward pass), and the expected verdict. The verdict is decided from the mathematics
+of the course (``test_cases_wellformed.py`` checks it against the course's formulas, written out
+independently in NumPy) — never from chainrule's own answer.
+
+Where a post gives no exact line, or uses other variable names, the paraphrase says so and the
+formula is the learner's mistake written in the course's names (W1, b1, Z1, A1, dZ1, …, X, Y, m,
+lambd, keep_prob, D1). In dropout cases ``A1`` is the course's cached activation, i.e. after the
+mask and the 1/keep_prob rescaling, as in the course's ``forward_propagation_with_dropout``.
+
+``correct`` means right as a formula, for every width: a formula that gives the right numbers only
+because a dimension is 1 (``W2.T * dZ2`` with n[2] = 1) is not correct. ``mistake_words`` are words
+a good diagnosis contains (compared case-insensitively); ``line`` is the line (1-based) where a
+multi-line pass goes wrong first. ``convention`` is ``"course"`` (dZ per example, 1/m in dW and
+db) or ``"exact"`` (every d· is ∂J/∂·, so the 1/m sits in dZ[L] and nowhere else).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import chainrule as cr
+
+PLANAR = {"layers": (2, 4, 1), "hidden": "tanh", "output": "sigmoid", "loss": "bce"}
+C2W1 = {"layers": (2, 20, 3, 1), "hidden": "relu", "output": "sigmoid", "loss": "bce"}
+C2W1_L2 = {**C2W1, "l2": 0.7}
+C2W1_DROPOUT = {**C2W1, "keep_prob": 0.86}
+DEEP = {"layers": (4, 5, 3, 1), "hidden": "relu", "output": "sigmoid", "loss": "bce"}
+TWO_LAYER_RELU = {"layers": (3, 4, 1), "hidden": "relu", "output": "sigmoid", "loss": "bce"}
+LOGISTIC = {"layers": (2, 1), "hidden": "relu", "output": "sigmoid", "loss": "bce"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One learner's formula from one public post, with the verdict the mathematics gives."""
+
+    id: str
+    source: str  # URL, or the precise title and site of the post
+    paraphrase: str  # one line: what the learner asked or did (and how the formula was adapted)
+    layers: tuple[int, ...]
+    hidden: str
+    output: str
+    loss: str
+    formula: str  # the learner's line(s), one statement per line
+    correct: bool
+    mistake_words: tuple[str, ...] = ()
+    line: int | None = None  # multi-line passes: the line where the mistake is made
+    l2: float = 0.0
+    keep_prob: float = 1.0
+    layout: str = "columns"
+    convention: str = "course"
+
+    @property
+    def lines(self) -> list[str]:
+        return [s for s in self.formula.splitlines() if s.strip()]
+
+    def network(self) -> cr.Network:
+        return cr.mlp(
+            list(self.layers),
+            hidden=self.hidden,
+            output=self.output,
+            loss=self.loss,
+            layout=self.layout,
+            l2=self.l2,
+            keep_prob=self.keep_prob,
+        )
+
+
+def _case(id: str, source: str, paraphrase: str, net: dict, formula: str, correct: bool, **kw):
+    return Case(id, source, paraphrase, formula=formula.strip(), correct=correct, **net, **kw)
+
+
+FORUM = "https://community.deeplearning.ai/t/"
+
+CASES: tuple[Case, ...] = (
+    # ---------------------------------------------------------------- wrong formulas
+    _case(
+        "one-over-m-in-dz1-and-dw1",
+        FORUM + "course-1-week-3-planar-assignment-4-5-exercise-6-backward-propagation-"
+        "error-for-dw1-values/63071",
+        "Learner describes (no code) multiplying dZ1 by 1/m and then dW1 and db1 by 1/m again; "
+        "dW2/db2 pass, dW1/db1 have wrong values. Written in the course's names.",
+        PLANAR,
+        """
+dZ1 = 1/m * np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))
+dW1 = 1/m * np.dot(dZ1, X.T)
+db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)
+""",
+        False,
+        mistake_words=("1/m",),
+        line=1,
+    ),
+    _case(
+        "g-prime-dotted-with-z1",
+        FORUM + "w3-a1-dimensional-analysis-shapes-not-aligned/290850",
+        "Learner read g[1]'(Z[1]) as a product with Z1 ('I thought that z1 was being multiplied "
+        "to 1-a2') and got 'shapes (4,3) and (4,3) not aligned'; paraphrased from the thread.",
+        PLANAR,
+        "dZ1 = np.dot(W2.T, dZ2) * np.dot(1 - np.power(A1, 2), Z1)",
+        False,
+        mistake_words=("Z1",),
+    ),
+    _case(
+        "g-prime-times-z1",
+        FORUM + "wrong-values-for-dw1/85937",
+        "Mentor: 'You don't need to multiply by Z1 … you are invoking the function g'(Z1)'; the "
+        "learner's code was removed by a moderator, so the line is paraphrased.",
+        PLANAR,
+        "dZ1 = np.dot(W2.T, dZ2) * Z1 * (1 - np.power(A1, 2))",
+        False,
+        mistake_words=("Z1",),
+    ),
+    _case(
+        "dot-for-both-products",
+        FORUM + "graded-function-backward-propagation/110003",
+        "Learner used np.dot for both products of dZ1 ('ValueError: shapes (4,3) and (4,3) not "
+        "aligned'); the mentor says one of them is elementwise. Code removed; paraphrased.",
+        PLANAR,
+        "dZ1 = np.dot(np.dot(W2.T, dZ2), 1 - np.power(A1, 2))",
+        False,
+        mistake_words=("elementwise",),
+    ),
+    _case(
+        "dot-and-a1t-a1",
+        FORUM + "w3-ex-6-assertionerror-wrong-values-for-dw1/402919",
+        "Second learner in the thread, to avoid a shape error, wrote this exact line and got "
+        "'Wrong values for dW1'.",
+        PLANAR,
+        "dZ1 = np.dot(np.dot(W2.T, dZ2), (1 - np.dot(A1.T, A1)))",
+        False,
+        mistake_words=("elementwise",),
+    ),
+    _case(
+        "dw2-used-for-w2",
+        FORUM + "w3-ex-6-assertionerror-wrong-values-for-dw1/402919",
+        "First learner in the thread: mentor asks 'W2 or dW2?' and the learner confirms the "
+        "mix-up; line paraphrased.",
+        PLANAR,
+        "dZ1 = np.dot(dW2.T, dZ2) * (1 - np.power(A1, 2))",
+        False,
+        mistake_words=("dW2",),
+    ),
+    _case(
+        "np-multiply-for-w2t-dz2",
+        FORUM + "week-3-exercise-6-cost-function/723602/2",
+        "Mentor: the operation between W2^T and dZ2 is not np.multiply (elementwise), it is "
+        "np.dot; with n[2] = 1 the broadcast happens to give the same numbers. Paraphrased.",
+        PLANAR,
+        "dZ1 = np.multiply(W2.T, dZ2) * (1 - np.power(A1, 2))",
+        False,
+        mistake_words=("n[2] = 1",),
+    ),
+    _case(
+        "star-for-dw2",
+        FORUM + "course-1-week-3-a1-excercise-6-dw2-operands-could-not-be-broadcast/152009",
+        "Learner's traceback shows this exact line: 'operands could not be broadcast together "
+        "with shapes (1,3) (3,4)'.",
+        PLANAR,
+        "dW2 = (1/m) * dZ2 * A1.T",
+        False,
+        mistake_words=("elementwise",),
+    ),
+    _case(
+        "star-for-w2t-dz2",
+        FORUM + "course-1-week-3-a1-excercise-6-dw2-operands-could-not-be-broadcast/152009",
+        "Same traceback, the learner's next line: right on the 2-4-1 network only because n[2] = 1 "
+        "makes * broadcast like a matrix product.",
+        PLANAR,
+        "dZ1 = W2.T * (dZ2) * (1 - np.power(A1, 2))",
+        False,
+        mistake_words=("n[2] = 1",),
+    ),
+    _case(
+        "l2-sum-of-w",
+        FORUM + "dw-for-l2-regularization/165181",
+        "Learner differentiated the Frobenius norm to a sum of W's entries and tried this exact "
+        "line, which fails the notebook's tests.",
+        C2W1_L2,
+        "dW1 = 1/m * np.dot(dZ1, X.T) + (lambd * np.sum(W1)) / m",
+        False,
+        mistake_words=("sum",),
+    ),
+    _case(
+        "dropout-multiplies-by-keep-prob",
+        "Course Q&A thread 'Regularization: The Backpropagation with Dropout' "
+        "(community.deeplearning.ai, Improving Deep Neural Networks, 2022-09-04, He_Nantian)",
+        "Learner argues dA2 should be multiplied by keep_prob since A2 was divided by it; the "
+        "pass he proposes, in the course's names.",
+        C2W1_DROPOUT,
+        """
+dA2 = np.dot(W3.T, dZ3)
+dA2 = dA2 * D2
+dA2 = dA2 * keep_prob
+""",
+        False,
+        mistake_words=("keep_prob",),
+        line=3,
+    ),
+    _case(
+        "dropout-not-rescaled",
+        FORUM + "backpropagation-with-dropout/310969",
+        "Learner asks why dA1 must be divided by keep_prob again in backprop ('scaled twice?'); "
+        "the pass without the division, in the course's names.",
+        C2W1_DROPOUT,
+        """
+dA1 = np.dot(W2.T, dZ2)
+dA1 = dA1 * D1
+dZ1 = np.multiply(dA1, np.int64(A1 > 0))
+""",
+        False,
+        mistake_words=("keep_prob",),
+        line=2,
+    ),
+    _case(
+        "tanh-derivative-on-sigmoid-layer",
+        "https://github.com/Jeraldy/deeplearning",
+        "Learner's L2 notebook: hidden layer A1 = 1/(1+np.exp(-Z1)) (sigmoid) but dZ1 uses the "
+        "tanh derivative 1 - A1**2; line as in the notebook.",
+        {**PLANAR, "layers": (2, 400, 1), "hidden": "sigmoid", "l2": 0.1},
+        "dZ1 = np.multiply(np.dot(W2.T, dZ2), 1 - np.power(A1, 2))",
+        False,
+        mistake_words=("sigmoid",),
+    ),
+    _case(
+        "w-without-transpose",
+        "Data Science Stack Exchange: 'Proper derivation of dz[1] expression for backpropagation "
+        "algorithm'",
+        "Learner asks why dz[1] uses w[2]T 'instead of just w'; the formula they propose, in "
+        "NumPy with the course's names.",
+        PLANAR,
+        "dZ1 = np.dot(W2, dZ2) * (1 - np.power(A1, 2))",
+        False,
+        mistake_words=("transpose",),
+    ),
+    _case(
+        "transpose-read-as-inverse",
+        "https://stats.stackexchange.com/questions/316005/deep-nns-backpropagation-and-error-calculation",
+        "Learner following Nielsen asks whether the transpose in δ = (wᵀδ') ⊙ σ'(z) should be "
+        "the inverse; the inverse version, on a network where W2 is square so it runs.",
+        {"layers": (4, 3, 3), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
+        "dZ1 = np.dot(np.linalg.inv(W2), dZ2) * A1 * (1 - A1)",
+        False,
+        mistake_words=("transpose",),
+    ),
+    _case(
+        "sum-around-dot",
+        FORUM + "vectorized-form-for-dw-in-week2/808488",
+        "Learner asks if dw = (1/m) * np.sum(np.dot(X, dz.T)) is right (week 2 logistic "
+        "regression); written for the course's layer notation W1 (1, n_x).",
+        LOGISTIC,
+        "dW1 = (1/m) * np.sum(np.dot(dZ1, X.T))",
+        False,
+        mistake_words=("sum",),
+    ),
+    _case(
+        "db-equals-dz",
+        FORUM + "trouble-understanding-b-vector-back-propagation/536725",
+        "Learner asks why db sums the columns of dZ: 'wouldn't it make more sense to set db = dZ'.",
+        PLANAR,
+        "db1 = dZ1",
+        False,
+        mistake_words=("sum",),
+    ),
+    _case(
+        "star-in-linear-backward",
+        FORUM + "building-your-deep-neural-network-step-by-step-error-debugging/674897/8",
+        "linear_backward with dZ (3,4), A_prev (5,4), W (3,5): the mentor bets the learner used * "
+        "for dW; written for layer 2 of a 4-5-3-1 network.",
+        DEEP,
+        "dW2 = 1 / m * dZ2 * A1.T",
+        False,
+        mistake_words=("elementwise",),
+    ),
+    _case(
+        "bce-derivative-with-softmax",
+        "Stack Overflow: 'Find partial derivative of softmax w.r.t logits in python' "
+        "(Ajmal Rasi, 2018)",
+        "Learner's relu → softmax network uses the binary cross-entropy cost and its derivative "
+        "dA2 = -(1/m)(Y/A2 - (1-Y)/(1-A2)); judged as ∂J/∂A2 (exact convention).",
+        {"layers": (4, 5, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        "dA2 = -1/m * (Y/A2 - (1 - Y)/(1 - A2))",
+        False,
+        mistake_words=("binary",),
+        convention="exact",
+    ),
+    _case(
+        "dw-uses-own-activation",
+        "https://datascience.stackexchange.com/questions/25394/why-can-it-be-that-my-neural-network-is-predicting-the-contrary",
+        "Learner's loop computes dw from activations[d] instead of activations[d-1] (the answer's "
+        "fix); with no hidden layer, in the course's names.",
+        {**LOGISTIC, "layers": (1, 1)},
+        "dW1 = 1./m * dZ1.dot(A1.T)",
+        False,
+        mistake_words=("X",),
+    ),
+    _case(
+        "w2-not-transposed-sigmoid",
+        FORUM + "course-1-week-3-backpropagation-intuition/7979/9",
+        "Learner's chain-rule write-up gives dz1 = (a2-y) * w2 * sigmoid(z1) * (1-sigmoid(z1)) "
+        "for a sigmoid hidden layer; vectorised with the course's capitals.",
+        {**PLANAR, "hidden": "sigmoid"},
+        "dZ1 = W2 * dZ2 * sigmoid(Z1) * (1 - sigmoid(Z1))",
+        False,
+        mistake_words=("transpose",),
+    ),
+    _case(
+        "tanh-derivative-at-arctanh",
+        "https://github.com/lazyprogrammer/facial-expression-recognition/issues/2",
+        "Learner proposes 1 - np.arctanh(Z)*np.arctanh(Z) for tanh' where Z is the activation "
+        "(so the derivative is taken at the pre-activation squared); in the course's names.",
+        PLANAR,
+        "dZ1 = np.dot(W2.T, dZ2) * (1 - np.arctanh(A1) * np.arctanh(A1))",
+        False,
+        mistake_words=("A1",),
+    ),
+    _case(
+        "tanh-derivative-plus",
+        "https://github.com/gy910210/neural-network-from-scratch/issues/2",
+        "Learner claims the tanh layer's backward should be (1.0 + np.square(output)) * top_diff "
+        "(tan' for tanh'); in the course's names.",
+        PLANAR,
+        "dZ1 = np.dot(W2.T, dZ2) * (1.0 + np.square(A1))",
+        False,
+        mistake_words=("sign",),
+    ),
+    _case(
+        "tanh-derivative-plus-values",
+        "https://github.com/nicodjimenez/lstm/issues/41",
+        "Issue 'The tanh_derivative should be : 1. + values**2' (values = tanh output); "
+        "applied to the hidden layer in the course's names.",
+        PLANAR,
+        "dZ1 = np.dot(W2.T, dZ2) * (1. + A1**2)",
+        False,
+        mistake_words=("sign",),
+    ),
+    _case(
+        "tanh-derivative-of-wrong-layer",
+        "https://github.com/dennybritz/nn-from-scratch/pull/3",
+        "The notebook's backprop formula used 1 - tanh^2(z2) where 1 - tanh^2(z1) belongs "
+        "(fixed by this pull request); columns layout, course names.",
+        {"layers": (2, 3, 2), "hidden": "tanh", "output": "softmax", "loss": "ce"},
+        "dZ1 = np.dot(W2.T, dZ2) * (1 - np.tanh(Z2)**2)",
+        False,
+        mistake_words=("Z1",),
+    ),
+    _case(
+        "g-prime-transposed",
+        FORUM + "wrong-values-for-dw1/85937",
+        "Same thread, first reply: 'Why are you transposing the output of g'(Z1)?' (the learner "
+        "printed a (3, 3) second part); paraphrased.",
+        PLANAR,
+        "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2)).T",
+        False,
+        mistake_words=("transpose",),
+    ),
+    _case(
+        "star-and-no-transpose-for-dw",
+        FORUM + "course-1-week-2-exercise-5-propagate/119220",
+        "Mentor: 'if you use * instead of np.dot and leave out the transpose' dw comes out "
+        "(2, 3); written for the layer notation of logistic regression (dW1 is (1, n_x)).",
+        LOGISTIC,
+        "dW1 = 1/m * dZ1 * X",
+        False,
+        mistake_words=("elementwise",),
+    ),
+    _case(
+        "sigmoid-derivative-of-the-error",
+        "https://datascience.stackexchange.com/questions/20139/gradients-for-bias-terms-in-backpropagation",
+        "Learner's code: dh2 = h2 - y; dz2 = dh2*(1-dh2), the sigmoid derivative taken at the "
+        "error instead of at the output; columns and course names.",
+        {"layers": (3, 4, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
+        "dZ2 = (A2 - Y) * (1 - (A2 - Y))",
+        False,
+        mistake_words=("A2",),
+    ),
+    _case(
+        "hidden-delta-from-output-error",
+        "Stack Overflow: 'Backpropagation: Why doesn't error approach zero when it is multiplied "
+        "by deriv of sigmoid?' (2-2-1 sigmoid network)",
+        "Learner's delta_hidden = error * sigmoid'(hidden) uses the output error, skipping W2ᵀ and "
+        "σ'(Z2); signs turned to the gradient convention (the post updates with +=).",
+        {"layers": (2, 2, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
+        "dZ1 = (A2 - Y) * A1 * (1 - A1)",
+        False,
+        mistake_words=("W2",),
+    ),
+    # ---------------------------------------------------------------- correct formulas
+    _case(
+        "tanh-of-cached-z1",
+        FORUM + "w3-a1-ex-6-backward-propagation-assertionerror-wrong-values-for-dw1/66727",
+        "Learner's exact lines (cache['Z1'] written Z1): right; the course's hidden test fails "
+        "only because its cache holds unrelated random Z1 and A1.",
+        PLANAR,
+        """
+dZ1 = np.dot(W2.T, dZ2) *(1 - np.tanh(Z1)**2)
+dW1 = 1/m * np.dot(dZ1, X.T)
+""",
+        True,
+    ),
+    _case(
+        "tanh-power-of-z1",
+        FORUM + "w3-a1-ex-6-backward-propagation-using-a1-to-compute-dz1/359875",
+        "Learner computed g1'(Z1) from Z1 rather than A1 and asks why the test prefers A1; the "
+        "Z1 form, paraphrased (mathematically right).",
+        PLANAR,
+        "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(np.tanh(Z1), 2))",
+        True,
+    ),
+    _case(
+        "relu-int64-mask",
+        FORUM + "c2-w1-regularization-exercise-2/98949",
+        "Learner asks why the course multiplies dA by np.int64(A > 0); the course's line.",
+        C2W1_L2,
+        "dZ2 = np.multiply(dA2, np.int64(A2 > 0))",
+        True,
+    ),
+    _case(
+        "l2-lambd-w-over-m",
+        FORUM + "dw-for-l2-regularization/165181",
+        "The learner's second, passing line (the (λ/m) W term).",
+        C2W1_L2,
+        "dW1 = 1/m * np.dot(dZ1, X.T) + (lambd * W1) / m",
+        True,
+    ),
+    _case(
+        "l2-output-layer",
+        "https://github.com/Jeraldy/deeplearning",
+        "Learner's L2 notebook, the output layer's line marked '# CHANGED'.",
+        {**PLANAR, "layers": (2, 400, 1), "hidden": "sigmoid", "l2": 0.1},
+        "dW2 = (1/m)*np.dot(dZ2,A1.T) + (lambd * W2) / m",
+        True,
+    ),
+    _case(
+        "reg-utils-course-one-style",
+        FORUM + "c2w1-a1-backward-propagation/213262",
+        "Learner rewrites the C2W1 utility backward pass in Course 1's style; exact lines with "
+        "the learner's lower-case dz3, a3, … capitalised to the course's names.",
+        C2W1,
+        """
+dZ3 = (A3 - Y)
+dW3 = 1/m * np.dot(dZ3, A2.T)
+db3 = 1/m* np.sum(dZ3, axis=1, keepdims = True)
+dA2 = np.dot(W3.T, dZ3)
+dZ2 = np.multiply(dA2, np.int64(A2 > 0))
+dW2 = 1/m * np.dot(dZ2, A1.T)
+db2 = 1/m*np.sum(dZ2, axis=1, keepdims = True)
+dA1 = np.dot(W2.T, dZ2)
+dZ1 = np.multiply(dA1, np.int64(A1 > 0))
+dW1 = 1/m*np.dot(dZ1, X.T)
+db1 = 1/m*np.sum(dZ1, axis=1, keepdims = True)
+""",
+        True,
+    ),
+    _case(
+        "reg-utils-one-over-m-in-dz3",
+        FORUM + "c2w1-a1-backward-propagation/213262",
+        "The utility code the learner questions puts 1/m once in dz3 and none in dW/db (mentor: "
+        "'several correct ways'); paraphrased from the thread, judged as ∂J/∂· (exact).",
+        C2W1,
+        """
+dZ3 = 1./m * (A3 - Y)
+dW3 = np.dot(dZ3, A2.T)
+db3 = np.sum(dZ3, axis=1, keepdims=True)
+dA2 = np.dot(W3.T, dZ3)
+dZ2 = np.multiply(dA2, np.int64(A2 > 0))
+dW2 = np.dot(dZ2, A1.T)
+db2 = np.sum(dZ2, axis=1, keepdims=True)
+""",
+        True,
+        convention="exact",
+    ),
+    _case(
+        "one-over-m-in-dzL",
+        FORUM + "exercise-6-backward-propagation-in-programming-assignment-week-3/221994/3",
+        "Learner suspects a typo and proposes dZ[L] = (1/m)(A[L] - Y), dW = dZ A.T, db = sum(dZ): "
+        "equally right (exact convention); in NumPy.",
+        PLANAR,
+        """
+dZ2 = (1/m) * (A2 - Y)
+dW2 = np.dot(dZ2, A1.T)
+db2 = np.sum(dZ2, axis=1, keepdims=True)
+""",
+        True,
+        convention="exact",
+    ),
+    _case(
+        "dAL-np-divide",
+        "https://pylessons.com/Deep-neural-networks-part4",
+        "Tutorial following the course's L_model_backward: the derivative of the cost with "
+        "respect to AL (AL written A2 for a 2-layer network).",
+        TWO_LAYER_RELU,
+        "dA2 = - (np.divide(Y, A2) - np.divide(1 - Y, 1 - A2))",
+        True,
+    ),
+    _case(
+        "linear-backward-cache",
+        "https://datahacker.rs/wp-content/uploads/2018/10/012_8.html",
+        "Learner's linear_backward (cache[0] is A_prev, cache[1] is W), for layer 2 of a "
+        "4-5-3-1 network.",
+        DEEP,
+        """
+dW2 = (1/m) * np.dot(dZ2, A1.T)
+db2 = (1/m) * np.sum(dZ2, axis = 1, keepdims = True)
+dA1 = np.dot(W2.T, dZ2)
+""",
+        True,
+    ),
+    _case(
+        "relu-backward-ge-zero",
+        "http://runxinzhi.com/mtcnn-p-9422247.html",
+        "Blog's relu_backward: dx = dout * (x >= 0) on the pre-activation x; differs from the "
+        "course only at z = 0 exactly (a set of measure zero).",
+        TWO_LAYER_RELU,
+        "dZ1 = dA1 * (Z1 >= 0)",
+        True,
+    ),
+    _case(
+        "relu-backward-in-place",
+        "https://github.com/WrathTitan/DLNeuralNetwork (StructuredModel/relu_backward.py)",
+        "The course's relu_backward as the learner keeps it: copy dA, zero it where Z <= 0.",
+        TWO_LAYER_RELU,
+        """
+dZ1 = np.array(dA1, copy=True)
+dZ1[Z1 <= 0] = 0
+""",
+        True,
+    ),
+    _case(
+        "sigmoid-backward-of-z",
+        "https://github.com/fffaez/johnny_deep (johnny_deep/activations.py)",
+        "Learner's sigmoid_backward: sig = sigmoid(Z); dA * sig * (1 - sig); inlined for the "
+        "output layer.",
+        TWO_LAYER_RELU,
+        "dZ2 = dA2 * sigmoid(Z2) * (1 - sigmoid(Z2))",
+        True,
+    ),
+    _case(
+        "planar-six-equations",
+        "https://github.com/hvsbombay/SOC-2025-DEEP-LEARNING-2025 "
+        "(Week3/Hidden_Layer_Neural_Network/Exercise6.py)",
+        "Learner's whole backward_propagation for the planar assignment.",
+        PLANAR,
+        """
+dZ2 = A2 - Y
+dW2 = (1/m) * np.dot(dZ2, A1.T)
+db2 = (1/m) * np.sum(dZ2, axis=1, keepdims=True)
+dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))
+dW1 = (1/m) * np.dot(dZ1, X.T)
+db1 = (1/m) * np.sum(dZ1, axis=1, keepdims=True)
+""",
+        True,
+    ),
+    _case(
+        "dropout-backward-mask-then-scale",
+        "https://github.com/Synthaze/EpyNN (nnlibs/dropout/backward.py)",
+        "Learner's dropout layer backward: dA = np.multiply(dA, D) then dA = dA / k; written for "
+        "hidden layer 1 of the course's dropout network.",
+        C2W1_DROPOUT,
+        """
+dA1 = np.dot(W2.T, dZ2)
+dA1 = np.multiply(dA1, D1)
+dA1 = dA1 / keep_prob
+""",
+        True,
+    ),
+    _case(
+        "dzL-general-formula",
+        FORUM + "i-dont-know-the-difference-between-dzl-al-y-and-dzl-dal-g-zl/96740",
+        "Learner asks why week 4 uses dZL = dAL * g'(ZL) where week 3 had A2 - Y; the general "
+        "form at the sigmoid output, paraphrased.",
+        PLANAR,
+        "dZ2 = dA2 * A2 * (1 - A2)",
+        True,
+    ),
+    _case(
+        "dzL-a-minus-y-deep",
+        FORUM + "getting-wrong-output-for-dz2-using-the-backward-test-case/656022",
+        "Learner skips dAL and writes dZ2 = A2 - Y directly; right (the test fails only because "
+        "its AL holds values above 1 that no sigmoid gives).",
+        TWO_LAYER_RELU,
+        "dZ2 = A2 - Y",
+        True,
+    ),
+)
