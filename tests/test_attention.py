@@ -45,7 +45,7 @@ def test_the_backward_reads_as_written_by_hand(attention: cr.Model) -> None:
     assert text(d["dV"].expr) == "Pᵀ dO"
     assert text(d["dP"].expr) == "dO Vᵀ"
     assert text(d["dS_masked"].expr) == "P ⊙ (dP − Σ₁ (P ⊙ dP))"  # P ⊙ (dP − rowsum(dP ⊙ P))
-    assert text(d["dS"].expr) == "M ⊙ dS_masked"  # masked scores get no gradient
+    assert text(d["dS"].expr) == "dS_masked ⊙ M"  # masked scores get no gradient
     assert text(d["dQ"].expr) == "(1/√(d_k)) dS K"
     assert text(d["dK"].expr) == "(1/√(d_k)) dSᵀ Q"
 

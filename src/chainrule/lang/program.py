@@ -170,8 +170,12 @@ class _Reader:
             else:
                 raise self._unsupported(stmt)
         output = output or self._last()
-        inputs = tuple(v for n, v in self.inputs.items() if n in self.used)
         masks = tuple(n for n in self.inputs if n in self.masks)
+        inputs = tuple(
+            build.var(n, v.shape, (*v.attrs[1], "mask")) if n in masks else v
+            for n, v in self.inputs.items()
+            if n in self.used
+        )
         return Statements(inputs, tuple(self.equations), output, self.text, masks)
 
     def _unsupported(self, stmt: ast.stmt) -> ParseError:
@@ -242,6 +246,8 @@ class _Reader:
         )
         shapes = {n: s for n, s in self.scope.items()}
         props = {n: p for n, p in self.props.items() if n in self.inputs}
+        for n in self.masks & set(self.inputs):
+            props[n] = (*props.get(n, ()), "mask")
         try:
             return parse(segment, shapes, props)
         except ParseError as e:

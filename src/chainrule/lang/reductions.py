@@ -1,9 +1,9 @@
-"""Statistics over an axis, masks and the log-softmax: compositions of the primitives.
+"""Statistics over an axis and the log-softmax: compositions of the primitives.
 
 Each entry is written with the closed set of primitives (sums, broadcasts, elementwise functions),
 so its gradient comes from theirs and the derivation shows every step: ``np.var`` is the mean of the
-squared deviations, ``np.where(M, A, B)`` is ``M ⊙ A + (1 − M) ⊙ B`` for a 0/1 mask ``M``, and
-``log_softmax(S, axis)`` is ``S − log Σ exp(S)``.
+squared deviations and ``log_softmax(S, axis)`` is ``S − log Σ exp(S)``. (The parser reads
+``np.where`` itself; a model's masks are inputs it marks as such.)
 """
 
 from __future__ import annotations
@@ -30,18 +30,6 @@ def _var(x: Expr, axis: object = None, keepdims: object = False, ddof: object = 
 def _std(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
     """std(x) = √var(x)."""
     return build.fn(scalar.lookup("sqrt"), _var(x, axis, keepdims))
-
-
-@register("where")
-def _where(mask: Expr, a: object, b: object) -> Expr:
-    """where(M, A, B) = M ⊙ A + (1 − M) ⊙ B, for a mask M of zeros and ones (an input)."""
-    if not isinstance(mask, Expr) or mask.op != "var":
-        raise ParseError(
-            "the condition of np.where must be a mask given as an input (an array of 0 and 1)",
-            hint="declare it in shapes=, e.g. shapes={'M': ('n', 'm')}",
-        )
-    a, b = build.lift(a), build.lift(b)
-    return build.np_add(build.np_mul(mask, a), build.np_mul(build.np_sub(build.const(1), mask), b))
 
 
 @register("log_softmax")
