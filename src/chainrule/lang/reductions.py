@@ -32,6 +32,19 @@ def _std(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
     return build.fn(scalar.lookup("sqrt"), _var(x, axis, keepdims))
 
 
+@register("logaddexp")
+def _logaddexp(a: object, b: object) -> Expr:
+    """logaddexp(0, x) = log(1 + eˣ) = softplus(x), the spelling NumPy code prints softplus with."""
+    for zero, x in ((a, b), (b, a)):
+        if isinstance(zero, int | float) and zero == 0 or _is_zero(zero):
+            return build.fn(scalar.lookup("softplus"), build.lift(x))
+    raise ParseError("np.logaddexp is read only as np.logaddexp(0, x), which is softplus(x)")
+
+
+def _is_zero(x: object) -> bool:
+    return isinstance(x, Expr) and x.op == "const" and x.attrs[0] == 0
+
+
 @register("log_softmax")
 def _log_softmax(x: Expr, axis: object = 0) -> Expr:
     """log_softmax(x) = x − log Σ exp(x) over ``axis``."""
