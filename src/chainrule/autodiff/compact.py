@@ -41,10 +41,11 @@ __all__ = ["compact"]
 def compact(d: Derivation) -> Derivation:
     """``d`` with every step that flows through statistics over an axis written compactly."""
     steps = {s.target: s for s in d.steps}
+    linear = [t for t in d.steps if any(n.op == "matmul" for n in walk(t.expr))]
     out = []
     for s in d.steps:
         axis = _statistics_axis(s, steps)
-        new = _compact_step(d.program, s, steps, axis) if axis is not None else None
+        new = _compact_step(d.program, s, steps, axis, linear) if axis is not None else None
         out.append(new or s)
     return replace(d, steps=tuple(out))
 
@@ -64,19 +65,24 @@ def _statistics_axis(s: Step, steps: dict[str, Step]) -> int | None:
     return None
 
 
-def _compact_step(program: Program, s: Step, steps: dict[str, Step], axis: int) -> Step | None:
+def _compact_step(
+    program: Program, s: Step, steps: dict[str, Step], axis: int, linear: list[Step]
+) -> Step | None:
     names = {n.name for n in walk(_expand(s.expr, steps, s.shape, axis)) if n.op == "var"}
     alg = _SumAlgebra(program, s.shape, axis, s.of, names | {s.of})
-    result = _rewrite(alg, s.expr, s, steps, axis)
+    renames = {t.expr: build.var(t.target, t.shape) for t in linear if t is not s}
+    result = _rewrite(alg, s.expr, s, steps, axis, renames)
     if result is None or alg.size(result) >= alg.size(s.expr) or alg.mentions(result, s.of):
         return None
     identities = tuple(alg.used.values())
-    terms = tuple(_rewrite(alg, c.expr, s, steps, axis) for c in s.contributions)
+    terms = tuple(_rewrite(alg, c.expr, s, steps, axis, renames) for c in s.contributions)
     rewrite = Rewrite(s.expr, identities, terms, alg.kind)
     return replace(s, expr=result, expanded=result, rewrite=rewrite)
 
 
-def _rewrite(alg: _SumAlgebra, e: Expr, s: Step, steps: dict[str, Step], axis: int) -> Expr | None:
+def _rewrite(
+    alg: _SumAlgebra, e: Expr, s: Step, steps: dict[str, Step], axis: int, renames: dict
+) -> Expr | None:
     """``e`` with statistics' adjoints written out, through the sum algebra, named again."""
     try:
         value = alg.sympy(fold(_expand(e, steps, s.shape, axis), alg.program.definitions))
@@ -84,12 +90,7 @@ def _rewrite(alg: _SumAlgebra, e: Expr, s: Step, steps: dict[str, Step], axis: i
         result = from_sympy(best, alg.atoms, s.shape)
     except (TypeError, ValueError, KeyError, NotImplementedError):
         return None
-    return fold(result, {t.expr: build.var(t.target, t.shape) for t in _passthroughs(steps, s)})
-
-
-def _passthroughs(steps: dict[str, Step], s: Step) -> list[Step]:
-    """Steps that move an adjoint through a matrix product (``dP = dO Vᵀ``): named again."""
-    return [t for t in steps.values() if t is not s and any(n.op == "matmul" for n in walk(t.expr))]
+    return fold(result, renames)  # steps through a matrix product (dP = dO Vᵀ) named again
 
 
 def _expand(e: Expr, steps: dict[str, Step], shape: Shape, axis: int) -> Expr:
