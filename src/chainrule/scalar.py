@@ -111,6 +111,10 @@ class ElementwiseFn:
     latex: str = field(compare=False)
     params: tuple = ()
     helper: str | None = field(default=None, compare=False)  # source of a NumPy helper function
+    torch: str | None = field(default=None, compare=False)  # PyTorch template in {x} ({a}, {like})
+    spellings: tuple[str, ...] = field(
+        default=(), compare=False
+    )  # NumPy/SciPy names the parser reads
 
     def of(self, x: sympy.Expr) -> sympy.Expr:
         """f(x) as SymPy."""
@@ -143,9 +147,26 @@ _SIGMOID_SRC = "def sigmoid(x):\n    return np.exp(-np.logaddexp(0.0, -x))\n"
 
 _TABLE = [
     ElementwiseFn(
-        "sigmoid", sigmoid(Z), _stable_sigmoid, "sigmoid({x})", "σ", r"\sigma", helper=_SIGMOID_SRC
+        "sigmoid",
+        sigmoid(Z),
+        _stable_sigmoid,
+        "sigmoid({x})",
+        "σ",
+        r"\sigma",
+        helper=_SIGMOID_SRC,
+        torch="torch.sigmoid({x})",
+        spellings=("sigmoid", "expit"),
     ),
-    ElementwiseFn("tanh", sympy.tanh(Z), np.tanh, "np.tanh({x})", "tanh", r"\tanh"),
+    ElementwiseFn(
+        "tanh",
+        sympy.tanh(Z),
+        np.tanh,
+        "np.tanh({x})",
+        "tanh",
+        r"\tanh",
+        torch="torch.tanh({x})",
+        spellings=("tanh",),
+    ),
     ElementwiseFn(
         "relu",
         relu(Z),
@@ -153,6 +174,8 @@ _TABLE = [
         "np.maximum({x}, 0)",
         "relu",
         r"\operatorname{relu}",
+        torch="torch.relu({x})",
+        spellings=("relu",),
     ),
     ElementwiseFn(
         "step",
@@ -161,6 +184,7 @@ _TABLE = [
         "np.heaviside({x}, 0)",  # a number, not a boolean: True + True would be True
         "𝟙",
         r"\mathbb{1}",
+        torch="({x} > 0).to({like}.dtype)",
     ),
     ElementwiseFn(
         "softplus",
@@ -169,31 +193,169 @@ _TABLE = [
         "np.logaddexp(0, {x})",
         "softplus",
         r"\operatorname{softplus}",
+        torch="torch.nn.functional.softplus({x})",
+        spellings=("softplus",),
     ),
-    ElementwiseFn("exp", sympy.exp(Z), np.exp, "np.exp({x})", "exp", r"\exp"),
-    ElementwiseFn("log", sympy.log(Z), np.log, "np.log({x})", "log", r"\log"),
-    ElementwiseFn("sqrt", sympy.sqrt(Z), np.sqrt, "np.sqrt({x})", "√", r"\sqrt"),
-    ElementwiseFn("abs", sympy.Abs(Z), np.abs, "np.abs({x})", "abs", r"\operatorname{abs}"),
-    ElementwiseFn("sign", sympy.sign(Z), np.sign, "np.sign({x})", "sign", r"\operatorname{sign}"),
-    ElementwiseFn("sin", sympy.sin(Z), np.sin, "np.sin({x})", "sin", r"\sin"),
-    ElementwiseFn("cos", sympy.cos(Z), np.cos, "np.cos({x})", "cos", r"\cos"),
-    ElementwiseFn("tan", sympy.tan(Z), np.tan, "np.tan({x})", "tan", r"\tan"),
-    ElementwiseFn("cbrt", cbrt(Z), np.cbrt, "np.cbrt({x})", "∛", r"\sqrt[3]"),
-    ElementwiseFn("cosh", sympy.cosh(Z), np.cosh, "np.cosh({x})", "cosh", r"\cosh"),
-    ElementwiseFn("sinh", sympy.sinh(Z), np.sinh, "np.sinh({x})", "sinh", r"\sinh"),
+    ElementwiseFn(
+        "exp",
+        sympy.exp(Z),
+        np.exp,
+        "np.exp({x})",
+        "exp",
+        r"\exp",
+        torch="torch.exp({x})",
+        spellings=("exp",),
+    ),
+    ElementwiseFn(
+        "log",
+        sympy.log(Z),
+        np.log,
+        "np.log({x})",
+        "log",
+        r"\log",
+        torch="torch.log({x})",
+        spellings=("log",),
+    ),
+    ElementwiseFn(
+        "sqrt",
+        sympy.sqrt(Z),
+        np.sqrt,
+        "np.sqrt({x})",
+        "√",
+        r"\sqrt",
+        torch="torch.sqrt({x})",
+        spellings=("sqrt",),
+    ),
+    ElementwiseFn(
+        "abs",
+        sympy.Abs(Z),
+        np.abs,
+        "np.abs({x})",
+        "abs",
+        r"\operatorname{abs}",
+        torch="torch.abs({x})",
+        spellings=("abs", "absolute"),
+    ),
+    ElementwiseFn(
+        "sign",
+        sympy.sign(Z),
+        np.sign,
+        "np.sign({x})",
+        "sign",
+        r"\operatorname{sign}",
+        torch="torch.sign({x})",
+        spellings=("sign",),
+    ),
+    ElementwiseFn(
+        "sin",
+        sympy.sin(Z),
+        np.sin,
+        "np.sin({x})",
+        "sin",
+        r"\sin",
+        torch="torch.sin({x})",
+        spellings=("sin",),
+    ),
+    ElementwiseFn(
+        "cos",
+        sympy.cos(Z),
+        np.cos,
+        "np.cos({x})",
+        "cos",
+        r"\cos",
+        torch="torch.cos({x})",
+        spellings=("cos",),
+    ),
+    ElementwiseFn(
+        "tan",
+        sympy.tan(Z),
+        np.tan,
+        "np.tan({x})",
+        "tan",
+        r"\tan",
+        torch="torch.tan({x})",
+        spellings=("tan",),
+    ),
+    ElementwiseFn(
+        "cbrt",
+        cbrt(Z),
+        np.cbrt,
+        "np.cbrt({x})",
+        "∛",
+        r"\sqrt[3]",
+        torch="torch.sign({x}) * torch.abs({x}) ** (1 / 3)",
+        spellings=("cbrt",),
+    ),
+    ElementwiseFn(
+        "cosh",
+        sympy.cosh(Z),
+        np.cosh,
+        "np.cosh({x})",
+        "cosh",
+        r"\cosh",
+        torch="torch.cosh({x})",
+        spellings=("cosh",),
+    ),
+    ElementwiseFn(
+        "sinh",
+        sympy.sinh(Z),
+        np.sinh,
+        "np.sinh({x})",
+        "sinh",
+        r"\sinh",
+        torch="torch.sinh({x})",
+        spellings=("sinh",),
+    ),
     # log(1 + z) and e^z − 1 for SymPy; NumPy's own accurate functions for the numbers
     ElementwiseFn(
-        "log1p", sympy.log(1 + Z), np.log1p, "np.log1p({x})", "log1p", r"\operatorname{log1p}"
+        "log1p",
+        sympy.log(1 + Z),
+        np.log1p,
+        "np.log1p({x})",
+        "log1p",
+        r"\operatorname{log1p}",
+        torch="torch.log1p({x})",
+        spellings=("log1p",),
     ),
     ElementwiseFn(
-        "expm1", sympy.exp(Z) - 1, np.expm1, "np.expm1({x})", "expm1", r"\operatorname{expm1}"
+        "expm1",
+        sympy.exp(Z) - 1,
+        np.expm1,
+        "np.expm1({x})",
+        "expm1",
+        r"\operatorname{expm1}",
+        torch="torch.expm1({x})",
+        spellings=("expm1",),
     ),
     ElementwiseFn(
-        "arctanh", sympy.atanh(Z), np.arctanh, "np.arctanh({x})", "artanh", r"\operatorname{artanh}"
+        "arctanh",
+        sympy.atanh(Z),
+        np.arctanh,
+        "np.arctanh({x})",
+        "artanh",
+        r"\operatorname{artanh}",
+        torch="torch.atanh({x})",
+        spellings=("arctanh",),
     ),
-    ElementwiseFn("arctan", sympy.atan(Z), np.arctan, "np.arctan({x})", "arctan", r"\arctan"),
     ElementwiseFn(
-        "arcsinh", sympy.asinh(Z), np.arcsinh, "np.arcsinh({x})", "arsinh", r"\operatorname{arsinh}"
+        "arctan",
+        sympy.atan(Z),
+        np.arctan,
+        "np.arctan({x})",
+        "arctan",
+        r"\arctan",
+        torch="torch.atan({x})",
+        spellings=("arctan",),
+    ),
+    ElementwiseFn(
+        "arcsinh",
+        sympy.asinh(Z),
+        np.arcsinh,
+        "np.arcsinh({x})",
+        "arsinh",
+        r"\operatorname{arsinh}",
+        torch="torch.asinh({x})",
+        spellings=("arcsinh",),
     ),
 ]
 
@@ -212,6 +374,7 @@ def power(k: float | int | sympy.Number) -> ElementwiseFn:
         f"^{k}",
         f"^{{{sympy.latex(k)}}}",
         params=(k,),
+        torch="{x}**" + _pow_src(k),
     )
 
 
@@ -238,6 +401,7 @@ def leaky_relu(alpha: float = 0.01) -> ElementwiseFn:
         "leaky_relu",
         r"\operatorname{leaky\_relu}",
         params=(a,),
+        torch="torch.where({x} > 0, {x}, {a} * {x})",
     )
 
 
@@ -250,6 +414,7 @@ def _leaky_step(alpha: sympy.Number) -> ElementwiseFn:
         "𝟙α",
         r"\mathbb{1}_{\alpha}",
         params=(alpha,),
+        torch="torch.where({x} > 0, torch.ones_like({x}), torch.full_like({x}, {a}))",
     )
 
 
@@ -295,7 +460,30 @@ def custom(
         rf"\operatorname{{{name}}}",
         params=(sympy.srepr(expr),),
         helper=f"def {name}(z):\n    return {code}\n",
+        torch=_torch_template(expr),
     )
+
+
+def _torch_template(expr: sympy.Expr) -> str | None:
+    """A custom activation's PyTorch template, spelt with the records' own templates; ``None``
+    where a head has no PyTorch spelling (the PyTorch printer then refuses it by name)."""
+    if expr == Z:
+        return "{x}"
+    if expr.is_Number:
+        return f"({float(expr)!r})"
+    parts = [_torch_template(a) for a in expr.args]
+    if any(p is None for p in parts):
+        return None
+    if isinstance(expr, sympy.Add | sympy.Mul):
+        return "(" + (" + " if isinstance(expr, sympy.Add) else " * ").join(parts) + ")"
+    if isinstance(expr, sympy.Pow):
+        return f"({parts[0]} ** {parts[1]})"
+    maker = SYMPY_FUNCTIONS.get(type(expr))
+    record = maker(*expr.args[1:]) if maker else None
+    if record is None or record.torch is None:
+        return None
+    a = repr(float(record.params[0])) if record.params else ""
+    return record.torch.replace("{x}", f"({parts[0]})").replace("{a}", a)
 
 
 _RESERVED = {"np", "forward", "gradients", "square", "leaky_relu", "leaky_step", "power"}

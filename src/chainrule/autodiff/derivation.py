@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..display import RichDisplay
+from ..display import RichDisplay, provided
 from ..errors import UnknownNameError
 from ..ir.expr import Expr, leaves
 from ..ir.shapes import Shape
 from .program import Program
 
-__all__ = ["Contribution", "Step", "Derivation", "CONVENTIONS", "needed"]
+__all__ = ["Contribution", "Rewrite", "Step", "Derivation", "CONVENTIONS", "needed"]
 
 CONVENTIONS = {
     "course": "dZ, dA are per-example gradients of the loss L (column i — row i when examples are "
@@ -37,6 +37,23 @@ class Contribution:
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """How a step's formula was rewritten after reverse mode (see :mod:`.compact`).
+
+    ``staged`` is the formula reverse mode wrote; ``identities`` are the facts used, each
+    ``(lhs, rhs)`` (``Σⱼ Z = m μ``, ``Z = μ + σ Ẑ``); ``terms`` is each contribution rewritten the
+    same way (``None`` where that failed), so an explanation can say which use gives which term;
+    ``kind`` is ``"normalisation"`` (the differentiated quantity was solved for), ``"softmax"``
+    (an unnamed ``exp`` was written through the named quotient) or ``"sums"``.
+    """
+
+    staged: Expr
+    identities: tuple[tuple[Expr, Expr], ...]
+    terms: tuple[Expr | None, ...]
+    kind: str
+
+
+@dataclass(frozen=True)
 class Step:
     """``target = expr``: the gradient of one quantity, e.g. ``dZ1 = dA1 ⊙ (1 − A1²)``."""
 
@@ -48,6 +65,7 @@ class Step:
     raw: Expr  # the sum of contributions as the rules produced it
     contributions: tuple[Contribution, ...]
     factor: Expr | None  # the 1/m a parameter gradient takes in the course convention
+    rewrite: Rewrite | None = None  # set when the formula was rewritten after reverse mode
 
     @property
     def shape(self) -> Shape:
@@ -98,9 +116,7 @@ class Derivation(RichDisplay):
         return CONVENTIONS[self.convention]
 
     def __str__(self) -> str:
-        from ..printers.text import derivation_lines  # printers sit above; delegate as SymPy does
-
-        return "\n".join(derivation_lines(self))
+        return provided("derivation_text")(self)  # the text printer, registered from above
 
 
 def needed(roots: Iterable[str], defs: Mapping[str, Expr]) -> set[str]:

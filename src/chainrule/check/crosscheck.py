@@ -1,7 +1,8 @@
 """A cross-check against PyTorch: the same network built in torch, differentiated by autograd.
 
-The network is rebuilt from its spec alone — torch's own matrix products, activations (custom SymPy
-activations are translated node by node into torch functions), softmax and losses — in float64, and
+The network is rebuilt from its spec alone — torch's own matrix products, activations (each
+record's PyTorch spelling; custom SymPy activations node by node through the records), softmax and
+losses — in float64, and
 ``J.backward()`` gives every ``W.grad``, ``b.grad``, and with ``retain_grad`` every ``Z.grad`` and
 ``A.grad``. Those are ∂J/∂·; in the course's convention chainrule's ``dZ``, ``dA`` are gradients of
 m·J, so torch's are scaled by m before comparing. PyTorch is an optional extra, imported lazily.
@@ -10,14 +11,19 @@ m·J, so torch's are scaled by m before comparing. PyTorch is an optional extra,
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import sympy
 
 from .. import scalar
-from ..errors import ChainruleError, DataError, SpecError
+from ..codegen import compile_module
+from ..errors import DataError, SpecError
 from ..nets import Network
+from ..nets.model import Model
+from .differences import torch_module as _torch
+from .model_check import crosscheck_model
 from .report import Report, compare, relative_difference
 
 __all__ = ["crosscheck", "torch_gradients", "torch_activation", "TOLERANCE"]
@@ -28,8 +34,8 @@ TOLERANCE = 1e-10
 def crosscheck(
     net: Network,
     params: Mapping[str, np.ndarray],
-    X: np.ndarray,
-    Y: np.ndarray,
+    X: np.ndarray | None = None,
+    Y: np.ndarray | None = None,
     *,
     convention: str = "course",
     tolerance: float = TOLERANCE,
@@ -37,8 +43,11 @@ def crosscheck(
     """Compare every gradient ``net.gradients`` derives with PyTorch autograd's, in float64.
 
     NaN or ∞ in the inputs is refused; a forward pass that leaves the finite numbers (``log`` of a
-    negative ``Z``) gives gradients no reference can confirm, and every such row fails.
+    negative ``Z``) gives gradients no reference can confirm, and every such row fails. A model
+    (``cr.model``) takes its inputs as one dict: ``crosscheck(model, values)``.
     """
+    if isinstance(net, Model):
+        return crosscheck_model(net, params, tolerance)
     torch = _torch()
     params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
@@ -159,27 +168,13 @@ def _loss(torch: Any, loss: str, A: Any, Y: Any) -> Any:
 
 
 # -- SymPy → torch ---------------------------------------------------------------------------------
-def _torch_table(torch: Any) -> dict[type, Callable[..., Any]]:
-    return {
-        sympy.exp: torch.exp,
-        sympy.log: torch.log,
-        sympy.tanh: torch.tanh,
-        sympy.sinh: torch.sinh,
-        sympy.cosh: torch.cosh,
-        sympy.sin: torch.sin,
-        sympy.cos: torch.cos,
-        sympy.tan: torch.tan,
-        sympy.atan: torch.atan,
-        sympy.erf: torch.erf,
-        sympy.Abs: torch.abs,
-        sympy.sign: torch.sign,
-        scalar.sigmoid: torch.sigmoid,
-        scalar.relu: torch.relu,
-        scalar.softplus: lambda x: torch.logaddexp(x, torch.zeros_like(x)),
-        scalar.step: lambda x: (x > 0).to(x.dtype),
-        scalar.cbrt: lambda x: torch.sign(x) * torch.abs(x) ** (1 / 3),
-        scalar.leaky_relu_fn: lambda x, a: torch.nn.functional.leaky_relu(x, float(a)),
-    }
+@lru_cache(maxsize=256)
+def _torch_function(record: scalar.ElementwiseFn) -> Callable[[Any], Any]:
+    """The record's own PyTorch spelling (its ``torch`` template) as a function of a tensor."""
+    a = repr(float(record.params[0])) if record.params else ""
+    body = record.torch.format(x="x", a=a, like="x")
+    source = f"import torch\n\n\ndef f(x):\n    return {body}\n"
+    return compile_module(source, f"torch_{record.name}")["f"]
 
 
 def _translate(s: sympy.Expr, x: Any, torch: Any, f: scalar.ElementwiseFn) -> Any:
@@ -198,21 +193,11 @@ def _translate(s: sympy.Expr, x: Any, torch: Any, f: scalar.ElementwiseFn) -> An
         return out
     if isinstance(s, sympy.Pow):
         return args[0] ** args[1]
-    table = _torch_table(torch)
-    if s.func not in table:
+    maker = scalar.SYMPY_FUNCTIONS.get(s.func)
+    record = maker(*s.args[1:]) if maker else None
+    if record is None or record.torch is None:
         raise SpecError(
             f"activation {f.name} = {f.expr} has no PyTorch counterpart for {s.func.__name__}",
             hint="write it with exp, log, tanh, sigmoid, relu, softplus, powers and arithmetic",
         )
-    return table[s.func](*args)
-
-
-def _torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        raise ChainruleError(
-            "the PyTorch cross-check needs PyTorch, which is not installed",
-            hint='pip install "chainrule[torch]"',
-        ) from None
-    return torch
+    return _torch_function(record)(args[0])

@@ -21,22 +21,24 @@ import numpy as np
 from ..autodiff import Derivation
 from ..errors import EvaluationError, SpecError
 from ..evaluate import bind, evaluate, run
-from ..nets import Network
+from ..nets import Model, Network
+from .differences import THRESHOLD
+from .differences import central_differences as _central_differences
+from .model_check import gradcheck_model
 from .report import Report, Row, compare, relative_difference
 
 __all__ = ["gradcheck", "numeric_parameter", "numeric_intermediate", "THRESHOLD"]
 
 MAX_WORK = 1e10  # about a minute of forward passes
 MAX_PASSES = 400_000  # each pass also costs the interpreter some microseconds
-THRESHOLD = 2e-7  # the course's: "if difference > 2e-7: there is a mistake in backpropagation"
 
 Gradients = Callable[[Mapping[str, np.ndarray], np.ndarray, np.ndarray], Mapping[str, np.ndarray]]
 
 
 def gradcheck(
-    net: Network,
-    X: np.ndarray,
-    Y: np.ndarray,
+    net: Network | Model,
+    X: np.ndarray | Mapping[str, np.ndarray],
+    Y: np.ndarray | None = None,
     params: Mapping[str, np.ndarray] | None = None,
     epsilon: float = 1e-7,
     threshold: float = THRESHOLD,
@@ -53,6 +55,8 @@ def gradcheck(
     """
     if not epsilon > 0:
         raise SpecError(f"epsilon = {epsilon} must be positive", hint="the course uses 1e-7")
+    if isinstance(net, Model):  # a model's inputs come as one dict: gradcheck(model, values)
+        return gradcheck_model(net, X, 1e-6 if epsilon == 1e-7 else epsilon, threshold)
     params = {k: np.asarray(v, dtype=np.float64) for k, v in (params or net.init(seed=0)).items()}
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     _check_budget(net, params, X)
@@ -148,20 +152,6 @@ def numeric_intermediate(
         return float(local[program.output])
 
     return _central_differences(q, cost, epsilon)
-
-
-def _central_differences(x: np.ndarray, f: Callable[[], float], epsilon: float) -> np.ndarray:
-    """(f(x + ε) − f(x − ε)) / 2ε for each entry of ``x``, which ``f`` reads; ``x`` is restored."""
-    out = np.zeros(np.shape(x))
-    for idx in np.ndindex(x.shape):
-        old = x[idx]
-        x[idx] = old + epsilon
-        plus = f()
-        x[idx] = old - epsilon
-        minus = f()
-        x[idx] = old
-        out[idx] = (plus - minus) / (2 * epsilon)
-    return out
 
 
 # -- helpers ---------------------------------------------------------------------------------------

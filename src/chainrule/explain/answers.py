@@ -4,9 +4,13 @@ headings, displayed algebra (the rule beside each line) and paragraphs, with the
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .doc import Display, Heading, Para
-from .explanation import Explanation
 from .questions import TOLERANCE, Answer
+
+if TYPE_CHECKING:  # the explanation calls this section; it only reads it
+    from .explanation import Explanation
 
 __all__ = ["questions_section"]
 

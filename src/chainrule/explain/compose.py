@@ -9,6 +9,8 @@ the rules used and further reading.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..algebra.simplify import substitute
 from ..ir import build
 from ..ir.expr import Expr, walk
@@ -27,10 +29,13 @@ from .doc import (
     Table,
     row,
 )
-from .explanation import Explanation
 from .notation import text_math
+from .rewrite import rewrite_section
 from .why import derivative_section, dimension_section, hadamard_section, index_section
 from .writer import Writer, rule_names
+
+if TYPE_CHECKING:  # the explanation calls these sections; they only read it
+    from .explanation import Explanation
 
 __all__ = ["explanation_document"]
 
@@ -212,7 +217,8 @@ def _simplified_blocks(x: Explanation, w: Writer) -> list:
     s = x.step
     raw = _seeded(x, s.raw)
     if len(x.terms) > 1:
-        return [Para(("The uses add up: ", row(w.sym(s.target), "=", w.ex(s.expanded)), "."))]
+        total = s.rewrite.staged if s.rewrite else s.expanded
+        return [Para(("The uses add up: ", row(w.sym(s.target), "=", w.ex(total)), "."))]
     together = []
     if text_math(w.ex(s.expanded)) != text_math(w.ex(s.expr)):
         together = [Para(("Together: ", row(w.sym(s.target), "=", w.ex(s.expanded)), "."))]
@@ -246,7 +252,7 @@ def _numbered(blocks: list) -> list:
 def explanation_document(x: Explanation) -> Document:
     """The whole explanation, section by section."""
     w = Writer(x.naming, x.top, x.derivation.program.output)
-    blocks = _intro(x, w) + _chain_section(x, w)
+    blocks = _intro(x, w) + _chain_section(x, w) + rewrite_section(x, w)
     for section in (dimension_section, index_section, hadamard_section, derivative_section):
         blocks += section(x, w)
     blocks += questions_section(x)

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..autodiff.derivation import Derivation, Step
+from ..display import provide
 from ..errors import SpecError, UnknownNameError
 from ..gradient import Gradient
+from ..nets.model import Model
 from ..nets.network import Network
 from ..rules.primitives import PRIMITIVES, READING
 from .arguments import (
@@ -32,9 +34,15 @@ from .arguments import (
 )
 from .asked import answers
 from .chain import Algebra, Term, chain_terms, top_of
+from .compose import explanation_document
 from .doc import Document, Ex, Naming, Sym
+from .notation import text_math
 from .numeric import NumericExample, example_inputs, numeric_example
 from .questions import Answer
+from .render_html import html_fragment
+from .render_latex import latex_summary
+from .render_markdown import render_markdown
+from .render_text import render_text
 from .variants import Variant, network_values, other_network, variants
 
 __all__ = ["Explanation", "explain", "resolve_quantity"]
@@ -71,34 +79,22 @@ class Explanation:
 
     def document(self) -> Document:
         """The explanation as prose and formulas (:class:`chainrule.explain.doc.Document`)."""
-        from .compose import explanation_document
-
         return explanation_document(self)
 
     def __str__(self) -> str:
-        from .render_text import render_text
-
         return render_text(self.document())
 
     def __repr__(self) -> str:
-        from .notation import text_math
-
         formula = text_math(Ex(self.step.expanded, self.naming))
         return f"<explanation of {text_math(Sym(self.quantity, self.naming))} = {formula}>"
 
     def _repr_markdown_(self) -> str:
-        from .render_markdown import render_markdown
-
         return render_markdown(self.document())
 
     def _repr_latex_(self) -> str:
-        from .render_latex import latex_summary
-
         return latex_summary(self.document(), limit=6)
 
     def _repr_html_(self) -> str:
-        from .render_html import html_fragment
-
         return html_fragment(self.document())
 
 
@@ -127,6 +123,8 @@ def _source(obj: object, convention: str, layout: str | None) -> tuple:
         if convention not in ("course", "exact"):
             raise SpecError(f"unknown convention {convention!r}", hint="use 'course' or 'exact'")
         return obj.derivation, f"f = {obj.source or obj.f}", None, None
+    if isinstance(obj, Model):
+        return obj.derive(convention), obj.title, None, None
     if isinstance(obj, Derivation):
         return obj, "the derivation", None, None
     raise SpecError(
@@ -136,7 +134,7 @@ def _source(obj: object, convention: str, layout: str | None) -> tuple:
 
 
 def explain(
-    obj: Network | Gradient | Derivation,
+    obj: Network | Model | Gradient | Derivation,
     quantity: str | None = None,
     convention: str = "course",
     layout: str | None = None,
@@ -207,11 +205,17 @@ def _keys(op: str) -> tuple[str, ...]:
 
 
 def _gradient_values(d: Derivation, step: Step, seed: int) -> dict[str, np.ndarray]:
-    """Seeded inputs for an expression: normal if everything stays finite, else positive."""
-    for positive in (False, True):
+    """Seeded inputs for an expression: normal if everything stays finite, else positive, else
+    positive and below 1 (the domain of artanh, arcsin)."""
+    for positive, shrink in ((False, 1.0), (True, 1.0), (True, 0.5)):
         values = example_inputs(d.program, seed, positive=positive)
+        fixed = {*d.program.meta.get("constants", {}), *d.program.meta.get("model_masks", ())}
+        values = {k: v if k in fixed else shrink * v for k, v in values.items()}
         with np.errstate(all="ignore"):
             ex = numeric_example(d, step, values, seed)
         if np.all(np.isfinite(ex.formula)) and np.all(np.isfinite(ex.estimate)):
             return values
     return values
+
+
+provide("explain", explain)

@@ -66,12 +66,22 @@ def example_inputs(
     program: Program, seed: int = 0, m: int = M, positive: bool = False
 ) -> dict[str, np.ndarray]:
     """Seeded values for every input: normal (parameters scaled by 1/2 so that activations stay
-    moderate), or in (0.5, 1.5) with ``positive``."""
+    moderate), or in (0.5, 1.5) with ``positive``; a model's constants keep their values and its
+    masks are 0/1 (each row keeps its first entry, so a masked softmax stays defined)."""
     rng = np.random.default_rng(seed)
     dims = _dims(program, m)
     out = {}
+    constants, masks = program.meta.get("constants", {}), program.meta.get("model_masks", ())
     for v in program.inputs:
         shape = concrete(v.shape, dims)
+        if v.name in constants:
+            out[v.name] = np.float64(constants[v.name])
+            continue
+        if v.name in masks:
+            mask = rng.random(shape) > 0.3
+            mask[(..., 0)] = True
+            out[v.name] = mask.astype(np.float64)
+            continue
         scale = 0.5 if v.name in program.params and program.batch else 1.0
         out[v.name] = (
             rng.uniform(0.5, 1.5, shape) if positive else scale * rng.standard_normal(shape)

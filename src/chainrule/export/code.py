@@ -47,6 +47,14 @@ def _exprs(plan: Plan) -> list[Expr]:
     return [e for _, e in (*plan.forward, *plan.backward)]
 
 
+def _free(base: str, plan: Plan) -> str:
+    """``base``, or ``base_`` … when the plan already uses that name (an input called ``g``)."""
+    taken = {v.name for v in plan.inputs} | {n for n, _ in (*plan.forward, *plan.backward)}
+    while base in taken:
+        base += "_"
+    return base
+
+
 def _like(plan: Plan) -> str:
     """An input tensor to take dtype and device from (the first non-scalar one)."""
     return next((v.name for v in plan.inputs if v.shape), plan.inputs[0].name)
@@ -86,7 +94,8 @@ def to_torch(plan: Plan) -> str:
     p = TorchPrinter(_like(plan))
     saved = _saved(plan)
     cls = plan.name.capitalize() + "Function"
-    returns = ", ".join(_torch_grad(plan, v.name) for v in plan.inputs)
+    ctx, out = _free("ctx", plan), _free("grad_output", plan)
+    returns = ", ".join(_torch_grad(plan, v.name, out) for v in plan.inputs)
     lines = [
         _docstring(plan, "a torch.autograd.Function with the derived backward pass"),
         "import torch\n\n",
@@ -99,14 +108,14 @@ def to_torch(plan: Plan) -> str:
         f"class {cls}(torch.autograd.Function):",
         f'{_IN}"""Forward: {plan.output}. Backward: chainrule\'s formulas, not autograd."""\n',
         f"{_IN}@staticmethod",
-        f"{_IN}def forward(ctx, {plan.signature}):",
+        f"{_IN}def forward({ctx}, {plan.signature}):",
         *_dims(plan, "{}.shape", 2),
         *_assign(p, list(plan.forward), 2),
-        f"{_IN * 2}ctx.save_for_backward({saved})",
+        f"{_IN * 2}{ctx}.save_for_backward({saved})",
         f"{_IN * 2}return {plan.output}\n",
         f"{_IN}@staticmethod",
-        f"{_IN}def backward(ctx, grad_output):",
-        f"{_IN * 2}{_unpack(saved)} = ctx.saved_tensors",
+        f"{_IN}def backward({ctx}, {out}):",
+        f"{_IN * 2}{_unpack(saved)} = {ctx}.saved_tensors",
         *_dims(plan, "{}.shape", 2),
         *_assign(p, list(plan.backward), 2),
         f"{_IN * 2}return {returns}\n\n",
@@ -117,17 +126,17 @@ def to_torch(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _torch_grad(plan: Plan, x: str) -> str:
+def _torch_grad(plan: Plan, x: str, out: str) -> str:
     g = dict(plan.grads).get(x)
-    return f"grad_output * {g}" if g else "None"
+    return f"{out} * {g}" if g else "None"
 
 
 # -- JAX ------------------------------------------------------------------------------------------
 def to_jax(plan: Plan) -> str:
     """``@jax.custom_vjp`` function whose backward rule runs the derived formulas."""
     p = JaxPrinter()
-    saved = _saved(plan)
-    cotangents = ", ".join(_jax_grad(plan, v) for v in plan.inputs)
+    saved, ct = _saved(plan), _free("g", plan)
+    cotangents = ", ".join(_jax_grad(plan, v, ct) for v in plan.inputs)
     lines = [
         _docstring(plan, "a jax.custom_vjp function with the derived backward pass"),
         "import jax\nimport jax.numpy as jnp\n\n",
@@ -145,7 +154,7 @@ def to_jax(plan: Plan) -> str:
         *_dims(plan, "jnp.shape({})"),
         *_assign(p, list(plan.forward)),
         f"{_IN}return {plan.output}, ({_unpack(saved)})\n\n",
-        "def _bwd(residuals, g):",
+        f"def _bwd(residuals, {ct}):",
         f"{_IN}{_unpack(saved)} = residuals",
         *_dims(plan, "jnp.shape({})"),
         *_assign(p, list(plan.backward)),
@@ -155,6 +164,6 @@ def to_jax(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _jax_grad(plan: Plan, x: Expr) -> str:
+def _jax_grad(plan: Plan, x: Expr, ct: str) -> str:
     g = dict(plan.grads).get(x.name)
-    return f"g * {g}" if g else f"jnp.zeros_like({x.name})"
+    return f"{ct} * {g}" if g else f"jnp.zeros_like({x.name})"

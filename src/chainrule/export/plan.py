@@ -1,6 +1,7 @@
 """What every exporter prints: inputs, forward equations, backward steps; one plan, three spellings.
 
-A plan is read off a :class:`~chainrule.gradient.Gradient` or a :class:`~chainrule.nets.Network`.
+A plan is read off a :class:`~chainrule.gradient.Gradient`, a :class:`~chainrule.nets.Network` or
+a :class:`~chainrule.nets.Model`.
 The forward equations are the stable forms that training runs (``log σ(z) = −softplus(−z)``); the
 backward steps are the derivation's own formulas, with subexpressions used more than once named
 once (``t1 = X⁻¹``). Framework exports need the gradient of *every* input (a custom backward that
@@ -14,15 +15,16 @@ from dataclasses import dataclass
 
 from ..algebra.stable import stable_program
 from ..autodiff import Derivation, Program, backprop
+from ..autodiff.compact import compact
 from ..calculus.cse import common_subexpressions
 from ..errors import SpecError
 from ..gradient import Gradient, as_program
 from ..ir.expr import Expr, leaves
 from ..ir.shapes import Shape
-from ..nets import Network
+from ..nets import Model, Network
 from ..printers.text import derivation_lines, forward_lines
 
-__all__ = ["Plan", "plan_of", "needed"]
+__all__ = ["Plan", "plan_of", "model_plan", "needed"]
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,11 @@ def plan_of(obj: object) -> Plan:
         return _gradient_plan(obj)
     if isinstance(obj, Network):
         return _network_plan(obj)
+    if isinstance(obj, Model):
+        return model_plan(obj)
     raise SpecError(
         f"cannot export a {type(obj).__name__}",
-        hint="export a gradient (cr.grad(...)) or a network (cr.mlp(...))",
+        hint="export a gradient (cr.grad(...)), a network (cr.mlp(...)) or a model (cr.model(...))",
     )
 
 
@@ -103,6 +107,17 @@ def _network_plan(net: Network) -> Plan:
         derivation,
         program.params,
     )
+
+
+def model_plan(model: Model, compact_form: bool = True) -> Plan:
+    """A model's cost and the gradient of every input, the compact forms included (or, without
+    ``compact_form``, as reverse mode stages them: the benchmark compares the two)."""
+    program = model.program
+    derivation = _every_input(program, "exact")
+    derivation = compact(derivation) if compact_form else derivation
+    formulas = tuple(forward_lines(program)) + tuple(derivation_lines(model.derive()))
+    title = f"{model.title}: {program.output} and its backward pass"
+    return _plan("cost", title, formulas, program, derivation, model.wrt)
 
 
 def _plan(

@@ -207,7 +207,8 @@ def _diag(e: Expr) -> Named | None:
 
 
 def _diag_part(e: Expr) -> Named | None:
-    if e.op == "matmul" and _is_one(e.args[1]) and (x := _masked(e.args[0])) is not None:
+    column = e.op == "matmul" and e.shape[1] == 1  # (I ⊙ X) 𝟏 with 𝟏 a column, not a matrix
+    if column and _is_one(e.args[1]) and (x := _masked(e.args[0])) is not None:
         return Named("diag_part", (x,), binds="fn")
     return None
 

@@ -42,31 +42,9 @@ def _elementwise(name: str, fn_name: str | None = None) -> None:
     FUNCTIONS[name] = lambda x: build.fn(record, x)
 
 
-for _n in (
-    "exp",
-    "cosh",
-    "sinh",
-    "log1p",
-    "expm1",
-    "arctanh",
-    "arctan",
-    "arcsinh",
-    "log",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "softplus",
-    "sqrt",
-    "abs",
-    "sin",
-    "cos",
-    "tan",
-    "cbrt",
-    "sign",
-):
-    _elementwise(_n)
-_elementwise("absolute", "abs")
-_elementwise("expit", "sigmoid")
+for _record in scalar.FUNCTIONS.values():  # each record names the spellings NumPy/SciPy use
+    for _n in _record.spellings:
+        _elementwise(_n, _record.name)
 
 
 @register("square")

@@ -396,7 +396,7 @@ class _Parser:
         """np.where(c, a, b) with a mask c: a ⊙ c + b ⊙ (1 − c) (exact where a and b are finite)."""
         if len(node.args) != 3 or node.keywords:
             raise self.fail(node, "np.where takes three arguments: np.where(Z1 > 0, 1, 0)")
-        if not _mask(node.args[0]):
+        if not (_mask(node.args[0]) or self._mask_input(node.args[0])):
             raise self.fail(
                 node.args[0],
                 f"the condition of np.where, {self.seg(node.args[0])}, is not a comparison",
@@ -404,6 +404,11 @@ class _Parser:
             )
         c, a, b = (self.expr(x) for x in node.args)
         return build.np_add(build.np_mul(a, c), build.np_mul(b, one_minus(c)))
+
+    def _mask_input(self, node: ast.AST) -> bool:
+        """An input declared as a 0/1 mask (a model's ``np.where(M, S, -1e9)``)."""
+        v = self.vars.get(node.id) if isinstance(node, ast.Name) else None
+        return v is not None and "mask" in v.attrs[1]
 
 
 _METHODS = ("dot", "sum", "mean")

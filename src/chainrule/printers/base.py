@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..errors import SpecError
 from ..ir.expr import Expr
 from ..ir.linalg import Named, named
 
@@ -104,7 +105,11 @@ class Printer:
         return method(e)
 
     def emptyPrinter(self, e: Expr) -> str:  # noqa: N802 - SymPy's name for the fallback
-        return f"{e.op}({', '.join(self._print(a) for a in e.args)})"
+        """No method for this op: refuse by name (a printer never guesses another's spelling)."""
+        raise SpecError(
+            f"{type(self).__name__} cannot print the operation {e.op!r}",
+            hint=f"add _print_{e.op} to it (see 'How to add a primitive' in ARCHITECTURE.md)",
+        )
 
     def paren(self, e: Expr, level: int, strict: bool = False) -> str:
         """Print ``e``, in parentheses if it binds more loosely than ``level``."""

@@ -1,9 +1,11 @@
 """PyTorch source: the NumPy printer with torch's spelling where it differs.
 
 Matrix products, elementwise arithmetic, ``.T`` and powers are spelt alike, so this printer inherits
-them; sums (``dim=``, ``keepdim=``), constructors (which need the inputs' dtype), elementwise
-functions and the linear algebra are torch's own. Constructors take their dtype and device from one
-input tensor, named by ``like``, so a float64 computation stays float64.
+them; sums (``dim=``, ``keepdim=``), constructors (which need the inputs' dtype) and the linear
+algebra are torch's own, and an elementwise function is spelt by its record's ``torch`` template.
+What it prints is checked for NumPy calls: a spelling it lacks is an error, never ``np.``.
+Constructors take their dtype and device from one input tensor, named by ``like``, so a float64
+computation stays float64.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from .numpy_code import _PY, NumpyPrinter, _natural_shape
 
 __all__ = ["TorchPrinter", "SPREAD_HELPER"]
 
+_NUMPY_CALL = re.compile(r"(?<![\w.])np\.")
+
 SPREAD_HELPER = (
     "def spread(x, shape, like):\n"
     '    """x broadcast to shape, as a tensor of like\'s dtype and device."""\n'
@@ -24,32 +28,16 @@ SPREAD_HELPER = (
     "    return torch.broadcast_to(x, shape)\n"
 )
 
-# elementwise functions whose torch spelling differs from NumPy's ({x} is the argument)
-_FUNCTIONS = {
-    "sigmoid": "torch.sigmoid({x})",
-    "tanh": "torch.tanh({x})",
-    "relu": "torch.relu({x})",
-    "step": "({x} > 0).to({like}.dtype)",
-    "softplus": "torch.nn.functional.softplus({x})",
-    "exp": "torch.exp({x})",
-    "log": "torch.log({x})",
-    "sqrt": "torch.sqrt({x})",
-    "abs": "torch.abs({x})",
-    "sign": "torch.sign({x})",
-    "sin": "torch.sin({x})",
-    "cos": "torch.cos({x})",
-    "tan": "torch.tan({x})",
-    "cbrt": "torch.sign({x}) * torch.abs({x}) ** (1 / 3)",
-    "cosh": "torch.cosh({x})",
-    "sinh": "torch.sinh({x})",
-    "log1p": "torch.log1p({x})",
-    "expm1": "torch.expm1({x})",
-    "arctanh": "torch.atanh({x})",
-    "arctan": "torch.atan({x})",
-    "arcsinh": "torch.asinh({x})",
-    "leaky_relu": "torch.where({x} > 0, {x}, {a} * {x})",
-    "leaky_step": "torch.where({x} > 0, 1.0, {a})",
-}
+
+def _atomic(template: str) -> bool:
+    """A template that binds as an atom: one call, a method chain on one, or one parenthesis."""
+    depth, top = 0, []
+    for i, ch in enumerate(template):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and ch in " +-*/":
+            top.append(i)
+    return not top
 
 
 class TorchPrinter(NumpyPrinter):
@@ -58,6 +46,16 @@ class TorchPrinter(NumpyPrinter):
     def __init__(self, like: str) -> None:
         super().__init__()
         self.like = like
+
+    def _print(self, e: Expr) -> str:
+        out = super()._print(e)
+        if _NUMPY_CALL.search(out):  # an inherited NumPy spelling: refuse rather than mix
+            m = self.named(e)
+            raise SpecError(
+                f"the PyTorch printer has no spelling for {m.name if m else e.op}",
+                hint="give TorchPrinter a _print_ method for it (see ARCHITECTURE.md)",
+            )
+        return out
 
     def shaped(self, e: Expr) -> str:
         if _natural_shape(e) != e.shape:
@@ -79,16 +77,17 @@ class TorchPrinter(NumpyPrinter):
         f = e.attrs[0]
         if f.name == "power":
             return super()._print_fn(e)
-        if f.name not in _FUNCTIONS:
+        if f.torch is None:
             raise SpecError(
                 f"the elementwise function {f.name} has no PyTorch spelling",
                 hint="export to NumPy, or write the activation with built-in functions",
             )
-        template = _FUNCTIONS[f.name]
+        template = f.torch
         whole = re.fullmatch(r"torch\.[\w.]+\(\{x\}\)", template) is not None
         x = self._print(e.args[0]) if whole else self.paren(e.args[0], _PY["atom"])
         a = repr(float(f.params[0])) if f.params else ""
-        return template.format(x=x, a=a, like=self.like)
+        out = template.format(x=x, a=a, like=self.like)
+        return out if _atomic(template) else f"({out})"  # torch.abs(x) ** (1 / 3) in x**2
 
     def _print_inv(self, e: Expr) -> str:
         return f"torch.linalg.inv({self.shaped(e.args[0])})"

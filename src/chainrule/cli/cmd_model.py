@@ -1,0 +1,127 @@
+"""``chainrule model FILE``: derive a forward pass written as NumPy statements in a file.
+
+The file is read as text and parsed by the model language (:mod:`chainrule.lang.program`); it is
+never imported or run. It holds assignments (``Z = W @ X + b``) ending in the scalar cost, or one
+``def`` whose body does.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import SpecError
+from ..explain.formats import FORMATS, render
+from ..nets.model import Model, model
+from ..printers.numpy_code import numpy_source
+from ..printers.text import derivation_lines, forward_lines, text
+from .options import emit, emit_json, format_option, output_option, shape_arg, shapes_option
+
+MAX_BYTES = 1_000_000
+
+
+@click.command("model")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@shapes_option
+@click.option("--wrt", help="comma-separated inputs to differentiate (default: every input)")
+@click.option("--const", "consts", multiple=True, metavar="NAME=VALUE", help="a named constant")
+@click.option("--explain", "quantity", help="explain one gradient, e.g. --explain dZ")
+@click.option(
+    "--emit",
+    "emit_to",
+    type=click.Choice(["numpy", "torch", "jax"]),
+    default=None,
+    help="print runnable code for the cost and its gradients instead of the formulas",
+)
+@click.option("--staged", is_flag=True, help="the derivation as reverse mode writes it")
+@format_option(*FORMATS)
+@output_option
+def command(
+    file: Path,
+    shapes: tuple[str, ...],
+    wrt: str | None,
+    consts: tuple[str, ...],
+    quantity: str | None,
+    emit_to: str | None,
+    staged: bool,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """Derive the backward pass of the NumPy statements in FILE (read, never run).
+
+    \b
+    Examples:
+      chainrule model bn.py --shape Z=n,m --shape gamma=n,1 --shape beta=n,1 --shape G=n,m \\
+          --wrt Z,gamma,beta --const eps=1e-5
+      chainrule model bn.py ... --explain dZ
+      chainrule model bn.py ... --emit torch -o bn_torch.py
+    """
+    if file.stat().st_size > MAX_BYTES:
+        raise SpecError(f"{file} is larger than {MAX_BYTES:,} bytes", hint="is it a model file?")
+    source = file.read_text(encoding="utf-8")
+    wanted = [w.strip() for w in wrt.split(",") if w.strip()] if wrt else None
+    m = model(
+        source, dict(shape_arg(s) for s in shapes), wanted, _constants(consts), name=file.stem
+    )
+    if quantity is not None:
+        emit(render(m.explain(quantity), fmt, color=out is None and sys.stdout.isatty()), out)
+    elif emit_to is not None:
+        from ..export import export  # exporters read the model; same layer as explain
+
+        emit(export(m, to=emit_to), out)
+    elif fmt == "json":
+        emit_json(_json(m, staged), out)
+    else:
+        d = m.derive(compact_form=not staged)
+        lines = [m.describe(), "", "forward:", *("  " + s for s in forward_lines(d.program))]
+        lines += ["", "backward (exact convention: every d· is ∂J/∂·):"]
+        emit("\n".join(lines + ["  " + s for s in derivation_lines(d)]), out)
+
+
+def _constants(consts: tuple[str, ...]) -> dict[str, float]:
+    out = {}
+    for c in consts:
+        name, _, value = c.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not name.isidentifier() or not math.isfinite(number):
+            raise SpecError(
+                f"--const {c!r} must look like NAME=NUMBER", hint="e.g. --const eps=1e-5"
+            )
+        out[name] = number
+    return out
+
+
+def _json(m: Model, staged: bool) -> dict:
+    d = m.derive(compact_form=not staged)
+    return {
+        "model": m.name,
+        "wrt": list(m.wrt),
+        "output": d.program.output,
+        "forward": [
+            {
+                "name": eq.name,
+                "expr": text(eq.expr),
+                "shape": list(eq.expr.shape),
+                "numpy": numpy_source(eq.expr),
+            }
+            for eq in d.program.equations
+        ],  # fmt: skip
+        "backward": [
+            {
+                "name": s.target,
+                "of": s.of,
+                "kind": s.kind,
+                "expr": text(s.expr),
+                "shape": list(s.shape),
+                "numpy": numpy_source(s.expr),
+                "staged": text(s.rewrite.staged) if s.rewrite else None,
+            }
+            for s in d.steps
+        ],  # fmt: skip
+    }
