@@ -13,6 +13,8 @@ reported on the line where the mistake is.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -187,6 +189,36 @@ def test_a_missing_1_over_m_in_linear_backward_is_on_its_line_in_every_layer() -
     assert {c.target for c in wrong} == {"dW1", "dW2", "dW3"}, str(result)
     assert {c.line for c in wrong} == {line}
     assert all("1/m" in c.check.message or "1 / m" in c.check.message for c in wrong)
+
+
+def test_the_missing_1_over_m_is_one_entry_wrong_in_every_layer() -> None:
+    """One learner line run for three layers is one entry of the report, not three."""
+    result = cr.check_backward(NETS[3], NO_M)
+    line = _line_of(NO_M, "dW = np.dot(dZ, A_prev.T)")
+    (entry,) = [e for e in result.entries if e.line == line]
+    assert entry.targets == ("dW3", "dW2", "dW1") and entry.every_layer and not entry.ok
+    assert entry.mistake == "missing-1/m" and entry.layers == (3, 2, 1)
+    assert [c.layer for c in result.wrong] == [3, 2, 1]
+    assert [c.function for c in result.wrong] == ["linear_backward"] * 3
+    text = str(result)
+    assert text.count(f"line {line:>3}") == 1, text
+    assert "wrong — a missing 1/m in every layer (dW3, dW2, dW1)" in text
+    assert text.splitlines()[-1].startswith(f"1 of 6 lines wrong: line {line} (dW3, dW2, dW1)")
+    data = json.loads(result.to_json())
+    assert data["wrong_lines"] == [line]
+    assert [e["targets"] for e in data["entries"] if e["line"] == line] == [["dW3", "dW2", "dW1"]]
+
+
+def test_a_line_right_in_one_layer_and_wrong_in_others_is_two_entries() -> None:
+    result = cr.check_backward(NETS[3], SQUEEZE)
+    line = _line_of(SQUEEZE, "db = np.squeeze(np.sum(dZ, axis=1, keepdims=True)) / m")
+    here, wrong = [e for e in result.entries if e.line == line]
+    assert here.targets == ("db3",) and here.verdict == "right-here-only"
+    assert wrong.targets == ("db2", "db1") and not wrong.every_layer
+    lines = SQUEEZE.split("\n")  # each entry names the call that sets it apart
+    assert "activation_cache)" in lines[here.calls[0] - 2] and "sigmoid" in lines[here.calls[0] - 2]
+    assert "relu_backward" in lines[wrong.calls[0] - 2]
+    assert "lost keepdims in layers 2 and 1 (db2, db1)" in str(result)
 
 
 # Silva-6/deeplearning.AI-deep_learning (3-step_by_step-build_your_DNN, files 6, 7, 8): the

@@ -31,7 +31,7 @@ from .result import FormulaCheck
 from .source import Statement, read_backward
 from .world import World
 
-__all__ = ["LineCheck", "BackwardCheck", "check_backward"]
+__all__ = ["LineCheck", "Entry", "BackwardCheck", "check_backward"]
 
 EXACT_NOTE = (
     "Your pass puts the 1/m of J = (1/m) Σ L at the top (dZ[L] = (A[L] − Y)/m) and carries it "
@@ -64,10 +64,82 @@ class LineCheck:
     lines: tuple[int, ...]  # every line that made the value (in-place writes add theirs)
     given: tuple[str, ...]  # the learner's wrong earlier quantities this line is right given
     check: FormulaCheck
+    via: tuple[tuple[str, int], ...] = ()  # the calls that reached the line: (function, line)
+    function: str = ""  # the learner's function whose line it is (a file of functions)
+    layer: int | None = None  # the layer that function was called for
 
     @property
     def ok(self) -> bool:
         return self.verdict in ("correct", "right-given", "right-in-the-end")
+
+    @property
+    def mistake(self) -> str:
+        """The leading mistake (empty for a line that is right)."""
+        return "" if self.ok else (self.check.mistakes[:1] or (self.check.diagnosis or "",))[0]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The checks of one learner line with one verdict and one leading mistake, merged: a line of
+    ``linear_backward`` run for every layer is one entry, "wrong in every layer (dW3, dW2, dW1)".
+    ``calls`` are the call lines that set these checks apart from the line's other entries."""
+
+    line: int
+    text: str
+    verdict: str
+    mistake: str
+    targets: tuple[str, ...]
+    layers: tuple[int, ...]
+    every_layer: bool  # the line is so in every layer of the network
+    calls: tuple[int, ...]
+    checks: tuple[LineCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.checks[0].ok
+
+    @property
+    def check(self) -> FormulaCheck:
+        return self.checks[0].check
+
+    def to_dict(self) -> dict:
+        out = {k: v for k, v in asdict(self).items() if k != "checks"}
+        return {**out, "message": self.check.message, "corrected": self.check.corrected}
+
+
+def entries(checks: tuple[LineCheck, ...]) -> tuple[Entry, ...]:
+    """The checks merged by (line, verdict, leading mistake), in the order the lines first come."""
+    groups: dict[tuple, list[LineCheck]] = {}
+    for c in checks:
+        groups.setdefault((c.line, c.verdict, c.mistake), []).append(c)
+    every = {c.layer for c in checks if c.layer is not None}
+    return tuple(_entry(g, checks, every) for g in groups.values())
+
+
+def _innermost(via: tuple[tuple[str, int], ...], shared: set[int]) -> int:
+    """The innermost call of ``via`` that not every run of the line went through (0: none)."""
+    return next((n for _, n in reversed(via) if n not in shared), 0)
+
+
+def _entry(group: list[LineCheck], checks: tuple[LineCheck, ...], every: set[int]) -> Entry:
+    first = group[0]
+    layers = tuple(dict.fromkeys(c.layer for c in group if c.layer is not None))
+    same_line = [c for c in checks if c.line == first.line]
+    shared = set.intersection(*({n for _, n in c.via} for c in same_line))
+    calls = tuple(sorted({_innermost(c.via, shared) for c in group} - {0}))
+    if len(same_line) == len(group):
+        calls = ()  # the line is the same in every call: no call sets this entry apart
+    return Entry(
+        first.line,
+        first.text,
+        first.verdict,
+        first.mistake,
+        tuple(c.target for c in group),
+        layers,
+        len(layers) > 1 and set(layers) == every,
+        calls,
+        tuple(group),
+    )
 
 
 @dataclass(frozen=True)
@@ -88,6 +160,16 @@ class BackwardCheck:
     def wrong(self) -> list[LineCheck]:
         return [c for c in self.lines if not c.ok]
 
+    @property
+    def wrong_lines(self) -> list[int]:
+        """The learner's lines that are wrong, each once (a line of a function called for every
+        layer may be wrong in several)."""
+        return list(dict.fromkeys(c.line for c in self.wrong))
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return entries(self.lines)
+
     def __getitem__(self, target: str) -> LineCheck:
         for c in self.lines:
             if c.target == target:
@@ -97,7 +179,8 @@ class BackwardCheck:
     def to_dict(self) -> dict:
         out = asdict(self)
         out["correct"] = self.correct
-        out["wrong_lines"] = [c.line for c in self.wrong]
+        out["wrong_lines"] = self.wrong_lines
+        out["entries"] = [e.to_dict() for e in self.entries]
         return out
 
     def to_json(self) -> str:
@@ -122,7 +205,7 @@ def check_backward(
     exact = _judge_all(net, statements, "exact", draws, seed)
     if exact.correct:
         return BackwardCheck(exact.lines, exact.network, "exact", EXACT_NOTE)
-    if _top_has_1_over_m(exact, net.L) and len(exact.wrong) < len(result.wrong):
+    if _top_has_1_over_m(exact, net.L) and len(exact.wrong_lines) < len(result.wrong_lines):
         return BackwardCheck(exact.lines, exact.network, "exact", EXACT_PARTLY)
     return result
 
@@ -173,7 +256,9 @@ def _judge_all(
         verdict = ("right-given" if inherited else "correct") if r.correct else r.verdict
         verdict = "right-in-the-end" if late else verdict
         made = tuple(s.lines) or (s.line,)
-        lines.append(LineCheck(s.line, s.text.strip(), s.target, verdict, made, inherited, r))
+        where = {"via": s.via, "function": s.function, "layer": s.layer}
+        c = LineCheck(s.line, s.text.strip(), s.target, verdict, made, inherited, r, **where)
+        lines.append(c)
         if r.correct and inherited:
             off[s.target] = inherited
         elif r.verdict == "wrong":

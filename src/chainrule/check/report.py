@@ -264,25 +264,51 @@ _MARKS = {
 
 
 def backward_text(check: object) -> str:
-    """A :class:`~chainrule.check.backward.BackwardCheck` for the terminal: one entry per line."""
+    """A :class:`~chainrule.check.backward.BackwardCheck` for the terminal: one entry per learner
+    line and verdict (a line run for several layers is one entry that names them)."""
     out = [f"backward pass: network {check.network}, {check.convention} convention", ""]
-    width = max((len(c.text) for c in check.lines), default=0)
-    width = min(width, 48)
-    for c in check.lines:
-        given = ", ".join(c.given)
-        mark = _MARKS[c.verdict].format(given=given, title=c.check.title)
-        out.append(f"  line {c.line:>3}  {c.text.ljust(width)}  {mark}")
-        if c.verdict not in ("correct", "right-given", "right-in-the-end"):
-            wrapped = textwrap.wrap(c.check.message, 90, initial_indent=" " * 12)
+    entries = check.entries
+    width = min(max((len(_first(e.text)) for e in entries), default=0), 48)
+    for e in entries:
+        c = e.checks[0]
+        mark = _MARKS[e.verdict].format(given=", ".join(c.given), title=c.check.title)
+        out.append(f"  line {e.line:>3}  {_first(e.text).ljust(width)}  {mark}{_where(e)}")
+        if not e.ok:
+            wrapped = textwrap.wrap(e.check.message, 90, initial_indent=" " * 12)
             out += [*wrapped[:1], *(" " * 12 + w.strip() for w in wrapped[1:])]
-            out.append(f"            corrected: {c.check.corrected}")
+            out.append(f"            corrected: {e.check.corrected}")
     if check.note:
         out += ["", *textwrap.wrap(check.note, 96, initial_indent="  ", subsequent_indent="  ")]
-    wrong = check.wrong
-    out.append("")
-    if not wrong:
-        out.append(f"every line is right ({len(check.lines)} lines)")
-    else:
-        where = ", ".join(f"line {c.line} ({c.target})" for c in wrong)
-        out.append(f"{len(wrong)} of {len(check.lines)} lines wrong: {where}")
+    out += ["", _summary(check)]
     return "\n".join(out)
+
+
+def _first(text: str) -> str:
+    """A statement written over several lines, shown by its first (``dZ = np.array(dA, …) …``)."""
+    lines = text.splitlines() or [""]
+    return lines[0] + (" …" if len(lines) > 1 else "")
+
+
+def _where(e: object) -> str:
+    """ " in every layer (dW3, dW2, dW1)", " in layers 2 and 1 (dZ2, dZ1)", " via line 58"."""
+    where = ""
+    if len(e.layers) > 1:
+        layers = " and ".join([", ".join(map(str, e.layers[:-1])), str(e.layers[-1])])
+        where = " in every layer" if e.every_layer else f" in layers {layers}"
+        where += f" ({', '.join(e.targets)})"
+    elif e.calls and e.layers:  # the line's other layers are another entry: name this one
+        where = f" in layer {e.layers[0]} ({', '.join(e.targets)})"
+    if e.calls:
+        where += f" via line{'s' if len(e.calls) > 1 else ''} {', '.join(map(str, e.calls))}"
+    return where
+
+
+def _summary(check: object) -> str:
+    lines = list(dict.fromkeys(c.line for c in check.lines))
+    wrong = check.wrong_lines
+    if not wrong:
+        return f"every line is right ({len(lines)} lines, {len(check.lines)} quantities)"
+    where = ", ".join(
+        f"line {n} ({', '.join(c.target for c in check.wrong if c.line == n)})" for n in wrong
+    )
+    return f"{len(wrong)} of {len(lines)} lines wrong: {where}"
