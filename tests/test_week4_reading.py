@@ -335,6 +335,38 @@ def test_the_2017_keys_file_the_same_quantities() -> None:
     ]
 
 
+# Silva-6's mistake (above: sigmoid_backward for the hidden layers) in the course's own
+# linear_activation_backward: the relu branch calls sigmoid_backward. The file's sigmoid_backward
+# is right — for a sigmoid layer — so the mistake is the call, and it is reported there.
+WRONG_CALL = COURSE.replace(
+    "        dZ = relu_backward(dA, activation_cache)\n",
+    "        dZ = sigmoid_backward(dA, activation_cache)\n",
+)
+
+
+def test_a_call_of_the_wrong_backward_is_reported_on_the_call() -> None:
+    assert WRONG_CALL != COURSE
+    result = cr.check_backward(NETS[3], WRONG_CALL)
+    call = _line_of(WRONG_CALL, "dZ = sigmoid_backward(dA, activation_cache)")
+    assert {c.target: c.line for c in result.wrong} == {"dZ2": call, "dZ1": call}, str(result)
+    dz2 = result["dZ2"].check
+    assert f"Line {call} calls sigmoid_backward where layer 2's activation is relu" in dz2.message
+    assert dz2.corrected == "dZ = relu_backward(dA, activation_cache)"
+    assert result["dZ3"].verdict == "correct"  # the same sigmoid_backward, for the sigmoid layer
+    assert all(result[q].ok for q in ("dW2", "db2", "dA1", "dW1", "db1"))
+    # independently: NumPy running the file gives another dW2 than the course's, and the file
+    # with the call corrected as the report says gives the course's
+    draw = Draw(NETS[3], m=7, seed=3)
+    theirs = _numpy(WRONG_CALL, NETS[3], draw)
+    wrong = "dZ = sigmoid_backward(dA, activation_cache)"  # the relu branch's comes first
+    fixed_text = WRONG_CALL.replace(wrong, dz2.corrected, 1)
+    assert fixed_text.replace("\n", "") == COURSE.replace("\n", "")
+    fixed = _numpy(fixed_text, NETS[3], draw)
+    assert not np.allclose(theirs["dW2"], draw.env["dW2"])
+    np.testing.assert_allclose(fixed["dW2"], draw.env["dW2"], rtol=1e-10)
+    np.testing.assert_allclose(fixed["dW1"], draw.env["dW1"], rtol=1e-10)
+
+
 # A sign error in dAL (the forum's "dAL = np.divide(Y, AL) - np.divide(1 - Y, 1 - AL)").
 SIGN = COURSE.replace("dAL = - (np.divide(Y, AL)", "dAL = (np.divide(Y, AL)")
 

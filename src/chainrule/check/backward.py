@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import asdict, dataclass, replace
 
 from ..errors import ChainruleError, ParseError
 from ..nets import Network
+from ..nets.spec import MLPSpec
+from ..scalar import FUNCTIONS, lookup
 from .judge import judge_formula
 from .learner import Reader, parse_rhs
 from .mistakes import BY_NAME
@@ -199,10 +202,11 @@ def check_backward(
     lines, or one function as the course writes it) given the learner's own earlier lines."""
     statements = read_backward(text, L=net.L)
     _known(net, statements, convention)
-    result = _judge_all(net, statements, convention, draws, seed)
+    source = text.splitlines()
+    result = _judge_all(net, statements, convention, draws, seed, source)
     if result.correct or convention == "exact":
         return result
-    exact = _judge_all(net, statements, "exact", draws, seed)
+    exact = _judge_all(net, statements, "exact", draws, seed, source)
     if exact.correct:
         return BackwardCheck(exact.lines, exact.network, "exact", EXACT_NOTE)
     if _top_has_1_over_m(exact, net.L) and len(exact.wrong_lines) < len(result.wrong_lines):
@@ -229,7 +233,12 @@ def _known(net: Network, statements: list[Statement], convention: str) -> None:
 
 
 def _judge_all(
-    net: Network, statements: list[Statement], convention: str, draws: int, seed: int
+    net: Network,
+    statements: list[Statement],
+    convention: str,
+    draws: int,
+    seed: int,
+    source: list[str] = (),
 ) -> BackwardCheck:
     given: list[tuple[str, ast.Expression]] = []
     off: dict[str, tuple[str, ...]] = {}  # quantity → the wrong lines its value inherits
@@ -258,6 +267,8 @@ def _judge_all(
         made = tuple(s.lines) or (s.line,)
         where = {"via": s.via, "function": s.function, "layer": s.layer}
         c = LineCheck(s.line, s.text.strip(), s.target, verdict, made, inherited, r, **where)
+        if verdict == "wrong" and _right_for_its_name(net, s, given, convention, draws, seed):
+            c = _on_the_call(net, c, source)
         lines.append(c)
         if r.correct and inherited:
             off[s.target] = inherited
@@ -295,6 +306,57 @@ def _reaches_truth(
     return all(
         close(mine.numbers.value(e, i), truth.numbers.value(truth.right, i)) for i in range(n)
     )
+
+
+def _activation(net: Network, layer: int) -> str:
+    return net.spec.output if layer == net.L else net.spec.hidden[layer - 1].name
+
+
+def _named_for(s: Statement) -> str:
+    """The activation a learner's function is named for: ``sigmoid_backward`` → ``sigmoid``."""
+    m = re.fullmatch(r"(\w+?)_backward", s.function)
+    return m.group(1) if m and m.group(1) in FUNCTIONS else ""
+
+
+def _right_for_its_name(
+    net: Network, s: Statement, given: list, convention: str, draws: int, seed: int
+) -> bool:
+    """A wrong dZ in a called ``<g>_backward`` whose layer's activation is not g, that is right on
+    the same network with g at that layer: the function is right, the call is wrong."""
+    act = _named_for(s)
+    if not s.via or s.layer is None or not act or act == _activation(net, s.layer):
+        return False
+    try:
+        if s.layer == net.L:
+            spec = MLPSpec.make(
+                net.spec.layers, net.spec.hidden, act, net.spec.loss, net.spec.layout
+            )
+        else:
+            hidden = list(net.spec.hidden)
+            hidden[s.layer - 1] = lookup(act)
+            spec = replace(net.spec, hidden=tuple(hidden))
+        kw = {"convention": convention, "draws": draws, "seed": seed, "given": given}
+        return judge_formula(Network(spec), s.formula, **kw).correct
+    except ChainruleError:
+        return False
+
+
+def _on_the_call(net: Network, c: LineCheck, source: list[str]) -> LineCheck:
+    """The wrong statement reported on the call that chose the wrong function."""
+    call = c.via[-1][1]
+    act, name = _activation(net, c.layer), c.function
+    text = source[call - 1].strip() if 0 < call <= len(source) else c.text
+    message = (
+        f"Line {call} calls {name} where layer {c.layer}'s activation is {act}: your {name} "
+        f"(line {c.line}) is right for a {name.removesuffix('_backward')} layer, so the mistake "
+        f"is the call — call {act}_backward there. {c.check.message}"
+    )
+    fixed = re.sub(rf"\b{name}\(", f"{act}_backward(", text)
+    title = f"{name} called for a {act} layer"
+    check = replace(
+        c.check, message=message, title=title, diagnosis="wrong-backward-called", corrected=fixed
+    )
+    return replace(c, line=call, text=text, lines=(*c.lines, call), check=check)
 
 
 def _in_the_end(r: FormulaCheck) -> FormulaCheck:

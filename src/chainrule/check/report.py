@@ -271,7 +271,8 @@ def backward_text(check: object) -> str:
     width = min(max((len(_first(e.text)) for e in entries), default=0), 48)
     for e in entries:
         c = e.checks[0]
-        mark = _MARKS[e.verdict].format(given=", ".join(c.given), title=c.check.title)
+        given = ", ".join(dict.fromkeys(g for k in e.checks for g in k.given))
+        mark = _MARKS[e.verdict].format(given=given, title=c.check.title)
         out.append(f"  line {e.line:>3}  {_first(e.text).ljust(width)}  {mark}{_where(e)}")
         if not e.ok:
             wrapped = textwrap.wrap(e.check.message, 90, initial_indent=" " * 12)
