@@ -11,6 +11,8 @@ The order of the questions is the order of a mentor's:
    formula is the learner's own with those mistakes undone, where a repair does that.
 4. Otherwise, which factor or term differs (:mod:`.localise`) — and only when even that fails, the
    numbers that differ.
+
+This module decides; :mod:`.messages` writes each decision's words.
 """
 
 from __future__ import annotations
@@ -27,14 +29,12 @@ from ..algebra.simplify import simplify, substitute
 from ..errors import ChainruleError, ParseError, ShapeError
 from ..ir import build
 from ..ir.expr import Expr, walk
-from ..ir.shapes import fmt_shape
 from ..nets import Network
-from ..printers.text import target_text, text
-from ..rules.primitives import derivative_of
 from .context import context
 from .learner import show, split_formula
 from .localise import Place, localise
-from .mistakes import BY_NAME, MISTAKES, Mistake, has_nonstrict_mask, np_text
+from .messages import Messages, sentence
+from .mistakes import BY_NAME, MISTAKES, Mistake, has_nonstrict_mask
 from .numbers import same_shape
 from .result import FormulaCheck
 from .search import Finding, diagnose
@@ -85,19 +85,14 @@ def judge_formula(
     return Judge(world, others, note).verdict((shown or formula).strip(), tree)
 
 
-class Judge:
+class Judge(Messages):
     """Decides one formula on ``world`` (and on the variant worlds ``others`` gives)."""
 
     def __init__(self, world: World, others: Others, note: str = "") -> None:
         self.world, self.others, self.note = world, others, note
         self.step, self.numbers, self.right = world.step, world.numbers, world.right
         self.ctx = context(world.net, world.d, world.step)
-        d = world.d
-        self.expected = (
-            f"{target_text(self.step.target, True)} = "
-            f"{text(self.step.expanded, True, d.program.batch)}"
-        )
-        self.expected_numpy = np_text(self.step.expanded)
+        self._derived()
 
     # -- the questions, in order -------------------------------------------------------------------
     def verdict(self, formula: str, tree: ast.Expression, *, cached: bool = False) -> FormulaCheck:
@@ -172,7 +167,7 @@ class Judge:
         what = f"the formula for {self.step.target} uses {self.step.target} itself"
         if found is None:
             raise ParseError(what, hint="a gradient is written with the quantities around it")
-        return self._reject(formula, *found, prefix=f"{_sentence(what)}.")
+        return self._reject(formula, *found, prefix=f"{sentence(what)}.")
 
     # -- right everywhere? -------------------------------------------------------------------------
     def _coincidence(self, tree: ast.Expression) -> tuple[str, World] | None:
@@ -289,139 +284,9 @@ class Judge:
     def _read_node(self, node: ast.AST) -> Expr:
         return self.world.read(ast.Expression(body=node))
 
-    # -- verdicts --------------------------------------------------------------------------------
-    def _result(
-        self,
-        formula: str,
-        diagnosis: str | None,
-        message: str,
-        *,
-        correct: bool = False,
-        title: str = "",
-        corrected: str | None = None,
-        symbolic: bool = False,
-        mistakes: tuple[str, ...] = (),
-        verdict: str = "wrong",
-    ) -> FormulaCheck:
-        target = self.step.target
-        if self.note:
-            message = f"{message} {self.note}"
-        return FormulaCheck(
-            formula=formula,
-            target=target,
-            correct=correct,
-            diagnosis=diagnosis,
-            title=title,
-            message=message,
-            corrected=f"{target} = {corrected or self.expected_numpy}",
-            expected=self.expected,
-            expected_numpy=f"{target} = {self.expected_numpy}",
-            symbolic=symbolic,
-            mistakes=mistakes,
-            network=self.world.net.describe(),
-            convention=self.world.d.convention,
-            verdict="correct" if correct else verdict,
-            given=self.world.given,
-        )
-
-    def _accept(self, formula: str, tree: ast.Expression, e: Expr) -> FormulaCheck:
-        symbolic = self._symbolic(e)
-        n = len(self.numbers.envs)
-        how = (
-            "the algebra shows that it equals"
-            if symbolic
-            else f"it gives the same numbers, on {n} random draws of the parameters and data "
-            "(on this network and on networks of other sizes), as"
-        )
-        note = ""
-        if e.shape != self.step.shape:
-            note = (
-                f" It has shape {fmt_shape(e.shape)} where {self.ctx.fields['T']} has shape "
-                f"{fmt_shape(self.step.shape)}: NumPy broadcasts it, but keepdims=True keeps "
-                "the shape."
-            )
-        message = f"Correct: {how} the derived {self.expected}.{note}"
-        return self._result(
-            formula, None, message, correct=True, corrected=show(tree), symbolic=symbolic
-        )
-
-    def _right_here_only(
-        self, formula: str, tree: ast.Expression, why: str, world: World
-    ) -> FormulaCheck:
-        steps, fix = self._fix_everywhere(tree, world)
-        what = ""
-        if steps:
-            mistake, fields = steps[0]
-            what = " " + _sentence(mistake.explain(_Fields({**self.ctx.fields, **fields})))
-        how = self._broadcast_note(steps, why)
-        message = (
-            f"Right here, but only because {why}: on this network your formula gives the "
-            f"numbers of {self.ctx.fields['T']}, but not on a network where that is not so "
-            f"(checked on one).{how}{what}"
-        )
-        if fix:
-            message += f" Write {self.step.target} = {fix}, which is right for every size."
-        return self._result(
-            formula,
-            "right-only-here",
-            message,
-            title=f"right here, but only because {why}",
-            corrected=fix,
-            mistakes=tuple(m.name for m, _ in steps),
-            verdict="right-here-only",
-        )
-
-    def _broadcast_note(self, steps: tuple, why: str) -> str:
-        """``a * b`` standing for a matrix product: the shapes that make NumPy broadcast it into
-        the same numbers here."""
-        if not steps or steps[0][0].name != "elementwise-for-matmul":
-            return ""
-        try:
-            node = self.world.reader.tree(str(steps[0][1]["wrong"])).body
-            a, b = (self.world.read(ast.Expression(body=k)) for k in (node.left, node.right))
-        except (ChainruleError, AttributeError, KeyError):
-            return ""
-        shapes = f"{fmt_shape(a.shape)} and {fmt_shape(b.shape)}"
-        return (
-            f" {show(node.left)} and {show(node.right)} have shapes {shapes}: * broadcasts them "
-            f"into their outer product, which equals the matrix product only because the "
-            f"dimension they share, {why.split(' = ')[0]}, is 1."
-        )
-
     def _found(self, formula: str, tree: ast.Expression, finding: Finding) -> FormulaCheck:
         corrected = self._respell(tree, finding.steps, finding.form)
         return self._reject(formula, finding.steps, corrected, form=finding.form, tree=tree)
-
-    def _reject(
-        self,
-        formula: str,
-        steps: tuple,
-        corrected: str | None,
-        prefix: str = "",
-        form: Expr | None = None,
-        tree: ast.Expression | None = None,
-    ) -> FormulaCheck:
-        default = form if form is not None else steps[-1][1].get("form", self.step.expanded)
-        if corrected is None and tree is not None:
-            corrected = self._respell(tree, steps, default)
-        corrected = corrected or _spelled_like(np_text(default), tree)
-        corrected, more = self._everywhere(corrected)
-        steps = (*steps, *more)
-        fields = {**self.ctx.fields, "fix": corrected}
-        parts = [prefix] if prefix else []
-        for i, (mistake, found) in enumerate(steps):
-            explanation = mistake.explain(_Fields({**fields, **found}))
-            parts.append(_sentence(explanation) if i == 0 else f"Also: {explanation}")
-        first, first_fields = steps[0]
-        titles = [m.named(f) for m, f in steps]
-        return self._result(
-            formula,
-            first.name,
-            " ".join(parts),
-            title=" and ".join(titles) if len(titles) > 1 else first.named(first_fields),
-            corrected=corrected,
-            mistakes=tuple(m.name for m, _ in steps),
-        )
 
     def _everywhere(self, corrected: str) -> tuple[str, tuple]:
         """A corrected formula right here but, on a variant, not (``W2.T * dZ2`` with n[2] = 1)
@@ -436,36 +301,6 @@ class Judge:
         steps, fix = self._fix_everywhere(tree, broken[1])
         return (fix, steps) if fix else (corrected, ())
 
-    def _localised(self, formula: str, place: Place) -> FormulaCheck:
-        return self._reject(formula, (self._place_step(place),), show(place.fixed))
-
-    def _place_step(self, place: Place) -> tuple[Mistake, dict]:
-        """The differing factor as a finding of the "wrong-factor" kind."""
-        fields = {
-            "kind": place.kind,
-            "wrong": place.wrong,
-            "right": place.right,
-            "note": self._derivative_note(place.right_ir) if place.right_ir is not None else "",
-            "title": f"the {place.kind} {place.wrong}",
-            "situation": "extra"
-            if place.right_ir is None
-            else "several"
-            if place.kind == "factors"
-            else "default",
-        }
-        return BY_NAME["wrong-factor"], fields
-
-    def _derivative_note(self, right: Expr) -> str:
-        """Where the right factor is the activation's derivative, say so, in both spellings."""
-        c = self.ctx.chain
-        if c is None or not self.numbers.same(right, c.derivative):
-            return ""
-        at_z = np_text(derivative_of(c.g, c.Z))
-        return (
-            f" That factor is the derivative of {c.g.name} at {c.Z.name}: "
-            f"{c.g.name}′({c.Z.name}) = {np_text(c.derivative)}, i.e. {at_z}."
-        )
-
     def _shape_error(self, formula: str, tree: ast.Expression, err: ShapeError) -> FormulaCheck:
         # a matrix product's message names both operands and shapes; others read poorly here
         prefix = f"{err.message}." if "do not chain" in err.message else ""
@@ -478,25 +313,6 @@ class Judge:
         hint = f" ({err.hint})" if err.hint else ""
         message = f"{err.message}{hint}; none of the known mistakes explains it."
         return self._result(formula, "shape-mismatch", message, title="shapes that do not fit")
-
-    def _unrecognized(self, formula: str, e: Expr) -> FormulaCheck:
-        T, Of = self.ctx.fields["T"], self.ctx.fields["Of"]
-        if not same_shape(e.shape, self.step.shape):
-            why = (
-                f"your formula has shape {fmt_shape(e.shape)}, but {T} has the shape of {Of}, "
-                f"{fmt_shape(self.step.shape)}"
-            )
-        else:
-            idx, got, want = self.numbers.gap(e, self.right)
-            why = (
-                f"on random parameters and data your formula gives {got:.4g} where {T} is "
-                f"{want:.4g} (entry {list(idx)})"
-            )
-        message = (
-            f"Wrong: {why}, and it matches none of the known mistakes. The derivation gives "
-            f"{self.expected}."
-        )
-        return self._result(formula, None, message, title="not recognised")
 
     def _symbolic(self, e: Expr) -> bool:
         """Whether the algebra turns both into one expression (a proof, where it succeeds)."""
@@ -530,13 +346,6 @@ def _named_from_syntax(finding: Finding | None, tree: ast.Expression) -> Finding
     return replace(finding, steps=((BY_NAME["mask-always-one"], fields), *finding.steps[1:]))
 
 
-class _Fields(dict):
-    """Template fields; a field a template names but a finding lacks prints as '…'."""
-
-    def __missing__(self, key: str) -> str:
-        return "…"
-
-
 def _weight(r: FormulaCheck) -> tuple[int, bool]:
     """How much explaining a wrong verdict needs: its mistakes, then whether it only localises."""
     weak = r.diagnosis in (None, "wrong-factor", "shape-mismatch")
@@ -563,36 +372,5 @@ def _names_ir(e: Expr) -> set[str]:
     return {n.name for n in walk(e) if n.op == "var"}
 
 
-def _spelled_like(corrected: str, tree: ast.Expression | None) -> str:
-    """The derived formula with ``np.dot(a, b)`` for ``a @ b`` when the learner writes np.dot."""
-    if tree is None or not any(_func_name(n) == "dot" for n in ast.walk(tree)):
-        return corrected
-    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult) for n in ast.walk(tree)):
-        return corrected
-    return show(_ToDot().visit(ast.parse(corrected, mode="eval")))
-
-
-def _func_name(n: ast.AST) -> str:
-    if not isinstance(n, ast.Call):
-        return ""
-    f = n.func
-    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
-
-
-class _ToDot(ast.NodeTransformer):
-    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802 - ast's naming
-        self.generic_visit(node)
-        if isinstance(node.op, ast.MatMult):
-            np_dot = ast.Attribute(ast.Name("np", ast.Load()), "dot", ast.Load())
-            return ast.Call(np_dot, [node.left, node.right], [])
-        return node
-
-
 def _uses(tree: ast.AST, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(tree))
-
-
-def _sentence(s: str) -> str:
-    """Capitalise an explanation that starts with an English word (not with a name like dZ1)."""
-    first = s.split(" ", 1)[0]
-    return s[0].upper() + s[1:] if first in ("the", "this", "there", "your", "a", "an") else s
