@@ -167,3 +167,24 @@ dW1 = np.dot(dZ1, X.T)"""
     assert r["dZ1"].check.mistakes == ("missing-transpose",)
     env = course((2, 4, 1), "tanh")
     assert np.allclose(numpy_value(r["dZ1"].check.corrected, env), env["dZ1"])
+
+
+def test_a_week4_file_from_the_cli_is_one_entry_per_line(tmp_path: Path, capsys) -> None:
+    """The week-4 file with linear_backward's dW missing 1/m (AlanWei/deeplearning-js, in
+    tests/test_week4_reading.py): the CLI's text and JSON name the line once, for every layer."""
+    from tests.test_week4_reading import NO_M
+
+    path = tmp_path / "week4.py"
+    path.write_text(NO_M)
+    net = ["--layers", "3,5,4,1", "--hidden", "relu", "--output", "sigmoid", "--loss", "bce"]
+    line = next(i for i, x in enumerate(NO_M.split("\n"), 1) if x.strip().startswith("dW = "))
+    assert main(["check", "--file", str(path), *net]) == 1
+    out = capsys.readouterr().out
+    assert out.count(f"line {line:>3}") == 1 and "in every layer (dW3, dW2, dW1)" in out, out
+    assert main(["check", "--file", str(path), *net, "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    wrong = [e for e in data["entries"] if e["verdict"] == "wrong"]
+    assert [(e["line"], e["targets"], e["every_layer"]) for e in wrong] == [
+        (line, ["dW3", "dW2", "dW1"], True)
+    ]
+    assert data["wrong_lines"] == [line]
