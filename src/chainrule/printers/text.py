@@ -13,7 +13,16 @@ import sympy
 
 from ..ir.expr import Expr, leaves
 from ..ir.linalg import Named
-from .base import PRECEDENCE, Printer, denominator, is_negation, is_reciprocal, layer_name
+from ..ir.shapes import fmt_shape
+from .base import (
+    PRECEDENCE,
+    Printer,
+    call_parts,
+    denominator,
+    is_negation,
+    is_reciprocal,
+    layer_name,
+)
 
 if TYPE_CHECKING:  # autodiff imports this module lazily, to print a derivation
     from ..autodiff.derivation import Derivation
@@ -114,6 +123,14 @@ class TextPrinter(Printer):
         return f"{f.text}({self._print(x)})"
 
     # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
+    def _print_call(self, e: Expr) -> str:
+        name, args, keywords = call_parts(e)
+        options = ", ".join(f"{k} {v}" for k, v in keywords)
+        return f"{name}({', '.join(self._print(a) for a in args)}; {options})"
+
+    def _print_reshape(self, e: Expr) -> str:
+        return f"reshape({self._print(e.args[0])}, {fmt_shape(e.shape)})"
+
     def _print_inv(self, e: Expr) -> str:
         return f"{self.paren(e.args[0], PRECEDENCE['atom'])}⁻¹"
 
