@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 # The optional extras (PyTorch CPU, JAX) are installed so that the cross-checks and every code
 # export run in the suite; the library itself needs neither.
 $(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
-	$(PIP) install -e ".[test,torch,jax]"
+	$(PIP) install -e ".[test,torch,jax,images]"
 	touch $@
 
 install: $(VENV)/.installed

@@ -98,7 +98,7 @@ def conv2d(a_prev: Expr, w: Expr, b: Expr | None = None, stride: int = 1, pad: i
 
 
 def conv_backward_input(dz: Expr, w: Expr, stride: int, pad: int, size: tuple) -> Expr:
-    """dA_prev from dZ and W, the transpose of ``A_prev ↦ A_prev ⋆ W``; size is (n_H_prev, n_W_prev)."""
+    """dA_prev from dZ and W: the transpose of A_prev ↦ A_prev ⋆ W (size: n_H_prev, n_W_prev)."""
     _image(dz, "conv2d_backward_input", "dZ")
     f = _filters(w)
     if dz.shape[3] != w.shape[3]:

@@ -59,12 +59,28 @@ def check_shape(shape: tuple) -> Shape:
         )
     for d in shape:
         if isinstance(d, bool) or not (
-            isinstance(d, int) and d > 0 or isinstance(d, str) and d.isidentifier()
+            isinstance(d, int) and d > 0 or isinstance(d, str) and (d.isidentifier() or _dim(d))
         ):
             raise ShapeError(
                 f"dimension {d!r} of shape {shape!r} is neither a positive int nor a name"
             )
     return shape
+
+
+def _dim(d: str) -> bool:
+    """True when ``d`` is a derived dimension: names and ints joined by + − * //."""
+    try:
+        nodes = list(ast.walk(ast.parse(d, mode="eval").body))
+    except SyntaxError:
+        return False
+    allowed = (ast.BinOp, ast.Name, ast.Load, *(type(op) for op in _OPS_NODES))
+    return all(
+        isinstance(n, allowed) or isinstance(n, ast.Constant) and type(n.value) is int
+        for n in nodes
+    )
+
+
+_OPS_NODES = (ast.Add(), ast.Sub(), ast.Mult(), ast.FloorDiv())
 
 
 def is_scalar(shape: Shape) -> bool:
