@@ -1,4 +1,4 @@
-"""Convolution and pooling: the course's published numbers, PyTorch, central differences, both forms.
+"""Convolution and pooling: the course's numbers, PyTorch, central differences, both forms.
 
 The course's numbers are those of "Convolutional Neural Networks: Step by Step" (Course 4, week 1):
 its ``conv_backward`` test (seed 1, A_prev randn(10, 4, 4, 3), W randn(2, 2, 3, 8), b randn(1, 1,
