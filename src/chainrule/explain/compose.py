@@ -9,6 +9,8 @@ the rules used and further reading.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..ir import build
 from .chain import Factor, Term
 from .context import lj_section, numbers_section, rules_section, variants_section
@@ -24,11 +26,13 @@ from .doc import (
     Table,
     row,
 )
-from .explanation import Explanation
 from .notation import text_math
 from .rewrite import rewrite_section
 from .why import derivative_section, dimension_section, hadamard_section, index_section
 from .writer import Writer, rule_names
+
+if TYPE_CHECKING:  # the explanation calls these sections; they only read it
+    from .explanation import Explanation
 
 __all__ = ["explanation_document"]
 

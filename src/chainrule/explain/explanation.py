@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..autodiff.derivation import Derivation, Step
+from ..display import provide
 from ..errors import SpecError, UnknownNameError
 from ..gradient import Gradient
 from ..nets.model import Model
@@ -32,8 +33,14 @@ from .arguments import (
     shape_argument,
 )
 from .chain import Algebra, Term, chain_terms, top_of
+from .compose import explanation_document
 from .doc import Document, Ex, Naming, Sym
+from .notation import text_math
 from .numeric import NumericExample, example_inputs, numeric_example
+from .render_html import html_fragment
+from .render_latex import latex_summary
+from .render_markdown import render_markdown
+from .render_text import render_text
 from .variants import Variant, network_values, other_network, variants
 
 __all__ = ["Explanation", "explain", "resolve_quantity"]
@@ -69,34 +76,22 @@ class Explanation:
 
     def document(self) -> Document:
         """The explanation as prose and formulas (:class:`chainrule.explain.doc.Document`)."""
-        from .compose import explanation_document
-
         return explanation_document(self)
 
     def __str__(self) -> str:
-        from .render_text import render_text
-
         return render_text(self.document())
 
     def __repr__(self) -> str:
-        from .notation import text_math
-
         formula = text_math(Ex(self.step.expanded, self.naming))
         return f"<explanation of {text_math(Sym(self.quantity, self.naming))} = {formula}>"
 
     def _repr_markdown_(self) -> str:
-        from .render_markdown import render_markdown
-
         return render_markdown(self.document())
 
     def _repr_latex_(self) -> str:
-        from .render_latex import latex_summary
-
         return latex_summary(self.document(), limit=6)
 
     def _repr_html_(self) -> str:
-        from .render_html import html_fragment
-
         return html_fragment(self.document())
 
 
@@ -214,3 +209,6 @@ def _gradient_values(d: Derivation, step: Step, seed: int) -> dict[str, np.ndarr
         if np.all(np.isfinite(ex.formula)) and np.all(np.isfinite(ex.estimate)):
             return values
     return values
+
+
+provide("explain", explain)
