@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ..ir import build
 from .chain import Factor, Term
 from .context import lj_section, numbers_section, rules_section, variants_section
+from .conv_section import conv_section
 from .doc import (
     Display,
     Document,
@@ -234,7 +235,7 @@ def _numbered(blocks: list) -> list:
 def explanation_document(x: Explanation) -> Document:
     """The whole explanation, section by section."""
     w = Writer(x.naming, x.top, x.derivation.program.output)
-    blocks = _intro(x, w) + _chain_section(x, w) + rewrite_section(x, w)
+    blocks = _intro(x, w) + _chain_section(x, w) + conv_section(x, w) + rewrite_section(x, w)
     for section in (dimension_section, index_section, hadamard_section, derivative_section):
         blocks += section(x, w)
     blocks += lj_section(x, w) + numbers_section(x, w) + variants_section(x, w)

@@ -34,6 +34,7 @@ from .arguments import (
 )
 from .chain import Algebra, Term, chain_terms, top_of
 from .compose import explanation_document
+from .conv_forms import ConvForms, conv_forms
 from .doc import Document, Ex, Naming, Sym
 from .notation import text_math
 from .numeric import NumericExample, example_inputs, numeric_example
@@ -69,6 +70,7 @@ class Explanation:
     numbers: NumericExample
     variants: tuple[Variant, ...]
     reading: tuple[str, ...]
+    conv: tuple[ConvForms, ...] = ()  # convolution and pooling steps, in their forms
 
     @property
     def convention(self) -> str:
@@ -172,6 +174,7 @@ def explain(
         numbers,
         others,
         _reading(terms),
+        conv_forms(d, step, terms, numbers.inputs),
     )
 
 
