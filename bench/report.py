@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import conv_bench
 from workloads import SPECS
 
 METHOD = """\
@@ -203,6 +204,7 @@ def render(results: dict) -> str:
     for combo in results["workloads"]:
         out += combo_section(combo)
     out += [*gemm_section(results), "", *scaling_section(results)]
+    out += conv_bench.section(results.get("conv", []))
     method = METHOD.format(settle=meta["config"]["settle"])
     out += ["## Method", "", method, *machine_section(results), ""]
     return "\n".join(out)
