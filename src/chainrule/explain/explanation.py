@@ -32,12 +32,14 @@ from .arguments import (
     index_argument,
     shape_argument,
 )
+from .asked import answers
 from .chain import Algebra, Term, chain_terms, top_of
 from .compose import explanation_document
 from .conv_forms import ConvForms, conv_forms
 from .doc import Document, Ex, Naming, Sym
 from .notation import text_math
 from .numeric import NumericExample, example_inputs, numeric_example
+from .questions import Answer
 from .render_html import html_fragment
 from .render_latex import latex_summary
 from .render_markdown import render_markdown
@@ -70,6 +72,7 @@ class Explanation:
     numbers: NumericExample
     variants: tuple[Variant, ...]
     reading: tuple[str, ...]
+    answers: tuple[Answer, ...] = ()  # the questions learners ask about this step, checked
     conv: tuple[ConvForms, ...] = ()  # convolution and pooling steps, in their forms
 
     @property
@@ -174,6 +177,7 @@ def explain(
         numbers,
         others,
         _reading(terms),
+        answers(net, d, step, values) if net is not None else (),
         conv_forms(d, step, terms, numbers.inputs),
     )
 
@@ -204,9 +208,12 @@ def _keys(op: str) -> tuple[str, ...]:
 
 
 def _gradient_values(d: Derivation, step: Step, seed: int) -> dict[str, np.ndarray]:
-    """Seeded inputs for an expression: normal if everything stays finite, else positive."""
-    for positive in (False, True):
+    """Seeded inputs for an expression: normal if everything stays finite, else positive, else
+    positive and below 1 (the domain of artanh, arcsin)."""
+    for positive, shrink in ((False, 1.0), (True, 1.0), (True, 0.5)):
         values = example_inputs(d.program, seed, positive=positive)
+        fixed = {*d.program.meta.get("constants", {}), *d.program.meta.get("model_masks", ())}
+        values = {k: v if k in fixed else shrink * v for k, v in values.items()}
         with np.errstate(all="ignore"):
             ex = numeric_example(d, step, values, seed)
         if np.all(np.isfinite(ex.formula)) and np.all(np.isfinite(ex.estimate)):
