@@ -15,6 +15,7 @@ from . import data, fast
 from .autodiff import Derivation, Program, Step, backprop
 from .calculus import Jacobian, hessian, jacobian
 from .check import check_backward, check_formula, crosscheck, gradcheck
+from .check.conv_check import check_conv
 from .errors import (
     ChainruleError,
     DataError,
@@ -79,6 +80,7 @@ __all__ = [
     "UnknownFunctionError",
     "UnknownNameError",
     "accuracy",
+    "check_conv",
     "cnn",
     "activation",
     "backprop",
