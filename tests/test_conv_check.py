@@ -212,3 +212,14 @@ def test_check_conv_command(capsys: pytest.CaptureFixture, tmp_path) -> None:  #
     assert main(["check-conv", str(bad)]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and err.startswith("chainrule: error: ")
+
+
+def test_a_flipped_kernel_passes_the_courses_mean_test_but_not_the_checker() -> None:
+    """The notebook's test compares means only; flipping W in the scatter form permutes dA's
+    entries within each window, so mean(dA) is still 1.4524377 — the checker compares entries."""
+    text = COURSE.replace("+= W[:, :, :, c] * dZ", "+= W[::-1, ::-1, :, c] * dZ", 1)
+    np.testing.assert_allclose(
+        course_numbers(read_program(text)), (1.4524377, 1.7269914, 7.8392325), atol=1e-7
+    )
+    (check, *_) = cr.check_conv(text)
+    assert [f.mistake for f in check.findings] == ["kernel-flipped"]
