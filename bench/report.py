@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import conv_bench
+import growth
 from workloads import SPECS
 
 METHOD = """\
@@ -204,6 +205,7 @@ def render(results: dict) -> str:
     for combo in results["workloads"]:
         out += combo_section(combo)
     out += [*gemm_section(results), "", *scaling_section(results)]
+    out += growth.section(results.get("growth", []))
     out += conv_bench.section(results.get("conv", []))
     method = METHOD.format(settle=meta["config"]["settle"])
     out += ["## Method", "", method, *machine_section(results), ""]

@@ -5,6 +5,8 @@ Implementations per workload and dtype: "numpy (course)" (the baseline, referenc
 "chainrule" through the optional plug-in bench/chainrule_impl.py — its contract is in hooks.py:
 ``bench_step(workload, dtype) -> callable`` and ``scaling_rows() -> list[dict]``.
 
+Then the growth of derivation and ``--steps`` rendering time with depth (bench/growth.py).
+
 Writes bench/RESULTS.md and bench/results.json (or into ``--out``). Usage::
 
     .venv/bin/python bench/run.py [--quick] [--workloads a,b,c] [--dtypes float64,float32]
@@ -25,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import conv_bench
+import growth
 import harness
 import machine
 import numpy as np
@@ -280,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {"meta": {}, "notes": notes, "workloads": combos, "gemm": gemm_rows}
     if (rows := scaling(plugin, notes)) is not None:
         results["scaling"] = rows
+    results["growth"] = growth.rows(quick=args.quick)
+    log("growth with depth done")
     if not args.no_conv:
         results["conv"] = convolution(notes, args.quick)
     results["machine"] = machine.machine_info()
