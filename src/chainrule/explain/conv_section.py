@@ -90,7 +90,8 @@ def _input_blocks(c: ConvForms) -> list:
                 ),
                 (
                     f"Cut the padding: {da} = dA_pad[:, p : p + n_H_prev, p : p + n_W_prev, :]. "
-                    "This is how the derivation computes it (conv2d_backward_input).",
+                    "chainrule's kernel (conv2d_backward_input) adds the same terms offset by "
+                    "offset: for each (kh, kw) one product dZ · W[kh, kw]ᵀ into a strided slice.",
                 ),
             )
         ),

@@ -2,8 +2,9 @@
 
 Each function is self-contained (it uses only ``np``) because its source is also printed into the
 generated NumPy code (:func:`inspect.getsource`): the reference interpreter, the printed training
-code and the exports run the same lines. No Python loop runs over output positions; the pooling
-gradients loop over the f² offsets inside a window, each a whole strided slice.
+code and the exports run the same lines. No Python loop runs over output positions; the input
+gradient and the pooling gradients loop over the f² offsets inside a window, each one product or
+one operation on a whole strided slice.
 
 Windows: ``sliding_window_view(A_pad, (f, f), axis=(1, 2))[:, ::s, ::s]`` is a view of shape
 (m, n_H, n_W, n_C_prev, f, f) whose entry [i, h, w, c, kh, kw] is
@@ -29,17 +30,25 @@ def conv2d(A_prev, W, stride, pad):
 
 
 def conv2d_backward_input(dZ, W, stride, pad, n_H_prev, n_W_prev):
-    """The gather form: dA_pad = full correlation of the stride-dilated dZ with W rotated 180°
-    (its two channel axes swapped); then the padding is cut off."""
+    """dA_pad[i, h·s + kh, w·s + kw, :] += W[kh, kw] · dZ[i, h, w, :] for every offset (kh, kw):
+    the scatter form, one matrix product per kernel offset over all positions at once (equal to
+    the gather form, the full correlation of the dilated dZ with W rotated 180°); then the padding
+    is cut off."""
     m, n_H, n_W, n_C = dZ.shape
     f = W.shape[0]
-    h, w = stride * (n_H - 1) + 1, stride * (n_W - 1) + 1
-    dilated = np.zeros((m, h + 2 * (f - 1), w + 2 * (f - 1), n_C), dZ.dtype)
-    dilated[:, f - 1 : f - 1 + h : stride, f - 1 : f - 1 + w : stride] = dZ
-    windows = np.lib.stride_tricks.sliding_window_view(dilated, (f, f), axis=(1, 2))
-    full = np.tensordot(windows, W[::-1, ::-1], axes=((4, 5, 3), (0, 1, 3)))
-    dA_pad = np.zeros((m, n_H_prev + 2 * pad, n_W_prev + 2 * pad, W.shape[2]), full.dtype)
-    dA_pad[:, : full.shape[1], : full.shape[2]] = full
+    rows, cols = n_H_prev + 2 * pad, n_W_prev + 2 * pad
+    dA_pad = np.zeros(
+        (m, max(rows, stride * (n_H - 1) + f), max(cols, stride * (n_W - 1) + f), W.shape[2]),
+        np.result_type(dZ, W),
+    )
+    for kh in range(f):
+        for kw in range(f):
+            window = (
+                slice(None),
+                slice(kh, kh + stride * (n_H - 1) + 1, stride),
+                slice(kw, kw + stride * (n_W - 1) + 1, stride),
+            )
+            dA_pad[window] += dZ @ W[kh, kw].T
     return dA_pad[:, pad : pad + n_H_prev, pad : pad + n_W_prev]
 
 
