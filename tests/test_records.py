@@ -61,6 +61,7 @@ MADE = {
     "power": ("X ** 3 + X ** -1 + np.sqrt(X) ** 3", "positive"),
     "leaky_relu": ("leaky_relu(X, 0.1)", "any"),
 }
+IMG = {"X": (2, 5, 4, 2), "W": (3, 3, 2, 3)}  # an image batch and a filter bank, channels last
 # primitive op → (NumPy spelling of a scalar cost, shapes)
 OPS = {
     "matmul": ("np.sum((W @ X) * H)", {"W": (2, 3), "X": (3, 4), "H": (2, 4)}),
@@ -74,6 +75,26 @@ OPS = {
     "inv": ("np.sum(np.linalg.inv(X) * H)", {"X": (3, 3), "H": (3, 3)}),
     "det": ("np.linalg.det(X)", {"X": (3, 3)}),
     "blocks": ("np.sum(np.kron(A, B) * H)", {"A": (2, 3), "B": (2, 2), "H": (4, 6)}),
+    "conv2d": ("np.sum(conv2d(X, W, stride=2, pad=1) * H)", {**IMG, "H": (2, 3, 2, 3)}),
+    "conv2d_backward_input": (
+        "np.sum(conv2d_backward_input(D, W, stride=2, pad=1, n_H_prev=5, n_W_prev=4) * H)",
+        {"D": (2, 3, 2, 3), "W": (3, 3, 2, 3), "H": (2, 5, 4, 2)},
+    ),
+    "conv2d_backward_filter": (
+        "np.sum(conv2d_backward_filter(X, D, stride=2, pad=1, f=3) * H)",
+        {"X": (2, 5, 4, 2), "D": (2, 3, 2, 3), "H": (3, 3, 2, 3)},
+    ),
+    "max_pool": ("np.sum(max_pool(X, f=2, stride=1) * H)", {"X": (2, 5, 4, 2), "H": (2, 4, 3, 2)}),
+    "max_pool_backward": (
+        "np.sum(max_pool_backward(C, D, f=2, stride=2) * H)",
+        {"D": (2, 2, 2, 2), "C": (2, 5, 4, 2), "H": (2, 5, 4, 2)},
+    ),
+    "avg_pool": ("np.sum(avg_pool(X, f=2, stride=1) * H)", {"X": (2, 5, 4, 2), "H": (2, 4, 3, 2)}),
+    "avg_pool_backward": (
+        "np.sum(avg_pool_backward(D, f=2, stride=2, n_H_prev=5, n_W_prev=4) * H)",
+        {"D": (2, 2, 2, 2), "H": (2, 5, 4, 2)},
+    ),
+    "reshape": ("np.sum(flatten(X) * H)", {"X": (2, 5, 4, 2), "H": (2, 40)}),
 }
 # named compositions (printed with their own names) → (spelling, shapes)
 NAMED = {
@@ -100,7 +121,7 @@ def _values(shapes: dict, domain: str = "any", seed: int = 0) -> dict[str, np.nd
 
 
 def _case(source: str, shapes: dict) -> cr.Model:
-    wrt = [k for k in shapes if k not in ("G", "H")]
+    wrt = [k for k in shapes if k not in ("G", "H", "C")]  # C: max pooling's input, held fixed
     return cr.model(f"J = {source}", shapes, wrt=wrt)
 
 
@@ -162,7 +183,7 @@ def test_every_primitive_has_a_line() -> None:
 
 
 def test_every_named_composition_has_a_line() -> None:
-    ops = set(PRIMITIVES) | {"var", "const", "dim", "eye", "broadcast"}
+    ops = set(PRIMITIVES) | {"var", "const", "dim", "eye", "broadcast", "call"}
     printed = {n.removeprefix("_print_") for n in dir(NumpyPrinter) if n.startswith("_print_")}
     assert set(NAMED) == printed - ops
 
@@ -194,11 +215,19 @@ def test_a_custom_activation_has_every_spelling() -> None:
     np.testing.assert_allclose(torch_activation(swish)(x).numpy(), swish.numpy(x.numpy()))
 
 
+# ops whose own rules refuse a (second) derivative, with the reason the record gives
+REFUSED = {"max_pool_backward": "piecewise constant"}
+
+
 @pytest.mark.parametrize("op", sorted(OPS))
 def test_primitive(op: str) -> None:
     source, shapes = OPS[op]
     model = _case(source, shapes)
     assert any(n.op == op for eq in model.program.equations for n in walk(eq.expr))
+    if op in REFUSED:
+        with pytest.raises(cr.ChainruleError, match=REFUSED[op]):
+            model.derive()
+        return
     _through_every_consumer(model, _values(shapes))
 
 

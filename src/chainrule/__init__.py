@@ -23,6 +23,7 @@ _EXPORTS = {
     ".autodiff": ("Derivation", "Program", "Step", "backprop"),
     ".calculus": ("Jacobian", "hessian", "jacobian"),
     ".check": ("check_backward", "check_formula", "crosscheck", "gradcheck"),
+    ".check.conv_check": ("check_conv",),
     ".errors": (
         "ChainruleError",
         "DataError",
@@ -41,6 +42,7 @@ _EXPORTS = {
     ".gradient": ("Gradient", "grad"),
     ".lang": ("parse",),
     ".nets": ("MLPSpec", "Model", "Network", "mlp", "model"),
+    ".nets.cnn": ("ConvNet", "cnn"),
     ".train": (
         "Adam",
         "Decay",
@@ -95,6 +97,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Adam",
     "ChainruleError",
+    "ConvNet",
     "DataError",
     "Decay",
     "Derivation",
@@ -120,6 +123,8 @@ __all__ = [
     "UnknownFunctionError",
     "UnknownNameError",
     "accuracy",
+    "check_conv",
+    "cnn",
     "activation",
     "backprop",
     "check_formula",

@@ -15,7 +15,7 @@ from .autodiff.derivation import Derivation
 from .autodiff.program import Program
 from .errors import EvaluationError
 from .ir.expr import Expr, walk
-from .ir.shapes import bind_dims, concrete
+from .ir.shapes import bind_dims, concrete, dim_value
 from .rules.primitives import PRIMITIVES
 
 __all__ = ["evaluate", "bind", "run", "as_array"]
@@ -77,7 +77,7 @@ def _leaf(
     if n.op == "const":
         return dtype(float(n.attrs[0]))
     if n.op == "dim":
-        return dtype(dims[n.name])
+        return dtype(dim_value(n.name, dims))
     return np.eye(concrete(n.shape, dims)[0], dtype=dtype)
 
 

@@ -144,6 +144,7 @@ def _mat(a: object) -> Mat:
     import numpy as np
 
     arr = np.atleast_2d(np.asarray(a, dtype=float))
+    arr = arr.reshape(-1, arr.shape[-1])  # an image batch: one row per (i, h, w), channels across
     return Mat(tuple(tuple(float(v) for v in r) for r in arr))
 
 

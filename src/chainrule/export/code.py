@@ -100,6 +100,7 @@ def to_torch(plan: Plan) -> str:
         _docstring(plan, "a torch.autograd.Function with the derived backward pass"),
         "import torch\n\n",
         SPREAD_HELPER + "\n",
+        *helpers_used(_exprs(plan), "torch"),
         f"def {plan.name}_plain({plan.signature}):",
         f'{_IN}"""{plan.output} with plain torch operations (autograd differentiates this one)."""',
         *_dims(plan, "{}.shape"),
@@ -140,7 +141,7 @@ def to_jax(plan: Plan) -> str:
     lines = [
         _docstring(plan, "a jax.custom_vjp function with the derived backward pass"),
         "import jax\nimport jax.numpy as jnp\n\n",
-        *(jnp(h) for h in helpers_used(_exprs(plan))),
+        *(jnp(h) for h in helpers_used(_exprs(plan), "jax")),
         f"def {plan.name}_plain({plan.signature}):",
         f'{_IN}"""{plan.output} with plain jax.numpy (jax.grad differentiates this one)."""',
         *_dims(plan, "jnp.shape({})"),

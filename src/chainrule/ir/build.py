@@ -178,10 +178,12 @@ def broadcast(a: Expr, shape: Shape) -> Expr:
 
 
 def sum_(a: Expr, axis: int | None = None, keepdims: bool = True) -> Expr:
-    """Sum over an axis (0: down the rows, 1: across the columns) or over all entries."""
+    """Sum over an axis (0: down the rows, 1: across the columns; any axis of any rank) or over
+    all entries."""
     if axis is None:
-        return Expr("sum", (a,), (1, 1) if keepdims and a.shape else (), (None, bool(keepdims)))
-    if axis not in (0, 1) or len(a.shape) != 2:
+        kept = tuple(1 for _ in a.shape)
+        return Expr("sum", (a,), kept if keepdims and a.shape else (), (None, bool(keepdims)))
+    if not isinstance(axis, int) or not 0 <= axis < len(a.shape):
         raise ShapeError(f"cannot sum {label(a)} of shape {fmt_shape(a.shape)} over axis {axis}")
     kept = tuple(1 if i == axis else d for i, d in enumerate(a.shape))
     out = kept if keepdims else tuple(d for i, d in enumerate(a.shape) if i != axis)
@@ -195,7 +197,7 @@ def fn(f: scalar.ElementwiseFn, a: Expr) -> Expr:
 
 # -- NumPy's meaning, broadcasting made explicit --------------------------------------------------
 def np_broadcast_shape(a: Shape, b: Shape, sym: str = "+", la: str = "", lb: str = "") -> Shape:
-    """NumPy's broadcast of two shapes of rank ≤ 2, or a ShapeError naming both."""
+    """NumPy's broadcast of two shapes of one rank (or a scalar), or a ShapeError naming both."""
     if a == b or b == ():
         return a
     if a == ():

@@ -12,6 +12,8 @@ import re
 from ..errors import SpecError
 from ..ir.expr import Expr
 from ..ir.linalg import Named, named
+from ..rules.conv import CallPrimitive, call_parts
+from ..rules.primitives import PRIMITIVES
 
 __all__ = [
     "Printer",
@@ -21,6 +23,8 @@ __all__ = [
     "is_negation",
     "is_reciprocal",
     "denominator",
+    "is_call",
+    "call_parts",
 ]
 
 PRECEDENCE = {
@@ -38,6 +42,8 @@ PRECEDENCE = {
     "inv": 40,  # X⁻¹, a superscript like ᵀ
     "det": 50,  # det(X), a function
     "blocks": 60,
+    "call": 60,  # conv2d(A_prev, W, stride=2, pad=2) and the other helper calls
+    "reshape": 60,
 }
 
 _LAYERED = re.compile(r"^(d?)([A-Za-z_]*[A-Za-z])(\d+)$")
@@ -65,12 +71,19 @@ def denominator(e: Expr) -> Expr:
     return e.args[0].args[0] if e.op == "broadcast" else e.args[0]
 
 
+def is_call(e: Expr) -> bool:
+    """True for a primitive printed as a call of a helper function (``conv2d(…)``)."""
+    return isinstance(PRIMITIVES.get(e.op), CallPrimitive)
+
+
 def precedence(e: Expr) -> int:
     """How tightly ``e`` binds when printed, as the table above says."""
     if e.op in ("var", "const", "dim", "eye"):
         return PRECEDENCE["atom"] if not (e.op == "const" and e.attrs[0] < 0) else PRECEDENCE["neg"]
     if e.op == "broadcast":
         return precedence(e.args[0])
+    if is_call(e):
+        return PRECEDENCE["call"]
     if is_negation(e):
         return PRECEDENCE["neg"]
     if e.op == "mul" and is_reciprocal(e.args[1]):
@@ -99,7 +112,7 @@ class Printer:
     def _print(self, e: Expr) -> str:
         if (m := self.named(e)) is not None:
             return getattr(self, f"_print_{m.name}")(m)
-        method = getattr(self, f"_print_{e.op}", None)
+        method = getattr(self, "_print_call" if is_call(e) else f"_print_{e.op}", None)
         if method is None:
             return self.emptyPrinter(e)
         return method(e)

@@ -17,7 +17,15 @@ import sympy
 from ..ir.expr import Expr
 from ..ir.linalg import Named
 from ..scalar import ElementwiseFn
-from .base import PRECEDENCE, Printer, denominator, is_negation, is_reciprocal, layer_name
+from .base import (
+    PRECEDENCE,
+    Printer,
+    call_parts,
+    denominator,
+    is_negation,
+    is_reciprocal,
+    layer_name,
+)
 
 __all__ = ["LatexPrinter", "latex", "latex_name", "function_latex"]
 
@@ -173,6 +181,16 @@ class LatexPrinter(Printer):
         return f"{self.paren(x, PRECEDENCE['fn'])}^{{{exponent}}}"
 
     # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
+    def _print_call(self, e: Expr) -> str:
+        name, args, keywords = call_parts(e)
+        options = r",\ ".join(rf"\mathrm{{{k.replace('_', '')}}}={v}" for k, v in keywords)
+        inner = ", ".join(self._print(a) for a in args)
+        title = name.replace("_", r"\_")
+        return rf"\operatorname{{{title}}}({inner};\ {options})"
+
+    def _print_reshape(self, e: Expr) -> str:
+        return rf"\operatorname{{reshape}}({self._print(e.args[0])})"
+
     def _print_inv(self, e: Expr) -> str:
         return f"{self.paren(e.args[0], PRECEDENCE['atom'])}^{{-1}}"
 

@@ -15,7 +15,7 @@ import sympy
 from ..ir.expr import Expr
 from ..ir.linalg import Named
 from ..ir.shapes import Shape
-from .base import Printer, denominator, is_negation, is_reciprocal
+from .base import Printer, call_parts, denominator, is_call, is_negation, is_reciprocal
 
 __all__ = ["NumpyPrinter", "numpy_source"]
 
@@ -23,7 +23,9 @@ _PY = {"add": 10, "neg": 25, "mul": 20, "matmul": 20, "pow": 30, "atom": 40}
 
 
 def _py_prec(e: Expr) -> int:
-    if e.op in ("var", "dim", "eye", "sum", "transpose", "inv", "det", "blocks"):
+    if e.op in ("var", "dim", "eye", "sum", "transpose", "inv", "det", "blocks", "reshape"):
+        return _PY["atom"]
+    if is_call(e):
         return _PY["atom"]
     if e.op == "const":
         return _PY["atom"] if e.attrs[0] >= 0 and e.attrs[0].is_Integer else _PY["mul"]
@@ -128,6 +130,15 @@ class NumpyPrinter(Printer):
             return f"{self.paren(x, _PY['pow'], strict=True)}**{_exponent(k)}"
         whole = re.fullmatch(r"[\w.]+\((?:[\w.]+, )?\{x\}(?:, [\w.]+)?\)", f.np_src) is not None
         return f.np_src.format(x=self._print(x) if whole else self.paren(x, _PY["atom"]))
+
+    # -- convolution and pooling (see chainrule.ir.conv): calls of the helpers each language defines
+    def _print_call(self, e: Expr) -> str:
+        name, args, keywords = call_parts(e)
+        printed = [self.shaped(a) for a in args] + [f"{k}={v}" for k, v in keywords]
+        return f"{name}({', '.join(printed)})"
+
+    def _print_reshape(self, e: Expr) -> str:
+        return f"np.reshape({self.shaped(e.args[0])}, {self.shape(e.shape)})"
 
     # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
     def _print_inv(self, e: Expr) -> str:

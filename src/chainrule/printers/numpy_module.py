@@ -14,16 +14,27 @@ from ..autodiff.derivation import Derivation
 from ..autodiff.program import Program
 from ..ir.expr import Expr, walk
 from ..ir.linalg import named
+from ..rules.primitives import PRIMITIVES
+from .base import is_call
 from .numpy_code import NAMED_HELPERS, NumpyPrinter
 
 __all__ = ["module_source", "helpers_used"]
 
 
-def helpers_used(exprs: list[Expr]) -> list[str]:
-    """Source of the helper functions (e.g. a stable ``sigmoid``) the expressions call."""
+def helpers_used(exprs: list[Expr], language: str = "numpy") -> list[str]:
+    """Source of the helper functions (e.g. a stable ``sigmoid``, ``conv2d``) the expressions call.
+
+    ``language`` picks the helpers of calls (``conv2d`` …) from their records; NumPy's helpers for
+    elementwise functions and named compositions serve NumPy and JAX (printed with ``jnp``), never
+    PyTorch, which spells those itself.
+    """
     seen: dict[str, str] = {}
     for e in exprs:
         for n in walk(e):
+            if is_call(n):
+                seen.update(PRIMITIVES[n.op].helpers[language])
+            if language == "torch":
+                continue
             if n.op == "fn" and n.attrs[0].helper:
                 seen.setdefault(n.attrs[0].name, n.attrs[0].helper)
             if (m := named(n)) is not None and m.name in NAMED_HELPERS:

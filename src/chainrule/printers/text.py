@@ -14,7 +14,16 @@ import sympy
 from ..display import provide
 from ..ir.expr import Expr, leaves
 from ..ir.linalg import Named
-from .base import PRECEDENCE, Printer, denominator, is_negation, is_reciprocal, layer_name
+from ..ir.shapes import fmt_shape
+from .base import (
+    PRECEDENCE,
+    Printer,
+    call_parts,
+    denominator,
+    is_negation,
+    is_reciprocal,
+    layer_name,
+)
 
 if TYPE_CHECKING:  # only annotations: str(derivation) reaches this module through a hook
     from ..autodiff.derivation import Derivation
@@ -115,6 +124,14 @@ class TextPrinter(Printer):
         return f"{f.text}({self._print(x)})"
 
     # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
+    def _print_call(self, e: Expr) -> str:
+        name, args, keywords = call_parts(e)
+        options = ", ".join(f"{k} {v}" for k, v in keywords)
+        return f"{name}({', '.join(self._print(a) for a in args)}; {options})"
+
+    def _print_reshape(self, e: Expr) -> str:
+        return f"reshape({self._print(e.args[0])}, {fmt_shape(e.shape)})"
+
     def _print_inv(self, e: Expr) -> str:
         return f"{self.paren(e.args[0], PRECEDENCE['atom'])}⁻¹"
 

@@ -70,7 +70,11 @@ class TorchPrinter(NumpyPrinter):
         axis, keep = e.attrs
         x = self.shaped(e.args[0])
         if axis is None:
-            return f"torch.sum({x}).reshape(1, 1)" if keep and e.shape else f"torch.sum({x})"
+            return (
+                f"torch.sum({x}).reshape{self.shape(e.shape)}"
+                if keep and e.shape
+                else f"torch.sum({x})"
+            )
         return f"torch.sum({x}, dim={axis}" + (", keepdim=True)" if keep else ")")
 
     def _print_fn(self, e: Expr) -> str:
@@ -88,6 +92,9 @@ class TorchPrinter(NumpyPrinter):
         a = repr(float(f.params[0])) if f.params else ""
         out = template.format(x=x, a=a, like=self.like)
         return out if _atomic(template) else f"({out})"  # torch.abs(x) ** (1 / 3) in x**2
+
+    def _print_reshape(self, e: Expr) -> str:
+        return f"torch.reshape({self.shaped(e.args[0])}, {self.shape(e.shape)})"
 
     def _print_inv(self, e: Expr) -> str:
         return f"torch.linalg.inv({self.shaped(e.args[0])})"

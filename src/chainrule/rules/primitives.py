@@ -64,7 +64,7 @@ def _sum_to(g: Expr, shape: tuple) -> Expr:
     """Adjoint of broadcasting to g's shape from ``shape``: sum over the axes that were spread."""
     if shape == ():
         return build.sum_(g, None, keepdims=False)
-    for axis in (0, 1):
+    for axis in range(len(shape)):
         if shape[axis] == 1 and g.shape[axis] != 1:
             g = build.sum_(g, axis, keepdims=True)
     return g

@@ -1,5 +1,9 @@
 """``cr.fit``: train a network with the NumPy code printed from its own derivation.
 
+What is trained is a :class:`~chainrule.nets.Network` or any object with the same training interface
+(:class:`Trainable`: ``init``, ``step``, ``forward``, ``check_data``, ``batch_axis``, ``weights``),
+such as the CNN of :func:`chainrule.cnn`, whose ``step`` runs the code printed from its model.
+
 Every step calls one *gradient function* ``(params, X, Y, masks) -> {"J", "dW1", "db1", …}``. The
 default is :meth:`Network.step`, which runs the derived ``gradients()`` shown by ``net.source()``
 — the formula you read is the formula that runs; a faster compiled step with the same signature
@@ -20,6 +24,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
+from typing import Protocol
 
 import numpy as np
 
@@ -32,17 +37,31 @@ from .history import History
 from .optimizers import Decay, Optimizer, ScheduledDecay, make_optimizer
 from .progress import TrainingProgress
 
-__all__ = ["fit", "predict", "accuracy", "check_data", "GradientFn"]
+__all__ = ["fit", "predict", "accuracy", "check_data", "GradientFn", "Trainable"]
 
 Arrays = Mapping[str, np.ndarray]
 GradientFn = Callable[[Arrays, np.ndarray, np.ndarray, Arrays | None], Arrays]
+
+
+class Trainable(Protocol):
+    """What :func:`fit` needs of something other than a Network (a CNN, :func:`chainrule.cnn`)."""
+
+    batch_axis: int  # the axis of X and Y that counts examples
+    weights: tuple[str, ...]  # parameters whose gradient norms are recorded (dW1, …)
+
+    def init(self, seed: int | None, method: str, scale: float, dtype: type) -> dict: ...
+    def step(self, params: Arrays, X: np.ndarray, Y: np.ndarray, masks: object) -> dict: ...
+    def forward(self, params: Arrays, X: np.ndarray, Y: np.ndarray, masks: object) -> dict: ...
+    def check_data(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def describe(self) -> str: ...
+
 
 GROWTH = 10  # a final cost this many times the first one is divergence, not noise
 _NORM_POINTS = 200  # gradient norms are recorded about this many times per run
 
 
 def fit(
-    net: Network,
+    net: Network | Trainable,
     X: np.ndarray,
     Y: np.ndarray,
     optimizer: str | Optimizer = "gd",
@@ -73,7 +92,7 @@ def fit(
     >>> h = cr.fit(net, X, Y, "gd", lr=1.2, iterations=10000, init="course")  # doctest: +SKIP
     """
     check_seed(seed)
-    X, Y = check_data(net, X, Y)
+    X, Y = check_data(net, X, Y) if isinstance(net, Network) else net.check_data(X, Y)
     total, unit = _length(iterations, epochs, batch_size, X.shape[_batch_axis(net)])
     _check_memory(net, min(batch_size or X.shape[_batch_axis(net)], X.shape[_batch_axis(net)]), X)
     opt = make_optimizer(optimizer, lr, decay)
@@ -114,7 +133,7 @@ class _Loop:
         self.epoch, self.epoch_cost, self.epoch_m = -1, 0.0, 0
         self.last_cost = float("nan")
         self.norm_every = 1
-        self.layers = range(1, net.L + 1)
+        self.weights = [f"W{l}" for l in range(1, net.L + 1)] if _is_net(net) else net.weights
 
     def step(self, epoch: int, X: np.ndarray, Y: np.ndarray, mask_rng: np.random.Generator) -> None:
         """One update: the derived gradients on this batch, a check, a record, the optimizer."""
@@ -124,7 +143,7 @@ class _Loop:
             self.opt.start_epoch(epoch)
         h, params = self.h, self.h.params
         m = X.shape[_batch_axis(self.net)]
-        masks = draw_masks(self.net, m, mask_rng, self.dtype)
+        masks = draw_masks(self.net, m, mask_rng, self.dtype) if _is_net(self.net) else None
         out = self.grad(params, X, Y, masks)
         J = float(out["J"]) if "J" in out else float(self.net.forward(params, X, Y, masks)["J"])
         if not math.isfinite(J):
@@ -149,9 +168,9 @@ class _Loop:
 
     def record_norms(self, grads: Arrays) -> None:
         self.h.norm_steps.append(self.h.updates)
-        for l in self.layers:
-            norm = float(np.linalg.norm(grads[f"dW{l}"]))
-            self.h.grad_norms.setdefault(f"dW{l}", []).append(norm)
+        for w in self.weights:
+            norm = float(np.linalg.norm(grads["d" + w]))
+            self.h.grad_norms.setdefault("d" + w, []).append(norm)
 
     def check_final(self) -> None:
         """The last update is never followed by a forward pass: check its parameters here; and a
@@ -223,9 +242,11 @@ def _length(
 MAX_STEP_BYTES = 8 * 2**30  # what one training step may hold in arrays
 
 
-def _check_memory(net: Network, m: int, X: np.ndarray) -> None:
+def _check_memory(net: Network | Trainable, m: int, X: np.ndarray) -> None:
     """Refuse, before allocating, a step whose arrays alone would not fit: Z, A, dZ, dA for every
-    layer and example, and W, dW and two optimizer states for every parameter."""
+    layer and example, and W, dW and two optimizer states for every parameter (networks only)."""
+    if not _is_net(net):
+        return
     need = X.itemsize * (4 * sum(net.spec.layers[1:]) * m + 4 * net.spec.parameters)
     if need > MAX_STEP_BYTES:
         raise SpecError(
@@ -241,7 +262,13 @@ def _positive(what: str, n: object) -> None:
 
 
 # -- data -----------------------------------------------------------------------------------------
-def _batch_axis(net: Network) -> int:
+def _is_net(net: object) -> bool:
+    return isinstance(net, Network)
+
+
+def _batch_axis(net: Network | Trainable) -> int:
+    if not _is_net(net):
+        return net.batch_axis
     return 1 if net.spec.layout == "columns" else 0
 
 
