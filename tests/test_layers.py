@@ -30,7 +30,7 @@ LAYERS = [
     ["autodiff"],
     ["evaluate", "codegen", "lang", "io"],
     ["printers"],
-    ["nets", "gradient", "data"],
+    ["nets", "gradient", "data", "recur"],
     ["explain", "check", "train", "export", "calculus", "fast"],
     ["cli"],
     ["", "__main__"],  # the package's __init__ (the flat public API) and `python -m chainrule`

@@ -1,0 +1,169 @@
+"""Recurrences (issue #13): a loop over time read as one construct, BPTT derived as a reverse loop.
+
+Held to the outside world: the course's published numbers for ``rnn_cell_backward`` and
+``rnn_backward`` (Course 5, week 1, "Building your Recurrent Neural Network - Step by Step",
+expected outputs; the same numbers are quoted by learners on community.deeplearning.ai,
+e.g. https://community.deeplearning.ai/t/c5-w1a1-optional-rnn-back-propagation/48297), PyTorch
+autograd of the same cell in float64, and central finite differences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chainrule.errors import ParseError
+from chainrule.recur import recurrence
+
+RNN = """
+def rnn_forward(x, a0, Waa, Wax, Wya, ba, by):
+    n_x, m, T_x = x.shape
+    n_y, n_a = Wya.shape
+    a = np.zeros((n_a, m, T_x))
+    y_pred = np.zeros((n_y, m, T_x))
+    a_next = a0
+    for t in range(T_x):
+        xt = x[:, :, t]
+        a_next = np.tanh(np.dot(Waa, a_next) + np.dot(Wax, xt) + ba)
+        yt_pred = softmax(np.dot(Wya, a_next) + by)
+        a[:, :, t] = a_next
+        y_pred[:, :, t] = yt_pred
+    return a, y_pred
+"""
+
+RNN_SHAPES = {
+    "x": ("n_x", "m", "T_x"),
+    "a0": ("n_a", "m"),
+    "Waa": ("n_a", "n_a"),
+    "Wax": ("n_a", "n_x"),
+    "Wya": ("n_y", "n_a"),
+    "ba": ("n_a", 1),
+    "by": ("n_y", 1),
+}
+
+
+@pytest.fixture(scope="module")
+def rnn():
+    return recurrence(RNN, RNN_SHAPES)
+
+
+def course_rnn_values(T: int) -> tuple[dict, np.ndarray]:
+    """The course's setup: seed 1, x, a0, Wax, Waa, Wya, ba, by, then da."""
+    rng = np.random
+    rng.seed(1)
+    x = rng.randn(3, 10, T)
+    a0 = rng.randn(5, 10)
+    Wax, Waa, Wya = rng.randn(5, 3), rng.randn(5, 5), rng.randn(2, 5)
+    ba, by = rng.randn(5, 1), rng.randn(2, 1)
+    values = dict(x=x, a0=a0, Waa=Waa, Wax=Wax, Wya=Wya, ba=ba, by=by)
+    return values, rng.randn(5, 10, T)
+
+
+def test_rnn_backward_reproduces_the_course(rnn):
+    values, da = course_rnn_values(4)
+    g = rnn.backward(values, {"a": da})
+    np.testing.assert_allclose(
+        g["dx"][1][2], [-2.07101689, -0.59255627, 0.02466855, 0.01483317], atol=1e-8
+    )
+    assert g["dx"].shape == (3, 10, 4)
+    assert g["da0"][2][3] == pytest.approx(-0.314942375127, abs=1e-11)
+    assert g["dWax"][3][1] == pytest.approx(11.2641044965, abs=1e-9)
+    assert g["dWaa"][1][2] == pytest.approx(2.30333312658, abs=1e-10)
+    np.testing.assert_allclose(g["dba"][4], [-0.74747722], atol=1e-8)
+
+
+def test_rnn_cell_backward_reproduces_the_course(rnn):
+    """The cell-level form: the cell is a model of one step with da_next as its input."""
+    rng = np.random
+    rng.seed(1)
+    xt, a_prev = rng.randn(3, 10), rng.randn(5, 10)
+    Wax, Waa, Wya = rng.randn(5, 3), rng.randn(5, 5), rng.randn(2, 5)
+    ba, by = rng.randn(5, 1), rng.randn(2, 1)
+    da_next = rng.randn(5, 10)
+    values = dict(xt=xt, a_prev=a_prev, Wax=Wax, Waa=Waa, Wya=Wya, ba=ba, by=by)
+    values.update(da_next=da_next, dyt_pred=np.zeros((2, 10)))
+    g = rnn.cell.gradients(values)
+    assert g["dxt"][1][2] == pytest.approx(-1.3872130506, abs=1e-10)
+    assert g["da_prev"][2][3] == pytest.approx(-0.152399493774, abs=1e-11)
+    assert g["dWax"][3][1] == pytest.approx(0.410772824935, abs=1e-11)
+    assert g["dWaa"][1][2] == pytest.approx(1.15034506685, abs=1e-10)
+    np.testing.assert_allclose(g["dba"][4], [0.20023491], atol=1e-8)
+
+
+def test_the_printed_code_is_a_reverse_loop_not_unrolled(rnn):
+    src = rnn.source()
+    assert "for t in reversed(range(T_x)):" in src
+    assert "da_next = da[:, :, t] + da_prev" in src
+    assert "dWaa += " in src and "dWax += " in src and "dba += " in src
+    assert src.count("np.tanh(") == 1  # one cell in the forward loop, never T copies
+    short = recurrence(RNN, RNN_SHAPES).source()
+    assert short == src  # the text does not depend on any length
+
+
+def _torch_rnn(values, ups):
+    torch = pytest.importorskip("torch")
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in values.items()}
+    a_next, loss = t["a0"], 0
+    for s in range(values["x"].shape[2]):
+        a_next = torch.tanh(t["Waa"] @ a_next + t["Wax"] @ t["x"][:, :, s] + t["ba"])
+        y = torch.softmax(t["Wya"] @ a_next + t["by"], dim=0)
+        loss = loss + (torch.tensor(ups["a"][:, :, s]) * a_next).sum()
+        loss = loss + (torch.tensor(ups["y_pred"][:, :, s]) * y).sum()
+    loss.backward()
+    return {"d" + k: v.grad.numpy() for k, v in t.items()}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rnn_agrees_with_torch_for_random_sizes_and_lengths(rnn, seed):
+    rng = np.random.default_rng(seed)
+    n_x, n_a, n_y, m, T = (int(v) for v in rng.integers(1, 7, size=5))
+    dims = dict(n_x=n_x, n_a=n_a, n_y=n_y, m=m, T_x=T)
+    values = {
+        k: rng.standard_normal(tuple(dims.get(d, d) for d in s)) for k, s in RNN_SHAPES.items()
+    }
+    ups = {"a": rng.standard_normal((n_a, m, T)), "y_pred": rng.standard_normal((n_y, m, T))}
+    ours = rnn.backward(values, ups)
+    want = _torch_rnn(values, ups)
+    for k in ("dx", "da0", "dWaa", "dWax", "dWya", "dba", "dby"):
+        np.testing.assert_allclose(ours[k], want[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_rnn_agrees_with_central_differences(rnn):
+    rng = np.random.default_rng(7)
+    dims = dict(n_x=3, n_a=4, n_y=2, m=2, T_x=5)
+    values = {
+        k: rng.standard_normal(tuple(dims.get(d, d) for d in s)) for k, s in RNN_SHAPES.items()
+    }
+    ups = {"a": rng.standard_normal((4, 2, 5)), "y_pred": rng.standard_normal((2, 2, 5))}
+
+    def cost(v):
+        out = rnn.forward(v)
+        return float(np.sum(ups["a"] * out["a"]) + np.sum(ups["y_pred"] * out["y_pred"]))
+
+    g = rnn.backward(values, ups)
+    h = 1e-6
+    for name in ("Waa", "Wax", "ba", "a0", "x", "Wya"):
+        num = np.zeros_like(values[name])
+        for i in np.ndindex(values[name].shape):
+            plus = {k: v.copy() for k, v in values.items()}
+            minus = {k: v.copy() for k, v in values.items()}
+            plus[name][i] += h
+            minus[name][i] -= h
+            num[i] = (cost(plus) - cost(minus)) / (2 * h)
+        np.testing.assert_allclose(g["d" + name], num, rtol=1e-7, atol=1e-8, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    ("line", "old", "message"),
+    [
+        ("for t in range(T_x):", "for t in range(int(np.sum(x))):", "line 7: the loop's bound"),
+        ("a[:, :, t] = a_next", "a[:, :, 0] = a_next", "line 11: the write a[:, :, 0]"),
+        ("yt_pred = softmax(", "yt_pred = softmax(h_t + ", "line 10: h_t is used before"),
+    ],
+)
+def test_bad_loops_get_one_error_with_line_and_column(line, old, message):
+    text = RNN.replace(line, old)
+    with pytest.raises(ParseError) as e:
+        recurrence(text, RNN_SHAPES)
+    assert message in str(e.value)
+    assert e.value.col is not None
