@@ -167,3 +167,162 @@ def test_bad_loops_get_one_error_with_line_and_column(line, old, message):
         recurrence(text, RNN_SHAPES)
     assert message in str(e.value)
     assert e.value.col is not None
+
+
+# -- the LSTM, written as the course writes lstm_forward (np.concatenate of a_prev and xt) --------
+LSTM = """
+def lstm_forward(x, a0, Wf, bf, Wi, bi, Wc, bc, Wo, bo):
+    n_x, m, T_x = x.shape
+    n_a = a0.shape[0]
+    a = np.zeros((n_a, m, T_x))
+    c = np.zeros((n_a, m, T_x))
+    a_next = a0
+    c_next = np.zeros(a_next.shape)
+    for t in range(T_x):
+        xt = x[:, :, t]
+        concat = np.concatenate((a_next, xt), axis=0)
+        ft = sigmoid(np.dot(Wf, concat) + bf)
+        it = sigmoid(np.dot(Wi, concat) + bi)
+        cct = np.tanh(np.dot(Wc, concat) + bc)
+        c_next = ft * c_next + it * cct
+        ot = sigmoid(np.dot(Wo, concat) + bo)
+        a_next = ot * np.tanh(c_next)
+        a[:, :, t] = a_next
+        c[:, :, t] = c_next
+    return a, c
+"""
+GATE = ("n_a", "n_a + n_x")
+LSTM_SHAPES = {"x": ("n_x", "m", "T_x"), "a0": ("n_a", "m")}
+for _g in "fico":
+    LSTM_SHAPES.update({f"W{_g}": GATE, f"b{_g}": ("n_a", 1)})
+COURSE_ORDER = ("Wf", "bf", "Wi", "bi", "Wo", "bo", "Wc", "bc")  # the course's draws
+
+
+@pytest.fixture(scope="module")
+def lstm():
+    return recurrence(LSTM, LSTM_SHAPES)
+
+
+def _course_gates(rng) -> dict:
+    return {k: rng.randn(5, 8) if k[0] == "W" else rng.randn(5, 1) for k in COURSE_ORDER}
+
+
+def test_lstm_cell_backward_reproduces_the_course(lstm):
+    rng = np.random
+    rng.seed(1)
+    xt, a_prev, c_prev = rng.randn(3, 10), rng.randn(5, 10), rng.randn(5, 10)
+    values = dict(xt=xt, a_prev=a_prev, c_prev=c_prev, **_course_gates(rng))
+    (
+        rng.randn(2, 5),
+        rng.randn(2, 1),
+    )  # the course draws Wy and by, which the cell's backward ignores
+    values.update(da_next=rng.randn(5, 10), dc_next=rng.randn(5, 10))
+    g = lstm.cell.gradients(values)
+    expected = {
+        ("dxt", 1, 2): 3.23055911511,
+        ("da_prev", 2, 3): -0.0639621419711,
+        ("dc_prev", 2, 3): 0.797522038797,
+        ("dWf", 3, 1): -0.147954838164,
+        ("dWi", 1, 2): 1.05749805523,
+        ("dWc", 3, 1): 2.30456216369,
+        ("dWo", 1, 2): 0.331311595289,
+    }
+    for (k, i, j), v in expected.items():
+        assert g[k][i][j] == pytest.approx(v, abs=1e-11), k
+    for k, v in {
+        "dbf": 0.18864637,
+        "dbi": -0.40142491,
+        "dbc": 0.25587763,
+        "dbo": 0.13893342,
+    }.items():
+        np.testing.assert_allclose(g[k][4], [v], atol=1e-8, err_msg=k)
+
+
+def test_lstm_backward_reproduces_the_course(lstm):
+    """The course's test draws x with 7 steps but da with 4; its lstm_backward loops over da's 4,
+    which is the LSTM run over the first 4 steps of x (a step never depends on later ones)."""
+    rng = np.random
+    rng.seed(1)
+    x, a0 = rng.randn(3, 10, 7), rng.randn(5, 10)
+    values = dict(x=x[:, :, :4], a0=a0, **_course_gates(rng))
+    g = lstm.backward(values, {"a": rng.randn(5, 10, 4)})
+    np.testing.assert_allclose(
+        g["dx"][1][2], [0.00218254, 0.28205375, -0.48292508, -0.43281115], atol=1e-8
+    )
+    assert g["da0"][2][3] == pytest.approx(0.312770310257, abs=1e-11)
+    assert g["dWf"][3][1] == pytest.approx(-0.0809802310938, abs=1e-12)
+    assert g["dWi"][1][2] == pytest.approx(0.40512433093, abs=1e-11)
+    assert g["dWc"][3][1] == pytest.approx(-0.0793746735512, abs=1e-12)
+    assert g["dWo"][1][2] == pytest.approx(0.038948775763, abs=1e-11)
+    for k, v in {
+        "dbf": -0.15745657,
+        "dbi": -0.50848333,
+        "dbc": -0.42510818,
+        "dbo": -0.17958196,
+    }.items():
+        np.testing.assert_allclose(g[k][4], [v], atol=1e-8, err_msg=k)
+
+
+def test_the_lstm_loop_carries_dc_through_the_forget_gate(lstm):
+    src = lstm.source()
+    assert "dc_next = dc[:, :, t] + dc_prev" in src
+    assert "dc_prev = ft * dc_next" in src
+    assert "da_prev = dconcat[:n_a]" in src and "dxt = dconcat[n_a:]" in src
+
+
+def _lstm_values(rng, n_x, n_a, m, T):
+    v = {"x": rng.standard_normal((n_x, m, T)), "a0": rng.standard_normal((n_a, m))}
+    for g in "fico":
+        v[f"W{g}"] = rng.standard_normal((n_a, n_a + n_x))
+        v[f"b{g}"] = rng.standard_normal((n_a, 1))
+    return v
+
+
+def _torch_lstm(values, ups):
+    torch = pytest.importorskip("torch")
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in values.items()}
+    a, c, loss = t["a0"], torch.zeros_like(t["a0"]), 0
+    for s in range(values["x"].shape[2]):
+        z = torch.cat((a, t["x"][:, :, s]), dim=0)
+        f = torch.sigmoid(t["Wf"] @ z + t["bf"])
+        i = torch.sigmoid(t["Wi"] @ z + t["bi"])
+        cc = torch.tanh(t["Wc"] @ z + t["bc"])
+        c = f * c + i * cc
+        o = torch.sigmoid(t["Wo"] @ z + t["bo"])
+        a = o * torch.tanh(c)
+        loss = loss + (torch.tensor(ups["a"][:, :, s]) * a).sum()
+        loss = loss + (torch.tensor(ups["c"][:, :, s]) * c).sum()
+    loss.backward()
+    return {"d" + k: v.grad.numpy() for k, v in t.items()}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_lstm_agrees_with_torch_for_random_sizes_and_lengths(lstm, seed):
+    rng = np.random.default_rng(seed)
+    n_x, n_a, m, T = (int(v) for v in rng.integers(1, 7, size=4))
+    values = _lstm_values(rng, n_x, n_a, m, T)
+    ups = {"a": rng.standard_normal((n_a, m, T)), "c": rng.standard_normal((n_a, m, T))}
+    ours, want = lstm.backward(values, ups), _torch_lstm(values, ups)
+    for k in want:
+        np.testing.assert_allclose(ours[k], want[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_lstm_agrees_with_central_differences(lstm):
+    rng = np.random.default_rng(3)
+    values = _lstm_values(rng, 2, 3, 2, 4)
+    ups = {"a": rng.standard_normal((3, 2, 4)), "c": rng.standard_normal((3, 2, 4))}
+
+    def cost(v):
+        out = lstm.forward(v)
+        return float(np.sum(ups["a"] * out["a"]) + np.sum(ups["c"] * out["c"]))
+
+    g = lstm.backward(values, ups)
+    for name in ("Wf", "Wc", "bo", "a0", "x"):
+        num = np.zeros_like(values[name])
+        for i in np.ndindex(values[name].shape):
+            plus = {k: v.copy() for k, v in values.items()}
+            minus = {k: v.copy() for k, v in values.items()}
+            plus[name][i] += 1e-6
+            minus[name][i] -= 1e-6
+            num[i] = (cost(plus) - cost(minus)) / 2e-6
+        np.testing.assert_allclose(g["d" + name], num, rtol=1e-7, atol=1e-8, err_msg=name)

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import ParseError
-from ..ir.shapes import check_shape
+from ..ir.shapes import check_shape, normal_dim
 from ..lang.program import Statements, parse_statements
 
 __all__ = ["Loop", "read_loop"]
@@ -64,7 +64,8 @@ def read_loop(source: str, shapes: Mapping[str, tuple]) -> Loop:
         body = body[0].body
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
-    return _Reader(text, {n: check_shape(tuple(s)) for n, s in shapes.items()}).read(body)
+    declared = {n: tuple(normal_dim(d) for d in check_shape(tuple(s))) for n, s in shapes.items()}
+    return _Reader(text, declared).read(body)
 
 
 class _Reader:
@@ -111,6 +112,13 @@ class _Reader:
         if not isinstance(target, ast.Name):
             raise self.error(stmt, "assign to a plain name before the loop")
         name = target.id
+        if (
+            isinstance(value, ast.Subscript)
+            and isinstance(value.value, ast.Attribute)
+            and value.value.attr == "shape"
+        ):  # n_a = a0.shape[0]
+            self.dims.add(name)
+            return
         if isinstance(value, ast.Name):
             if value.id not in self.shapes:
                 raise self.error(value, f"{value.id} is used before it is written")

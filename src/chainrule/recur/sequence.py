@@ -100,7 +100,7 @@ class Recurrence:
         lines, bound = [], set()
         for n in self.inputs:
             for axis, d in enumerate(self.loop.shapes[n]):
-                if isinstance(d, str) and d not in bound:
+                if isinstance(d, str) and d.isidentifier() and d not in bound:
                     bound.add(d)
                     lines.append(f"    {d} = {n}.shape[{axis}]")
         return lines
