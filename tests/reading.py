@@ -24,6 +24,8 @@ class Draw:
         inputs = net.values(params, X, Y, masks or None)
         self.env = run(d.program, inputs, d)
         self.env["A0"] = self.env["X"]
+        for name in ("AL", "ZL", "dAL", "dZL"):  # the week 4 notebook's names for layer L
+            self.env[name] = self.env[f"{name[:-1]}{net.L}"]
         self.dims = bind(d.program.inputs, inputs)
         self.reader = Reader(net, d)
         self.m = m

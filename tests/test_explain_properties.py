@@ -28,7 +28,12 @@ def latex_fragments(markdown: str) -> list[str]:
 
 def check(x) -> None:
     assert x.numbers.agree, (x.quantity, x.numbers.max_error, x.numbers.relative_error)
-    fragments = latex_fragments(render_markdown(x.document()))
+    # every claim is confirmed on the numbers: the learners' questions, the other conventions
+    assert all(a.checked for a in x.answers), [a.key for a in x.answers if not a.checked]
+    assert all(v.checked for v in x.variants), x.quantity
+    markdown = render_markdown(x.document())
+    assert "NOT confirmed" not in markdown and "(−dL)" not in markdown
+    fragments = latex_fragments(markdown)
     assert len(fragments) > 10
     for tex in fragments:
         latex_to_mathml(tex)

@@ -1,10 +1,12 @@
 """The package's imports flow one way: from the error family and the IR up to the CLI.
 
-Every module under ``src/chainrule`` is parsed with ``ast`` (nothing is imported) and its
-module-level imports are collected: imports inside functions are deliberate lazy delegations
-(``str(derivation)`` asks the text printer, as SymPy's objects do), and ``TYPE_CHECKING`` imports
-create no dependency. Each must come from the module's own layer or a lower one, as the table in
-ARCHITECTURE.md says.
+Every module under ``src/chainrule`` is parsed with ``ast`` (nothing is imported) and every import
+it runs is collected — at module level and inside functions alike (a deferred import is still an
+import); only ``TYPE_CHECKING`` imports create no dependency. Each must come from the module's own
+layer or a lower one, as the table in ARCHITECTURE.md says, unless :data:`DEFERRED_UPWARD` lists it
+with its reason; and no two modules import each other, directly or round a circle. Where a low
+object needs a capability from above (``str(derivation)``, a notebook's rich display,
+``model.explain``), :mod:`chainrule.display` holds a named hook that the upper module registers.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ LAYERS = [
     ["", "__main__"],  # the package's __init__ (the flat public API) and `python -m chainrule`
 ]
 RANK = {f"chainrule.{p}".rstrip("."): i for i, layer in enumerate(LAYERS) for p in layer}
+
+# (module, imported module) → why an import inside a function may point up a layer. Empty: every
+# upward call goes through a hook of chainrule.display instead.
+DEFERRED_UPWARD: dict[tuple[str, str], str] = {}
 
 
 def module_name(path: Path) -> str:
@@ -76,6 +82,20 @@ def module_level_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
     return sorted(out, key=lambda n: n.lineno)
 
 
+def runtime_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Every import the module can execute: module level and inside functions, not TYPE_CHECKING."""
+    out, stack = [], list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            out.append(node)
+        elif isinstance(node, ast.If) and _is_type_checking(node):
+            stack.extend(node.orelse)
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+    return sorted(out, key=lambda n: n.lineno)
+
+
 def imported_modules(module: str, path: Path, node: ast.Import | ast.ImportFrom) -> list[str]:
     """Absolute names of the chainrule modules one import statement loads."""
     if isinstance(node, ast.Import):
@@ -100,11 +120,40 @@ def edges() -> list[tuple[str, str, int]]:
     out = []
     for module, path in MODULES.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in module_level_imports(tree):
+        for node in runtime_imports(tree):
             out += [
                 (module, target, node.lineno) for target in imported_modules(module, path, node)
             ]
     return out
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles: strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while (w := stack.pop()) != v:
+                group.append(w)
+            if group:
+                found.append(sorted([v, *group]))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
 
 
 def test_every_module_is_in_a_layer() -> None:
@@ -131,9 +180,28 @@ def test_imports_flow_downward(module: str) -> None:
     upward = [
         f"{module}:{line} imports {target} (layer {layer(target)} > {layer(module)})"
         for m, target, line in edges()
-        if m == module and layer(target) > layer(module)
+        if m == module and layer(target) > layer(module) and (m, target) not in DEFERRED_UPWARD
     ]
     assert not upward, "\n".join(upward)
+
+
+def test_the_allow_list_names_real_imports() -> None:
+    found = {(m, t) for m, t, _ in edges()}
+    assert set(DEFERRED_UPWARD) <= found, set(DEFERRED_UPWARD) - found
+
+
+def test_no_import_circles() -> None:
+    graph: dict[str, set[str]] = {}
+    for m, t, _ in edges():
+        if m != t:
+            graph.setdefault(m, set()).add(t)
+    assert not cycles(graph), cycles(graph)
+
+
+def test_the_circle_check_can_fail() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    lazy = ast.parse("def f():\n    from ..cli import main\n")
+    assert [n.module for n in runtime_imports(lazy)] == ["cli"]
 
 
 @functools.cache
@@ -183,3 +251,10 @@ def test_the_check_can_fail() -> None:
     assert all(layer(t) > layer("chainrule.ir.expr") for t in targets)
     lazy = ast.parse("def f():\n    from ..cli import main\n")
     assert module_level_imports(lazy) == []
+
+
+def test_every_hook_is_registered_by_importing_chainrule() -> None:
+    from chainrule import display
+
+    for name in display.HOOKS:
+        assert callable(display.provided(name)), name

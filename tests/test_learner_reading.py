@@ -16,8 +16,10 @@ from hypothesis import strategies as st
 from reading import Draw
 
 import chainrule as cr
-from chainrule.check.learner import notation, parse_rhs, split_formula
+from chainrule.check.learner import normalize_traced, notation, parse_rhs, split_formula
+from chainrule.check.mistakes import np_text
 from chainrule.errors import ChainruleError, ParseError
+from chainrule.printers.text import text
 
 PLANAR = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")  # course 1 week 3
 RELU = cr.mlp([2, 5, 3, 1], hidden="relu", output="sigmoid", loss="bce")  # course 2 week 1
@@ -58,6 +60,9 @@ NUMPY_SPELLINGS = [
     (PLANAR, "np.add(np.dot(W2.T, dZ2), 0) * np.power(np.cosh(Z1), -2)", None),  # [S]
     (PLANAR, "dA1 / np.cosh(Z1)**2", None),  # [S]: tanh′ = sech² = 1/cosh²
     (PLANAR, "dA1 * (1 - np.sinh(Z1)**2 / np.cosh(Z1)**2)", None),
+    # github.com/lazyprogrammer/facial-expression-recognition/issues/2: 1 - np.arctanh(Z)**2 …
+    (PLANAR, "np.dot(W2.T, dZ2) * (1 - np.arctanh(A1) * np.arctanh(A1))", None),
+    (PLANAR, "np.arctan(Z1) + np.arcsinh(Z1)", None),
     (PLANAR, "np.mean(dZ2, axis=1, keepdims=True)", None),
     (PLANAR, "np.squeeze(np.sum(dZ2, axis=1, keepdims=True))", None),  # (1, 1) → a scalar
     (PLANAR, "np.squeeze(np.sum(dZ1, axis=1, keepdims=True))", None),  # (4, 1) → (4,)
@@ -86,6 +91,13 @@ NUMPY_SPELLINGS = [
     (RELU, "dA1 * np.int32(A1 > 0) * np.int64(np.heaviside(Z1, 0))", None),
     (RELU, "dA1 * (1 - (A1 > 0))", None),
     (RELU, "dA1 * np.maximum(0, Z1) - np.maximum(Z1, 0)", None),
+    (RELU, "(Z1 > 0) @ X.T + np.dot(A1 > 0, X.T) * (A1 > 0).sum()", None),  # a mask with numbers
+    (RELU, "dA1 * ((Z1 > 0) * (A1 > 0)) + np.multiply(Z1 >= 0, A1 > 0) * 2", None),
+    (PLANAR, "A2 - Y.reshape(A2.shape)", None),  # L_model_backward's Y = Y.reshape(AL.shape)
+    # [4] the course 1 week 4 notebook's L_model_backward: dAL = - (np.divide(Y, AL) - …)
+    (PLANAR, "- (np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))", None),  # [4]
+    (RELU, "dAL * AL * (1 - AL) + 0 * ZL", None),
+    (PLANAR, "1 / float(m) * np.dot(dZ2, A1.T) + 1 / int(X.shape[1])", None),
     (L2, "1./m * np.dot(dZ3, A2.T) + lambd/m * W3", None),  # [W]
     (L2, "1. / m * np.dot(dZ2, A1.T) + (lambd / m) * W2", None),  # [W]
     (DROPOUT, "np.multiply(dA_drop1, D1) / keep_prob", None),  # [R]
@@ -125,6 +137,10 @@ NOTATION = [
     (RELU, "W[2]ᵀ dZ[2] * g'(Z[1])", "W2.T @ dZ2 * (Z1 > 0)"),
     (RELU, "W[3]ᵀ dZ[3] * g[2]'(Z[2])", "W3.T @ dZ3 * (Z2 > 0)"),
     (RELU, "W[3]ᵀ dZ[3] * relu'(Z[2])", "W3.T @ dZ3 * (Z2 > 0)"),
+    (RELU, "dAL * g'(ZL)", "dA3 * A3 * (1 - A3)"),  # [4] the output layer's activation
+    (L2, "(1/m) dZ[2] A[1]ᵀ + (λ / m) W[2]", "dZ2 @ A1.T / m + lambd / m * W2"),  # λ is lambd
+    (RELU, "dA[1] ⊙ 𝟙(Z[1] > 0)", "dA1 * (Z1 > 0)"),
+    (DROPOUT, "(1/keep_prob[1]) dA_drop[1] ⊙ D[1]", "dA_drop1 * D1 / keep_prob"),
 ]
 
 
@@ -134,6 +150,29 @@ def test_course_notation_means_the_numpy_it_stands_for(
 ) -> None:
     draw = Draw(net)
     assert draw.agree(rhs, source), (rhs, draw.read(rhs), draw.numpy(source))
+
+
+ROUND_TRIP = [
+    PLANAR,
+    SOFTMAX,
+    L2,
+    DROPOUT,
+    cr.mlp([3, 4, 2], hidden="sigmoid", output="softmax", loss="ce", layout="rows"),
+]
+
+
+@pytest.mark.parametrize("net", ROUND_TRIP, ids=lambda n: n.describe())
+def test_the_course_notation_chainrule_prints_reads_back(net: cr.Network) -> None:
+    """What ``chainrule derive`` prints in the course's notation reads as the NumPy it prints."""
+    d, draw, read = net.derive(), Draw(net), 0
+    for step in (s for s in d.steps if s.target in net.quantities()):
+        for form in (step.expr, step.expanded):
+            written = text(form, True, d.program.batch)
+            if "Σ" in written or "𝟙α" in written:  # a sum's axis, leaky relu's step: not read
+                continue
+            assert draw.agree(written, np_text(form)), (step.target, written)
+            read += 1
+    assert read >= 8
 
 
 # -- the value at exactly 0 -----------------------------------------------------------------------
@@ -245,16 +284,23 @@ REFUSED = [
     (PLANAR, "dA1 * np.int64(1 - A1**2)", "rounds 1 - A1 ** 2 to integers", 7),
     (PLANAR, "dA1 * (1 - A1**2).astype(int)", "rounds", 7),
     (PLANAR, "dA1 * int(Z1 > 0)", "Python's int(…) of an array raises", 7),
+    (PLANAR, "dA1 * int(0.5)", "int(0.5) rounds or tests a number", 7),
     (PLANAR, "dA1 * (Z1 > 1)", "the comparison 'Z1 > 1' is not understood", 8),
     (PLANAR, "dA1 * (0 < Z1 < 1)", "is not understood", 8),
     (PLANAR, "dA1 * ((Z1 > 0) + (A1 > 0))", "NumPy adds them as a logical or", 8),
     (PLANAR, "dA1 * ((Z1 > 0) - (A1 > 0))", "NumPy cannot subtract them", 8),
     (PLANAR, "dA1 * -(Z1 > 0)", "cannot negate the boolean array", 7),
+    (PLANAR, "(Z1 > 0) @ (A1 > 0).T", "NumPy multiplies them as logic", 1),
+    (PLANAR, "(Z1 > 0) * (A1 > 0) + np.multiply(Z1 >= 0, A1 > 0)", "as a logical or", 1),
+    (PLANAR, "np.dot(Z1 > 0, (A1 > 0).T)", "on boolean arrays as logic, not numbers", 1),
+    (PLANAR, "dA1 * np.add(Z1 > 0, A1 > 0)", "on boolean arrays as logic, not numbers", 7),
+    (PLANAR, "dA1 * np.negative(Z1 > 0)", "on boolean arrays as logic, not numbers", 7),
+    (PLANAR, "dA1.reshape(4, 6)", "the method .reshape(…) is not part of the language", 1),
+    (PLANAR, "Y.reshape(A1.shape)", "changes the shape (1, m), which is not read", 1),
     (PLANAR, "np.where(Z1, dA1, 0)", "is not a comparison", 10),
     (PLANAR, "dA1 * X.shape", "is a tuple of sizes", 7),
     (PLANAR, "dA1 * X.shape[2]", "has no entry 2", 7),
     (PLANAR, "dA1 * X[1]", "indexing 'X[1]' is not part of the language", 7),
-    (PLANAR, "dA1.reshape(4, 6)", "the method .reshape(…) is not part of the language", 1),
     (PLANAR, "dA1 * A1.size", "attribute .size is not supported", 7),
     (PLANAR, "dA1 * np.foo(Z1)", "unknown function 'np.foo'", 7),
     (PLANAR, "1/m * sum(dZ1)", "Python's sum(…) adds the rows", None),
@@ -321,6 +367,17 @@ def test_fuzz_reading_raises_only_chainrule_errors(text: str) -> None:
     _only_chainrule_errors(draw.read, text)
     _only_chainrule_errors(notation, text)
     _only_chainrule_errors(split_formula, text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(learner_text)
+def test_every_normalised_character_points_into_the_learners_text(text: str) -> None:
+    try:
+        normalised, cols = normalize_traced(text)
+    except ParseError:
+        return  # '·' is refused
+    assert len(cols) == len(normalised) and cols == sorted(cols)
+    assert all(0 <= c < len(text) for c in cols)
 
 
 @pytest.mark.parametrize(

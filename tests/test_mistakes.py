@@ -64,6 +64,7 @@ CASES = {
     "derivative-with-Z": ["dZ{l} = W{n}.T @ dZ{n} * {gz}"],  # relu′ reads the same with Z
     "derivative-times-Z": ["dZ{l} = W{n}.T @ dZ{n} * {gp} * Z{l}"],  # relu: step(Z) Z = A
     "output-formula-at-hidden-layer": ["dZ{l} = A{l} - Y"],
+    "missing-sum": ["db{l} = 1/m * dZ{l}"],
     "wrong-layer-index": [
         "dW{l} = 1/m * dZ{l} @ A{l}.T",
         "dA{l} = W{n}.T @ dZ{l}",
@@ -118,6 +119,10 @@ def test_every_mistake_is_planted_and_tested() -> None:
         "dropout-not-rescaled",
         "sum-of-product",
         "inverse-for-transpose",
+        "mask-always-one",  # named from the learner's syntax: tests/test_verdicts.py
+        "wrong-factor",  # the localised factor: tests/test_verdicts.py
+        "skipped-weights",  # type-checks only with one unit above: tests/test_verdicts.py
+        "dropout-on-dZ",  # a whole pass: tests/test_backward_check.py
     }
     assert set(CASES) | own_tests == set(BY_NAME)
     for m in MISTAKES:

@@ -48,6 +48,9 @@ TOKENS = [
     "np.sign", "np.cbrt", "np.leaky_relu", "np.multiply", "np.divide", "np.add", "np.subtract",
     "sigmoid", "relu", "softplus", "expit", "np.linalg.inv", "numpy.tanh", "np.max",
     "axis=", "axis=0", "axis=1", "axis=-1", "axis=2", "keepdims=True", "keepdims=", "alpha=",
+    "np.where(", "np.heaviside(", "np.int64(", ".astype(", "float", ".dot(", ".copy()", ".sum(",
+    ".shape", ".shape[0]", "X.shape[1]", "np.ones_like(", "np.zeros_like(", "np.squeeze(",
+    "np.cosh(", "np.log1p(", "np.reciprocal(", "np.array(", "copy=True", ">", ">=", "<=", "!=",
     "True", "False", "None", "lambda", "if", "else", "for", "in", "not", "and", "or", "yield",
     "await", "'", '"', "#", "\\", "\n", "\t", "\x00", "é", "∑", "$", "?", "!", "`", " ", "  ",
 ]  # fmt: skip
@@ -58,7 +61,10 @@ token_strings = st.lists(st.sampled_from(TOKENS), max_size=25).map("".join)
 # running as well as parsing. The smooth ones (no kinks, no poles) are also checked for values.
 LEAVES = {(3, 4): ["W"], (3, 1): ["b"], (4, 1): ["x"], (): ["s", "2", "0.5", "-1"]}
 UNARY = ["np.tanh", "np.exp", "sigmoid", "relu", "np.square", "np.abs", "softplus", "np.sin", "-"]
+UNARY += ["np.cosh", "np.sinh", "np.log1p", "np.expm1", "np.reciprocal", "np.negative"]
 SMOOTH = ["np.tanh", "np.exp", "sigmoid", "np.square", "softplus", "np.sin", "np.cos", "-"]
+SMOOTH += ["np.cosh", "np.sinh", "np.expm1", "np.negative"]
+MASKS = ["(1.0 * ({} >= 0))", "np.heaviside({}, 0.5)", "np.where({} < 0, 2.0, 1.0)"]
 BUILT = {  # template, the shape of its argument
     (3, 4): [
         ("({} + b)", (3, 4)),
@@ -85,6 +91,8 @@ def _ways(shape: tuple, sub, smooth: bool) -> list:
     powers = st.sampled_from(["2", "3"] if smooth else ["2", "3", "-1", "0.5"])
     ways.append(st.tuples(sub(shape), powers).map("({0[0]})**{0[1]}".format))
     ways += [sub(arg).map(template.format) for template, arg in BUILT[shape]]
+    if not smooth:  # comparisons with 0: masks, exact at 0 (their derivative is 0)
+        ways.append(st.tuples(st.sampled_from(MASKS), sub(shape)).map(lambda t: t[0].format(t[1])))
     return ways
 
 

@@ -52,6 +52,9 @@ FUNCTIONS = {
     "sinh": ("np.sinh(X)", "any"),
     "log1p": ("np.log1p(X)", "positive"),
     "expm1": ("np.expm1(X)", "any"),
+    "arctanh": ("np.arctanh(X)", "unit"),
+    "arctan": ("np.arctan(X)", "any"),
+    "arcsinh": ("np.arcsinh(X)", "any"),
 }
 # records made by a function (parameters) and a user-defined one
 MADE = {
@@ -118,8 +121,8 @@ def _values(shapes: dict, domain: str = "any", seed: int = 0) -> dict[str, np.nd
     rng = np.random.default_rng(seed)
     out = {}
     for k, s in shapes.items():
-        a = rng.uniform(0.3, 1.2, s)
-        if domain == "any":
+        a = rng.uniform(0.3, 1.2, s) if domain != "unit" else rng.uniform(0.1, 0.8, s)
+        if domain in ("any", "unit"):
             a = a * rng.choice([-1.0, 1.0], s)
         out[k] = a + (3 * np.eye(s[0]) if len(s) == 2 and s[0] == s[1] and k == "X" else 0)
     return out

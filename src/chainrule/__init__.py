@@ -14,7 +14,7 @@ from __future__ import annotations
 from . import data, fast
 from .autodiff import Derivation, Program, Step, backprop
 from .calculus import Jacobian, hessian, jacobian
-from .check import check_formula, crosscheck, gradcheck
+from .check import check_backward, check_formula, crosscheck, gradcheck
 from .errors import (
     ChainruleError,
     DataError,
@@ -80,6 +80,7 @@ __all__ = [
     "activation",
     "backprop",
     "check_formula",
+    "check_backward",
     "crosscheck",
     "data",
     "fast",

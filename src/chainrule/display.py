@@ -1,23 +1,47 @@
-"""Jupyter's rich display for the library's objects, written once.
+"""Where objects low in the package reach capabilities that sit above them: named hooks.
 
-Objects do not print themselves: these hooks hand the object to
-:func:`chainrule.explain.formats.rich`, which builds its document. The import is deferred because
-``explain`` sits above every class that mixes this in (the same delegation SymPy's ``__str__``
-makes to its printers).
+Objects do not print or explain themselves, and a module never imports one above it. So a class
+low down (a :class:`~chainrule.autodiff.Derivation`, a network, a model) asks for a capability by
+name — ``provided("rich")(obj, "html")`` — and the module that implements it registers it with
+:func:`provide` when it is imported (the package's ``__init__`` imports every layer). The arrow of
+every import still points down; this table is the one place where the upward calls are listed:
+
+* ``rich``: Jupyter's rich display of a derivation, network, gradient, model (explain/formats.py)
+* ``derivation_text``: ``str(derivation)`` (printers/text.py)
+* ``explain``: ``model.explain(quantity)`` (explain/explanation.py)
 """
 
 from __future__ import annotations
 
-__all__ = ["RichDisplay"]
+from collections.abc import Callable
+
+from .errors import ChainruleError
+
+__all__ = ["RichDisplay", "provide", "provided", "HOOKS"]
+
+HOOKS = ("rich", "derivation_text", "explain")
+_PROVIDED: dict[str, Callable] = {}
+
+
+def provide(name: str, fn: Callable) -> None:
+    """Register the implementation of the hook ``name`` (one of :data:`HOOKS`)."""
+    if name not in HOOKS:
+        raise ChainruleError(f"no hook named {name!r}", hint=f"hooks: {', '.join(HOOKS)}")
+    _PROVIDED[name] = fn
+
+
+def provided(name: str) -> Callable:
+    """The implementation of the hook ``name``; importing ``chainrule`` registers every one."""
+    if name not in _PROVIDED:
+        raise ChainruleError(f"{name} is not available", hint="import chainrule first")
+    return _PROVIDED[name]
 
 
 class RichDisplay:
     """Mix-in giving ``_repr_markdown_``, ``_repr_html_`` and ``_repr_latex_``."""
 
     def _rich(self, fmt: str) -> str:
-        from .explain.formats import rich
-
-        return rich(self, fmt)
+        return provided("rich")(self, fmt)
 
     def _repr_markdown_(self) -> str:
         return self._rich("markdown")

@@ -327,6 +327,36 @@ _TABLE = [
         torch="torch.expm1({x})",
         spellings=("expm1",),
     ),
+    ElementwiseFn(
+        "arctanh",
+        sympy.atanh(Z),
+        np.arctanh,
+        "np.arctanh({x})",
+        "artanh",
+        r"\operatorname{artanh}",
+        torch="torch.atanh({x})",
+        spellings=("arctanh",),
+    ),
+    ElementwiseFn(
+        "arctan",
+        sympy.atan(Z),
+        np.arctan,
+        "np.arctan({x})",
+        "arctan",
+        r"\arctan",
+        torch="torch.atan({x})",
+        spellings=("arctan",),
+    ),
+    ElementwiseFn(
+        "arcsinh",
+        sympy.asinh(Z),
+        np.arcsinh,
+        "np.arcsinh({x})",
+        "arsinh",
+        r"\operatorname{arsinh}",
+        torch="torch.asinh({x})",
+        spellings=("arcsinh",),
+    ),
 ]
 
 FUNCTIONS: dict[str, ElementwiseFn] = {f.name: f for f in _TABLE}
@@ -506,6 +536,9 @@ SYMPY_FUNCTIONS: dict[type, Callable[..., ElementwiseFn]] = {
     cbrt: lambda: FUNCTIONS["cbrt"],
     sympy.cosh: lambda: FUNCTIONS["cosh"],
     sympy.sinh: lambda: FUNCTIONS["sinh"],
+    sympy.atanh: lambda: FUNCTIONS["arctanh"],
+    sympy.atan: lambda: FUNCTIONS["arctan"],
+    sympy.asinh: lambda: FUNCTIONS["arcsinh"],
     leaky_relu_fn: leaky_relu,
     leaky_step: _leaky_step,
 }

@@ -187,7 +187,8 @@ db1 = 1/m * np.sum(dZ1, axis=1, keepdims=True)
     _case(
         "dropout-multiplies-by-keep-prob",
         "Course Q&A thread 'Regularization: The Backpropagation with Dropout' "
-        "(community.deeplearning.ai, Improving Deep Neural Networks, 2022-09-04, He_Nantian)",
+        "(community.deeplearning.ai, Improving Deep Neural Networks, 2022-09-04, He_Nantian; "
+        "read through a public mirror)",
         "Learner argues dA2 should be multiplied by keep_prob since A2 was divided by it; the "
         "pass he proposes, in the course's names.",
         C2W1_DROPOUT,
@@ -227,8 +228,8 @@ dZ1 = np.multiply(dA1, np.int64(A1 > 0))
     ),
     _case(
         "w-without-transpose",
-        "Data Science Stack Exchange: 'Proper derivation of dz[1] expression for backpropagation "
-        "algorithm'",
+        "Stack Exchange question 'Proper derivation of dz[1] expression for backpropagation "
+        "algorithm' (read through a public mirror; the exact site is not shown there)",
         "Learner asks why dz[1] uses w[2]T 'instead of just w'; the formula they propose, in "
         "NumPy with the course's names.",
         PLANAR,
@@ -277,8 +278,8 @@ dZ1 = np.multiply(dA1, np.int64(A1 > 0))
     ),
     _case(
         "bce-derivative-with-softmax",
-        "Stack Overflow: 'Find partial derivative of softmax w.r.t logits in python' "
-        "(Ajmal Rasi, 2018)",
+        "Stack Exchange question 'Find partial derivative of softmax w.r.t logits in python' "
+        "(Ajmal Rasi, September 2018; read through a public mirror)",
         "Learner's relu → softmax network uses the binary cross-entropy cost and its derivative "
         "dA2 = -(1/m)(Y/A2 - (1-Y)/(1-A2)); judged as ∂J/∂A2 (exact convention).",
         {"layers": (4, 5, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},
@@ -380,13 +381,67 @@ dZ1 = np.multiply(dA1, np.int64(A1 > 0))
     _case(
         "hidden-delta-from-output-error",
         "Stack Overflow: 'Backpropagation: Why doesn't error approach zero when it is multiplied "
-        "by deriv of sigmoid?' (2-2-1 sigmoid network)",
+        "by deriv of sigmoid?' (2-2-1 sigmoid network; read through the whosebug.com mirror)",
         "Learner's delta_hidden = error * sigmoid'(hidden) uses the output error, skipping W2ᵀ and "
         "σ'(Z2); signs turned to the gradient convention (the post updates with +=).",
         {"layers": (2, 2, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
         "dZ1 = (A2 - Y) * A1 * (1 - A1)",
         False,
         mistake_words=("W2",),
+    ),
+    _case(
+        "db-mean-after-one-over-m",
+        "https://github.com/kvfrans/notes/issues/5",
+        "Reader of a backprop note: d_b1 = jnp.mean(d_h2, axis=1) should be a sum, since the "
+        "gradient already carries the batch's 1/N (exact convention); keepdims added for the "
+        "course's (n, 1) bias.",
+        PLANAR,
+        "db1 = np.mean(dZ1, axis=1, keepdims=True)",
+        False,
+        mistake_words=("1/m",),
+        convention="exact",
+    ),
+    _case(
+        "bias-gradient-summed-over-every-axis",
+        "https://github.com/rasbt/stat453-deep-learning-ss21/issues/5",
+        "Softmax regression's grad_loss_wrt_b = -torch.sum(y - probas) sums over the classes "
+        "too (all biases get one number); examples as rows, with the course's 1/m.",
+        {"layers": (2, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        "db1 = -np.sum(Y - A1) / m",
+        False,
+        mistake_words=("axis",),
+        layout="rows",
+    ),
+    _case(
+        "errors-back-without-transpose",
+        "https://github.com/makeyourownneuralnetwork/makeyourownneuralnetwork/issues/77",
+        "Reader of the book asks why the matrix is transposed when errors are sent back "
+        "('absolutely no reason for that'); the untransposed version, in the course's names.",
+        {"layers": (3, 3, 3), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
+        "dA1 = np.dot(W2, dZ2)",
+        False,
+        mistake_words=("transpose",),
+    ),
+    _case(
+        "dw-without-transpose-rows",
+        "https://github.com/stephencwelch/Neural-Networks-Demystified/issues/28",
+        "Learner asks why ∂J/∂W2 commutes and transposes (a2ᵀ δ3) instead of 'simply the dot "
+        "product of delta3 and a2'; examples as rows, with the course's 1/m.",
+        {"layers": (2, 3, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
+        "dW2 = 1/m * np.dot(dZ2, A1)",
+        False,
+        mistake_words=("transpose",),
+        layout="rows",
+    ),
+    _case(
+        "weight-deltas-transposed",
+        "https://github.com/iamtrask/Grokking-Deep-Learning/issues/23",
+        "The book's weight_deltas = outer_prod(input, delta) is the transpose of the gradient "
+        "(fixed to outer_prod(delta, input)); a 3-3 linear layer, over a batch with 1/m.",
+        {"layers": (3, 3), "hidden": "relu", "output": "linear", "loss": "mse"},
+        "dW1 = 1/m * np.dot(X, dZ1.T)",
+        False,
+        mistake_words=("transpose",),
     ),
     # ---------------------------------------------------------------- correct formulas
     _case(
@@ -564,6 +619,39 @@ db1 = (1/m) * np.sum(dZ1, axis=1, keepdims=True)
 dA1 = np.dot(W2.T, dZ2)
 dA1 = np.multiply(dA1, D1)
 dA1 = dA1 / keep_prob
+""",
+        True,
+    ),
+    _case(
+        "cs231n-rows-in-place-relu-mask",
+        "https://github.com/g-eoj/cs231n (cs231n Two-Layer Backprop Mathematics Example)",
+        "Learner's notebook follows cs231n's two-layer net step by step (dscores / N, "
+        "grads['W2'] = h1ᵀ dscores, dh1 = dscores W2ᵀ, dh1[h1 <= 0] = 0, grads['W1'] = Xᵀ dh1); "
+        "examples as rows, written in the course's names.",
+        {"layers": (2, 2, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        """
+dZ2 = (A2 - Y) / m
+dW2 = np.dot(A1.T, dZ2)
+dZ1 = np.dot(dZ2, W2.T)
+dZ1[A1 <= 0] = 0
+dW1 = np.dot(X.T, dZ1)
+""",
+        True,
+        layout="rows",
+        convention="exact",
+    ),
+    _case(
+        "sigmoid-hidden-trailing-over-m",
+        "https://github.com/vishwagw/Building-Deep-learning-algorithms-from-scratch "
+        "(forward_propogation.py)",
+        "Learner's back_prop for a sigmoid hidden layer: /m written last, σ′ as a1*(1-a1); "
+        "lower-case names (and total_input for X) capitalised; widths not given in the file.",
+        {"layers": (2, 2, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "bce"},
+        """
+dZ2 = A2-Y
+dW2 = np.dot(dZ2, A1.T)/m
+dZ1 = np.dot(W2.T, dZ2) * A1*(1-A1)
+dW1 = np.dot(dZ1, X.T)/m
 """,
         True,
     ),

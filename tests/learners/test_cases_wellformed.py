@@ -87,13 +87,14 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def _g(name: str, z: np.ndarray) -> np.ndarray:
-    return {"relu": np.maximum(z, 0), "tanh": np.tanh(z), "sigmoid": _sigmoid(z)}[name]
+    return {"relu": np.maximum(z, 0), "tanh": np.tanh(z), "sigmoid": _sigmoid(z), "linear": z}[name]
 
 
 def _g_prime(name: str, z: np.ndarray) -> np.ndarray:
     """relu′ = 1 where z > 0 else 0; tanh′ = 1 − tanh²; σ′ = σ(1 − σ)."""
     s = _sigmoid(z)
-    return {"relu": (z > 0) * 1.0, "tanh": 1 - np.tanh(z) ** 2, "sigmoid": s * (1 - s)}[name]
+    derivative = {"relu": (z > 0) * 1.0, "tanh": 1 - np.tanh(z) ** 2, "sigmoid": s * (1 - s)}
+    return derivative[name] if name in derivative else np.ones_like(z)  # linear: 1
 
 
 def _labels(case: Case, rng: np.random.Generator, n: int, m: int) -> np.ndarray:
@@ -135,7 +136,10 @@ def _backward(case: Case, ns: dict) -> dict:
         f"dA{depth}": k
         * {"bce": -(Y / A - (1 - Y) / (1 - A)), "ce": -Y / A, "mse": A - Y}[case.loss]
     }
-    d[f"dZ{depth}"] = k * (A - Y) if case.output == "softmax" else d[f"dA{depth}"] * A * (1 - A)
+    if case.output == "softmax":
+        d[f"dZ{depth}"] = k * (A - Y)
+    else:
+        d[f"dZ{depth}"] = d[f"dA{depth}"] * _g_prime(case.output, ns[f"Z{depth}"])
     for l in range(depth, 0, -1):
         s = 1 / m if case.convention == "course" else 1.0
         d[f"dW{l}"] = s * d[f"dZ{l}"] @ ns[f"A{l - 1}"].T + case.l2 / m * ns[f"W{l}"]
@@ -214,6 +218,8 @@ def _first_wrong_line(case: Case, seed: int) -> int | None:
     m = next(n for n in range(7, 100) if n not in widths)
     ns = _forward(case, rng, m)
     truth = _backward(case, ns)
+    if case.layout == "rows":  # examples as rows: every matrix of the columns layout transposed
+        ns, truth = _transposed(ns), _transposed(truth)
     env = {"np": _NP, "sigmoid": _sigmoid, **ns, **truth}
     bound = [_bound(s) for s in case.lines]
     for i, line in enumerate(case.lines):
@@ -226,6 +232,10 @@ def _first_wrong_line(case: Case, seed: int) -> int | None:
         if name in truth and name not in bound[i + 1 :] and not _same(env[name], truth[name]):
             return i + 1
     return None
+
+
+def _transposed(values: dict) -> dict:
+    return {k: v.T if np.ndim(v) == 2 else v for k, v in values.items()}
 
 
 def _wider(case: Case) -> Case:
@@ -252,7 +262,7 @@ def test_the_case_is_complete(case: Case) -> None:
     assert case.source.startswith("http") or ("Stack" in case.source or "Q&A" in case.source)
     assert case.paraphrase and "\n" not in case.paraphrase and len(case.paraphrase) < 300
     assert case.network() is not None  # a network the library can build
-    assert case.convention in ("course", "exact") and case.layout == "columns"
+    assert case.convention in ("course", "exact") and case.layout in ("columns", "rows")
     if case.correct:
         assert case.line is None and not case.mistake_words
     else:

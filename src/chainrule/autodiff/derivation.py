@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..display import RichDisplay
+from ..display import RichDisplay, provided
 from ..errors import UnknownNameError
 from ..ir.expr import Expr
 from ..ir.shapes import Shape
@@ -102,6 +102,4 @@ class Derivation(RichDisplay):
         return CONVENTIONS[self.convention]
 
     def __str__(self) -> str:
-        from ..printers.text import derivation_lines  # printers sit above; delegate as SymPy does
-
-        return "\n".join(derivation_lines(self))
+        return provided("derivation_text")(self)  # the text printer, registered from above

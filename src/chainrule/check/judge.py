@@ -18,7 +18,8 @@ from __future__ import annotations
 import ast
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 
 from ..algebra.bridge import is_elementwise
 from ..algebra.simplify import simplify, substitute
@@ -26,24 +27,66 @@ from ..errors import ChainruleError, ParseError, ShapeError
 from ..ir import build
 from ..ir.expr import Expr, walk
 from ..ir.shapes import fmt_shape
+from ..nets import Network
 from ..printers.text import target_text, text
 from ..rules.primitives import derivative_of
 from .context import context
-from .learner import show
+from .learner import show, split_formula
 from .localise import Place, localise
-from .mistakes import MISTAKES, Mistake, np_text
+from .mistakes import BY_NAME, MISTAKES, Mistake, has_nonstrict_mask, np_text
 from .numbers import same_shape
 from .result import FormulaCheck
 from .search import Finding, diagnose
+from .variants import admissible, variants
 from .world import World
 
-__all__ = ["Judge"]
+__all__ = ["Judge", "judge_formula"]
 
+_VARIANT_DRAWS = 2  # draws on each variant of the network
 _LIMIT = 40  # candidate repairs carried to the second round
 _BUDGET = 600  # repaired formulas parsed per search, so a long formula is answered in a second
 _RESPELL = 400  # learner-spelled corrections tried
+_LOCALISED = 6  # repaired formulas searched for a differing factor
+_DIAGNOSED = 12  # repaired formulas that type-check, searched for a named mistake
 
 Others = Callable[[ast.Expression], list[tuple[str, World]]]
+
+
+def judge_formula(
+    net: Network,
+    formula: str,
+    *,
+    convention: str = "course",
+    draws: int = 3,
+    seed: int = 0,
+    batch: Sequence[int] | None = None,
+    given: Sequence[tuple[str, ast.Expression]] = (),
+    note: str = "",
+    shown: str | None = None,
+) -> FormulaCheck:
+    """One formula, judged with the learner's earlier lines ``given`` (name, tree) in place."""
+    target, rhs = split_formula(formula)
+    world = World(net, convention, target, draws=draws, seed=seed, batch=batch, given=given)
+    tree = world.reader.tree(rhs)
+    vbatch = None if batch is None else batch[:_VARIANT_DRAWS]
+
+    def others(t: ast.Expression) -> list[tuple[str, World]]:
+        out = []
+        for v in variants(net):
+            if admissible(v, net, target, t, convention):
+                w = World(
+                    v.net,
+                    convention,
+                    target,
+                    draws=_VARIANT_DRAWS,
+                    seed=seed + 1,
+                    batch=vbatch,
+                    given=given,
+                )
+                out.append((v.why, w))
+        return out
+
+    return Judge(world, others, note).verdict((shown or formula).strip(), tree)
 
 
 class Judge:
@@ -82,15 +125,15 @@ class Judge:
             if broken is None:
                 return self._accept(formula, tree, e)
             return self._right_here_only(formula, tree, *broken)
-        finding = diagnose(e, self.right, self.ctx, self.numbers)
+        finding = _named_from_syntax(diagnose(e, self.right, self.ctx, self.numbers), tree)
         if finding is not None:
             return self._found(formula, tree, finding)
-        found = self._search(tree, rounds=1, deep=False)
-        if found is not None:
-            return self._reject(formula, *found)
         place = self._localise(tree)
         if place is not None:
             return self._localised(formula, place)
+        found = self._search(tree, rounds=2, deep=True)
+        if found is not None:
+            return self._reject(formula, *found, tree=tree)
         return self._unrecognized(formula, e)
 
     def self_reference(self, formula: str, tree: ast.Expression) -> FormulaCheck:
@@ -124,9 +167,10 @@ class Judge:
         """Repairs of the learner's formula, one or two at a time, most plausible mistakes first;
         then, if a repair type-checks but is still wrong, the mistakes that explain it."""
         mistakes = [m for m in _BY_PRIOR if only is None or m.name in only]
-        frontier, typed, budget = [(tree, ())], [], _BUDGET
+        frontier, typed, tried, budget = [(tree, ())], [], [], _BUDGET
+        before = self._value(tree)
         for _ in range(rounds):
-            failing = []
+            failing, right = [], []
             for fixed, steps in itertools.islice(self._repairs(frontier, mistakes), budget):
                 budget -= 1
                 try:
@@ -137,15 +181,34 @@ class Judge:
                 except ChainruleError:
                     continue
                 if self.numbers.same(e, self.right) and all(w.is_right(fixed) for w in worlds):
-                    return steps, show(fixed)
+                    priors = tuple(-m.prior for m, _ in steps)
+                    right.append((len(show(fixed)), priors, show(fixed), steps))
+                    continue
+                if before is not None and self.numbers.same(e, before):
+                    continue  # a repair that changes nothing (W2.T * dZ2 with n[2] = 1)
                 if same_shape(e.shape, self.step.shape):
-                    typed.append((steps, e))
+                    typed.append((steps, e, fixed))
+            if right:  # the smallest edit, then the likeliest mistake
+                _, _, fix, steps = min(right, key=lambda r: r[:2])
+                return steps, fix
+            tried += failing[:_LOCALISED]
             frontier = failing[:_LIMIT]
-        for steps, e in typed[:_LIMIT] if deep else ():
+        for steps, e, _ in typed[:_DIAGNOSED] if deep else ():
             finding = diagnose(e, self.right, self.ctx, self.numbers, deep=False)
             if finding is not None:
                 return (*steps, *finding.steps), None
+        repaired = [(s, f) for s, _, f in typed[:_LOCALISED]] + [(s, f) for f, s in tried]
+        for steps, fixed in repaired if deep else ():
+            place = self._localise(fixed)
+            if place is not None:
+                return (*steps, self._place_step(place)), show(place.fixed)
         return None
+
+    def _value(self, tree: ast.Expression) -> Expr | None:
+        try:
+            return self.world.read(tree)
+        except ChainruleError:
+            return None
 
     def _repairs(self, frontier: list, mistakes: list[Mistake]) -> Iterator[tuple]:
         """Each formula of the frontier with one more repair: ``(tree, ((mistake, fields), …))``."""
@@ -166,11 +229,11 @@ class Judge:
         _, _, fix, steps = min(right)
         return steps, fix
 
-    def _respell(self, tree: ast.Expression, finding: Finding) -> str | None:
+    def _respell(self, tree: ast.Expression, steps: tuple, form: Expr | None = None) -> str | None:
         """The learner's formula with the finding's mistakes undone by their repairs (and the
         generic ones for signs and constants), if that makes it right."""
         frontier = [tree]
-        for mistake, _ in finding.steps:
+        for mistake, _ in steps:
             repairs = [mistake.repair] if mistake.repair else []
             frontier = (
                 list(
@@ -180,11 +243,15 @@ class Judge:
                 )
                 or frontier
             )
-            for fixed in frontier:
-                if self.world.is_right(fixed):
-                    return show(fixed)
-        place = self._localise(tree)
-        return show(place.fixed) if place is not None else None
+            right = [show(f) for f in frontier if self.world.is_right(f)]
+            if right:
+                return min(right, key=len)
+        allowed = _names(tree) | (_names_ir(form) if form is not None else set())
+        for t in [*frontier[:8], tree]:  # what no repair undoes, the differing factor may
+            place = self._localise(t)
+            if place is not None and _names(place.fixed) <= allowed:
+                return show(place.fixed)
+        return None
 
     def _localise(self, tree: ast.Expression) -> Place | None:
         return localise(tree, self._read_node, self.ctx.forms, self.numbers, self.world.is_right)
@@ -256,10 +323,11 @@ class Judge:
         if steps:
             mistake, fields = steps[0]
             what = " " + _sentence(mistake.explain(_Fields({**self.ctx.fields, **fields})))
+        how = self._broadcast_note(steps, why)
         message = (
             f"Right here, but only because {why}: on this network your formula gives the "
-            f"numbers of {self.ctx.fields['T']}, but on a network where that is not so it does "
-            f"not.{what}"
+            f"numbers of {self.ctx.fields['T']}, but not on a network where that is not so "
+            f"(checked on one).{how}{what}"
         )
         if fix:
             message += f" Write {self.step.target} = {fix}, which is right for every size."
@@ -273,9 +341,26 @@ class Judge:
             verdict="right-here-only",
         )
 
+    def _broadcast_note(self, steps: tuple, why: str) -> str:
+        """``a * b`` standing for a matrix product: the shapes that make NumPy broadcast it into
+        the same numbers here."""
+        if not steps or steps[0][0].name != "elementwise-for-matmul":
+            return ""
+        try:
+            node = self.world.reader.tree(str(steps[0][1]["wrong"])).body
+            a, b = (self.world.read(ast.Expression(body=k)) for k in (node.left, node.right))
+        except (ChainruleError, AttributeError, KeyError):
+            return ""
+        shapes = f"{fmt_shape(a.shape)} and {fmt_shape(b.shape)}"
+        return (
+            f" {show(node.left)} and {show(node.right)} have shapes {shapes}: * broadcasts them "
+            f"into their outer product, which equals the matrix product only because the "
+            f"dimension they share, {why.split(' = ')[0]}, is 1."
+        )
+
     def _found(self, formula: str, tree: ast.Expression, finding: Finding) -> FormulaCheck:
-        corrected = self._respell(tree, finding)
-        return self._reject(formula, finding.steps, corrected, form=finding.form)
+        corrected = self._respell(tree, finding.steps, finding.form)
+        return self._reject(formula, finding.steps, corrected, form=finding.form, tree=tree)
 
     def _reject(
         self,
@@ -284,14 +369,19 @@ class Judge:
         corrected: str | None,
         prefix: str = "",
         form: Expr | None = None,
+        tree: ast.Expression | None = None,
     ) -> FormulaCheck:
         default = form if form is not None else steps[-1][1].get("form", self.step.expanded)
-        corrected = corrected or np_text(default)
+        if corrected is None and tree is not None:
+            corrected = self._respell(tree, steps, default)
+        corrected = corrected or _spelled_like(np_text(default), tree)
+        corrected, more = self._everywhere(corrected)
+        steps = (*steps, *more)
         fields = {**self.ctx.fields, "fix": corrected}
         parts = [prefix] if prefix else []
         for i, (mistake, found) in enumerate(steps):
-            explanation = _sentence(mistake.explain(_Fields({**fields, **found})))
-            parts.append(explanation if i == 0 else f"Also: {explanation}")
+            explanation = mistake.explain(_Fields({**fields, **found}))
+            parts.append(_sentence(explanation) if i == 0 else f"Also: {explanation}")
         first, first_fields = steps[0]
         titles = [m.named(f) for m, f in steps]
         return self._result(
@@ -303,23 +393,37 @@ class Judge:
             mistakes=tuple(m.name for m, _ in steps),
         )
 
+    def _everywhere(self, corrected: str) -> tuple[str, tuple]:
+        """A corrected formula right here but, on a variant, not (``W2.T * dZ2`` with n[2] = 1)
+        gets one more repair, and that mistake is named too."""
+        try:
+            tree = self.world.reader.tree(corrected)
+        except ChainruleError:
+            return corrected, ()
+        broken = self._coincidence(tree)
+        if broken is None:
+            return corrected, ()
+        steps, fix = self._fix_everywhere(tree, broken[1])
+        return (fix, steps) if fix else (corrected, ())
+
     def _localised(self, formula: str, place: Place) -> FormulaCheck:
-        T = self.ctx.fields["T"]
-        message = (
-            f"Wrong: the {place.kind} {place.wrong} is where it goes wrong — the derivation "
-            f"of {T} has {place.right} there."
-        )
-        message += self._derivative_note(place.right_ir)
-        message += (
-            f" Everything else in your formula is right: {self.step.target} = {show(place.fixed)}."
-        )
-        return self._result(
-            formula,
-            "localised",
-            message,
-            title=f"the {place.kind} {place.wrong}",
-            corrected=show(place.fixed),
-        )
+        return self._reject(formula, (self._place_step(place),), show(place.fixed))
+
+    def _place_step(self, place: Place) -> tuple[Mistake, dict]:
+        """The differing factor as a finding of the "wrong-factor" kind."""
+        fields = {
+            "kind": place.kind,
+            "wrong": place.wrong,
+            "right": place.right,
+            "note": self._derivative_note(place.right_ir) if place.right_ir is not None else "",
+            "title": f"the {place.kind} {place.wrong}",
+            "situation": "extra"
+            if place.right_ir is None
+            else "several"
+            if place.kind == "factors"
+            else "default",
+        }
+        return BY_NAME["wrong-factor"], fields
 
     def _derivative_note(self, right: Expr) -> str:
         """Where the right factor is the activation's derivative, say so, in both spellings."""
@@ -337,7 +441,7 @@ class Judge:
         prefix = f"{err.message}." if "do not chain" in err.message else ""
         found = self._search(tree)
         if found is not None:
-            return self._reject(formula, *found, prefix=prefix)
+            return self._reject(formula, *found, prefix=prefix, tree=tree)
         place = self._localise(tree)
         if place is not None:
             return self._localised(formula, place)
@@ -383,11 +487,57 @@ class Judge:
 _BY_PRIOR = sorted(MISTAKES, key=lambda m: -m.prior)
 
 
+def _named_from_syntax(finding: Finding | None, tree: ast.Expression) -> Finding | None:
+    """A missing g′ that is really a relu mask written ``A1 >= 0`` (all ones) is named so."""
+    if finding is None or finding.names[:1] != ("missing-activation-derivative",):
+        return finding
+    compare = next(
+        (n for n in ast.walk(tree) if has_nonstrict_mask(n) and isinstance(n, ast.Compare)), None
+    )
+    if compare is None:
+        return finding
+    fields = {**finding.steps[0][1], "wrong": show(compare)}
+    return replace(finding, steps=((BY_NAME["mask-always-one"], fields), *finding.steps[1:]))
+
+
 class _Fields(dict):
     """Template fields; a field a template names but a finding lacks prints as '…'."""
 
     def __missing__(self, key: str) -> str:
         return "…"
+
+
+def _names(tree: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _names_ir(e: Expr) -> set[str]:
+    return {n.name for n in walk(e) if n.op == "var"}
+
+
+def _spelled_like(corrected: str, tree: ast.Expression | None) -> str:
+    """The derived formula with ``np.dot(a, b)`` for ``a @ b`` when the learner writes np.dot."""
+    if tree is None or not any(_func_name(n) == "dot" for n in ast.walk(tree)):
+        return corrected
+    if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult) for n in ast.walk(tree)):
+        return corrected
+    return show(_ToDot().visit(ast.parse(corrected, mode="eval")))
+
+
+def _func_name(n: ast.AST) -> str:
+    if not isinstance(n, ast.Call):
+        return ""
+    f = n.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+class _ToDot(ast.NodeTransformer):
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802 - ast's naming
+        self.generic_visit(node)
+        if isinstance(node.op, ast.MatMult):
+            np_dot = ast.Attribute(ast.Name("np", ast.Load()), "dot", ast.Load())
+            return ast.Call(np_dot, [node.left, node.right], [])
+        return node
 
 
 def _uses(tree: ast.AST, name: str) -> bool:

@@ -20,7 +20,7 @@ from ..ir import build
 from ..ir.expr import Expr
 from .learner import show
 from .mistakes import _edits, _func, _product_operands, np_text
-from .numbers import Numbers, same_shape
+from .numbers import Numbers
 
 __all__ = ["Place", "localise"]
 
@@ -31,8 +31,8 @@ class Place:
 
     kind: str  # "factor" or "term"
     wrong: str  # the learner's factor, as written: "(1 - Z1**2)"
-    right: str  # the derived factor in NumPy syntax: "1 - A1**2"
-    right_ir: Expr
+    right: str  # the derived factor in NumPy syntax: "1 - A1**2" ("" when it does not belong)
+    right_ir: Expr | None
     fixed: ast.Expression  # the learner's formula with only that factor replaced
 
 
@@ -63,6 +63,8 @@ def localise(
 
 
 def _one_off(kind, tree, mine, minus, values, theirs, numbers, is_right) -> Place | None:  # noqa: PLR0913
+    """Exactly one of the learner's parts has no equal among the derived ones: put in its place
+    the derived parts left over (their product, for factors), or take it out if none is left."""
     free = list(theirs)
     odd = []
     for node, e in zip(mine, values, strict=True):
@@ -71,18 +73,55 @@ def _one_off(kind, tree, mine, minus, values, theirs, numbers, is_right) -> Plac
             odd.append((node, e))
         else:
             free.remove(twin)
-    if len(odd) != 1 or len(free) != 1:
+    if len(odd) > 1 and len(free) == 1 and kind == "factor":
+        return _several(tree, [n for n, _ in odd], free[0], is_right)
+    if len(odd) != 1 or (len(free) > 1 and kind != "factor"):
         return None
-    (node, e), right = odd[0], free[0]
+    node = odd[0][0]
+    if not free:
+        fixed = _without(tree, node)
+        ok = fixed is not None and is_right(fixed)
+        return Place(kind, show(node), "", None, fixed) if ok else None
+    right = free[0]
+    try:
+        for other in free[1:]:
+            right = build.np_mul(right, other)
+    except ChainruleError:
+        return None
     if minus[mine.index(node)]:
         right = _negated(right)
-    if e is not None and not same_shape(e.shape, right.shape) and e.shape != right.shape:
-        return None
     new = ast.parse(f"({np_text(right)})", mode="eval").body
-    fixed = next((t for t, _ in _edits(tree, lambda n, _t: _only(n, node, new))), None)
+    fixed = _replaced(tree, node, new)
     if fixed is None or not is_right(fixed):
         return None
     return Place(kind, show(node), np_text(right), right, fixed)
+
+
+def _several(tree, nodes: list[ast.AST], right: Expr, is_right) -> Place | None:
+    """Several of the learner's factors stand where the derivation has one: the first replaced by
+    it, the others taken out."""
+    new = ast.parse(f"({np_text(right)})", mode="eval").body
+    fixed = _replaced(tree, nodes[0], new)
+    for node in nodes[1:]:
+        fixed = _without(fixed, node) if fixed is not None else None
+    if fixed is None or not is_right(fixed):
+        return None
+    wrong = " and ".join(show(n) for n in nodes)
+    return Place("factors", wrong, np_text(right), right, fixed)
+
+
+def _without(tree: ast.Expression, node: ast.AST) -> ast.Expression | None:
+    """``tree`` with the factor ``node`` taken out of the product that holds it."""
+    for parent in ast.walk(tree):
+        if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Mult):
+            for mine, other in ((parent.left, parent.right), (parent.right, parent.left)):
+                if mine is node:
+                    return _replaced(tree, parent, other)
+    return None
+
+
+def _replaced(tree: ast.Expression, old: ast.AST, new: ast.AST) -> ast.Expression | None:
+    return next((t for t, _ in _edits(tree, lambda n, _t: _only(n, old, new))), None)
 
 
 def _only(n: ast.AST, target: ast.AST, new: ast.AST):

@@ -331,9 +331,12 @@ def _elementwise_for_matmul(ctx: Context) -> Iterator[Variant]:
 
 
 def _star_to_at(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    """``a * b`` → ``a @ b`` where the learner writes ``@``, else the course's ``np.dot(a, b)``."""
+    at = any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult) for n in ast.walk(tree))
+
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
-            fixed = ast.BinOp(n.left, ast.MatMult(), n.right)
+            fixed = ast.BinOp(n.left, ast.MatMult(), n.right) if at else _np_dot(n.left, n.right)
             yield fixed, {"wrong": show(n), "fix": show(fixed)}
 
     return _edits(tree, local)
@@ -356,6 +359,11 @@ def _at_to_star(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
             yield fixed, {"wrong": show(n), "fix": show(fixed)}
 
     return _edits(tree, local)
+
+
+def _np_dot(a: ast.AST, b: ast.AST) -> ast.Call:
+    func = ast.Attribute(value=ast.Name(id="np", ctx=ast.Load()), attr="dot", ctx=ast.Load())
+    return ast.Call(func, [a, b], [])
 
 
 def _product_operands(n: ast.AST) -> tuple[ast.AST, ast.AST] | None:
@@ -484,11 +492,20 @@ def _relayer(name: str, names: Mapping[str, object]) -> list[str]:
     return sorted(out, key=lambda o: abs(_layer_of(o)[1] - l))
 
 
+def _defined(v: Expr) -> str:
+    """What a dA is, so that the explanation shows the way back: dA1 = W2ᵀ dZ2."""
+    match = re.fullmatch(r"dA(\d+)", v.name)
+    if match is None:
+        return ""
+    n = int(match.group(1)) + 1
+    return f" ({v.name} = W{n}.T @ dZ{n}: the gradient comes back through W[{n}]ᵀ)"
+
+
 def _wrong_layer_index(ctx: Context) -> Iterator[Variant]:
     def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
         if n.op == "var":
             for other in _relayer(n.name, ctx.names):
-                yield ctx.names[other], {"wrong": other, "right": n.name}
+                yield ctx.names[other], {"wrong": other, "right": n.name, "defined": _defined(n)}
 
     return _sites(ctx, local)
 
@@ -498,7 +515,10 @@ def _reindex(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
         if isinstance(n, ast.Name) and id(n) in ok:
             wrong = "X" if n.id == "A0" else n.id
             for other in _relayer(wrong, ctx.names):
-                yield ast.Name(id=other, ctx=ast.Load()), {"wrong": n.id, "right": other}
+                yield (
+                    ast.Name(id=other, ctx=ast.Load()),
+                    {"wrong": n.id, "right": other, "defined": ""},
+                )
 
     ok = _operands(tree)
     return _edits(tree, local)
@@ -568,14 +588,24 @@ def _times_inv_m(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     yield ast.Expression(body=body), {}
 
 
+def _is_m(n: ast.AST) -> bool:
+    """``m``, or the course's ``X.shape[1]`` (a size read off an array)."""
+    if isinstance(n, ast.Name):
+        return n.id == "m"
+    return (
+        isinstance(n, ast.Subscript)
+        and isinstance(n.value, ast.Attribute)
+        and n.value.attr == "shape"
+    )
+
+
 def _is_inv_m(n: ast.AST) -> bool:
     return (
         isinstance(n, ast.BinOp)
         and isinstance(n.op, ast.Div)
         and isinstance(n.left, ast.Constant)
         and n.left.value == 1
-        and isinstance(n.right, ast.Name)
-        and n.right.id == "m"
+        and _is_m(n.right)
     )
 
 
@@ -583,9 +613,8 @@ def _drop_inv_m(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     """Take a 1/m out: ``x / m`` → ``x``, ``(1/m) * x`` → ``x``, ``np.mean`` → ``np.sum``."""
 
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
-        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div):
-            if isinstance(n.right, ast.Name) and n.right.id == "m":
-                yield n.left, {}
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) and _is_m(n.right):
+            yield n.left, {}
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
             if _is_inv_m(n.left):
                 yield n.right, {}
@@ -667,6 +696,8 @@ def _missing_derivative(ctx: Context) -> Iterator[Variant]:
 
 # -- signs and constant factors ------------------------------------------------------------------
 def _negate(e: Expr) -> Expr:
+    if e.op == "scale" and e.args[0].op == "const" and e.args[0].attrs[0] == -1:
+        return e.args[1]
     return build.scale(build.const(-1), e)
 
 
@@ -709,7 +740,7 @@ def factor_title(k: float) -> str:
     """``2`` → "a factor 2 too many", ``0.5`` → "a factor 1/2 too many (a factor 2 missing)"."""
     if k >= 1:
         return f"a factor {k:g} too many"
-    return f"a factor 1/{1 / k:g} too many (a factor {1 / k:g} missing)"
+    return f"a factor 1/{round(1 / k):g} too many (a factor {round(1 / k):g} missing)"
 
 
 def _drop_constant(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
@@ -828,7 +859,7 @@ def _l2_term(ctx: Context, variants: Callable[[Expr, Expr], Iterator[tuple[Expr,
         if _is_penalty(n):
             W = n.args[1]
             for new, what in variants(W, n):
-                yield new, {"wrong": np_text(new), "fix": np_text(n), "W": W.name, "what": what}
+                yield new, {"wrong": np_text(new), "local": np_text(n), "W": W.name, "what": what}
 
     return _sites(ctx, local)
 
@@ -961,6 +992,54 @@ def _transpose_for_inverse(tree: ast.Expression, ctx: Context) -> Iterator[Repai
             yield fixed, {"wrong": show(n), "operand": show(operand), "local": show(fixed)}
 
     return _edits(tree, local)
+
+
+def _skipped_weights(ctx: Context) -> Iterator[Variant]:
+    """W[l+1]ᵀ dZ[l+1] → dZ[l+1]: the gradient not sent back through the weights (it type-checks
+    when NumPy broadcasts dZ[l+1], e.g. with one output unit)."""
+
+    def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
+        if n.op != "matmul":
+            return
+        for t, other in ((n.args[0], n.args[1]), (n.args[1], n.args[0])):  # columns, rows
+            if t.op == "transpose" and t.args[0].op == "var" and t.args[0].name.startswith("W"):
+                fields = {"W": t.args[0].name, "local": np_text(n), "wrong": np_text(other)}
+                yield other, fields
+
+    return _sites(ctx, local)
+
+
+def _missing_sum(ctx: Context) -> Iterator[Variant]:
+    """db = dZ: the sum over the examples left out."""
+
+    def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
+        if n.op == "sum" and n.attrs[0] is not None:
+            yield n.args[0], {"local": np_text(n), "axis": _axis_words(n.attrs[0], ctx)}
+
+    return _sites(ctx, local)
+
+
+def _none(ctx: Context) -> Iterator[Variant]:
+    """Numerically another mistake (a mask of ones is a missing g′): named from the syntax."""
+    return iter(())
+
+
+def _strict_mask(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    """``A1 >= 0`` → ``A1 > 0``: relu′ is 1 where Z > 0, else 0."""
+
+    def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
+        if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], ast.GtE):
+            yield ast.Compare(n.left, [ast.Gt()], n.comparators), {"wrong": show(n)}
+
+    return _edits(tree, local)
+
+
+def has_nonstrict_mask(tree: ast.AST) -> bool:
+    """The learner's formula compares with ``>=``."""
+    return any(
+        isinstance(n, ast.Compare) and any(isinstance(op, ast.GtE) for op in n.ops)
+        for n in ast.walk(tree)
+    )
 
 
 MISTAKES: tuple[Mistake, ...] = (
@@ -1155,10 +1234,73 @@ MISTAKES: tuple[Mistake, ...] = (
     Mistake(
         "wrong-layer-index",
         "a quantity from the wrong layer",
-        {"default": "{wrong} is from the wrong layer: {T} uses {right} there."},
+        {"default": "{wrong} is from the wrong layer: {T} uses {right} there{defined}."},
         _wrong_layer_index,
         _reindex,
         prior=0.05,
+    ),
+    Mistake(
+        "wrong-factor",
+        "a wrong factor",
+        {
+            "default": "the {kind} {wrong} is where it goes wrong: the derivation of {T} has "
+            "{right} there.{note} Everything else is right: {target} = {fix}.",
+            "several": "the {kind} {wrong} are where it goes wrong: the derivation of {T} has "
+            "{right} there.{note} Everything else is right: {target} = {fix}.",
+            "extra": "the {kind} {wrong} does not belong: the derivation of {T} has no such "
+            "{kind}, and everything else in your formula is right: {target} = {fix}.",
+        },
+        _none,
+        prior=0.01,
+    ),
+    Mistake(
+        "missing-sum",
+        "a missing sum over the examples",
+        {
+            "default": "{T} has the shape of {Of}, {target_shape}, one number per unit: the "
+            "bias is added to every example's column, so its gradient sums the examples' "
+            "gradients — {local}, the sum over {axis}, with keepdims=True. Write "
+            "{target} = {fix}."
+        },
+        _missing_sum,
+        prior=0.05,
+    ),
+    Mistake(
+        "skipped-weights",
+        "the gradient not sent back through the weights",
+        {
+            "default": "{wrong} is used where {local} belongs: the layer above reaches this one "
+            "through its weights, Z = {W} A + b, so the gradient comes back multiplied by "
+            "{W}ᵀ (each unit gets the errors of the units it feeds, weighted by {W}). Write "
+            "{target} = {fix}."
+        },
+        _skipped_weights,
+        prior=0.06,
+    ),
+    Mistake(
+        "dropout-on-dZ",
+        "the dropout mask applied to dZ instead of dA",
+        {
+            "default": "You apply the mask later, to {later}, instead: the mask multiplies entry "
+            "by entry, so {later} comes out the same (⊙ commutes). But {T} itself is the "
+            "gradient of the activations the forward pass masked, so it carries the mask: the "
+            "forward pass masked A, the backward pass masks dA."
+        },
+        _none,
+        prior=0.03,
+    ),
+    Mistake(
+        "mask-always-one",
+        "a relu mask that is all ones",
+        {
+            "default": "{wrong} is true for every unit: {A} = relu({Z}) is never negative, so "
+            "the mask is all ones and the units with {Z} ≤ 0 — which relu cuts off, and which "
+            "therefore get no gradient — get one. relu′({Z}) is 1 where {Z} > 0 and 0 elsewhere "
+            "(the course takes 0 at exactly 0): write {A} > 0 or {Z} > 0. {target} = {fix}."
+        },
+        _none,
+        _strict_mask,
+        prior=0.06,
     ),
     Mistake(
         "sign-error",
@@ -1245,7 +1387,7 @@ MISTAKES: tuple[Mistake, ...] = (
         {
             "default": "the L2 term adds (λ/m) {W} — a matrix, one entry per weight — not "
             "(λ/m) Σ {W}: the derivative of (λ/2m) ‖{W}‖² with respect to each weight is "
-            "(λ/m) times that weight. Write {target} = {fix}."
+            "(λ/m) times that weight, so the term is {local}: {target} = {fix}."
         },
         _l2_sum,
         prior=0.03,

@@ -84,9 +84,20 @@ class Numbers:
                 self._memo[e, i] = None
         return self._memo[e, i]
 
+    def fits(self, a: Shape, b: Shape) -> bool:
+        """``a`` can stand for ``b``; with one batch size on every draw (m = 1 in the lectures'
+        one-example notation), ``m`` is that number."""
+        if same_shape(a, b):
+            return True
+        if len(set(self.sizes)) != 1:
+            return False
+        m = self.sizes[0]
+        fixed = [tuple(m if isinstance(d, str) else d for d in s) for s in (a, b)]
+        return same_shape(*fixed)
+
     def same(self, a: Expr, b: Expr) -> bool:
         """Equal shapes (a scalar broadcasts, as in NumPy) and equal numbers on every draw."""
-        if not same_shape(a.shape, b.shape):
+        if not self.fits(a.shape, b.shape):
             return False
         return all(close(self.value(a, i), self.value(b, i)) for i in range(len(self.envs)))
 
@@ -100,7 +111,7 @@ class Numbers:
 
     def ratio(self, a: Expr, b: Expr) -> tuple[float, ...] | None:
         """The constant ``c_i`` with ``a = c_i · b`` on each draw ``i``, if there is one."""
-        if not same_shape(a.shape, b.shape):
+        if not self.fits(a.shape, b.shape):
             return None
         out = []
         for i in range(len(self.envs)):

@@ -26,6 +26,7 @@ __all__ = [
     "render",
     "formula_text",
     "formula_json",
+    "backward_text",
 ]
 
 FORMULA_TEXT = "‖g − g_approx‖₂ / (‖g‖₂ + ‖g_approx‖₂)"
@@ -224,7 +225,9 @@ def _html(report: Report) -> str:
 def formula_text(check: object) -> str:
     """A :class:`~chainrule.check.formula.FormulaCheck` for the terminal."""
     verdict = "✓ correct" if check.correct else f"✗ wrong — {check.title}"
-    if not check.correct and check.diagnosis:
+    if getattr(check, "verdict", "") == "right-here-only":
+        verdict = f"✗ not correct as a formula: {check.title}"
+    elif not check.correct and check.diagnosis:
         verdict += f" ({check.diagnosis})"
     body = textwrap.wrap(check.message, 96, initial_indent="  ", subsequent_indent="  ")
     lines = [check.formula, verdict, *body]
@@ -239,3 +242,38 @@ def formula_text(check: object) -> str:
 
 def formula_json(check: object) -> str:
     return json.dumps(check.to_dict(), indent=2, ensure_ascii=False)
+
+
+# -- a whole backward pass -------------------------------------------------------------------------
+_MARKS = {
+    "correct": "✓ correct",
+    "right-given": "✓ right, given your {given}",
+    "right-in-the-end": "✓ right in the end",
+    "right-here-only": "✗ not correct as a formula: {title}",
+    "wrong": "✗ wrong — {title}",
+}
+
+
+def backward_text(check: object) -> str:
+    """A :class:`~chainrule.check.backward.BackwardCheck` for the terminal: one entry per line."""
+    out = [f"backward pass: network {check.network}, {check.convention} convention", ""]
+    width = max((len(c.text) for c in check.lines), default=0)
+    width = min(width, 48)
+    for c in check.lines:
+        given = ", ".join(c.given)
+        mark = _MARKS[c.verdict].format(given=given, title=c.check.title)
+        out.append(f"  line {c.line:>3}  {c.text.ljust(width)}  {mark}")
+        if c.verdict not in ("correct", "right-given", "right-in-the-end"):
+            wrapped = textwrap.wrap(c.check.message, 90, initial_indent=" " * 12)
+            out += [*wrapped[:1], *(" " * 12 + w.strip() for w in wrapped[1:])]
+            out.append(f"            corrected: {c.check.corrected}")
+    if check.note:
+        out += ["", *textwrap.wrap(check.note, 96, initial_indent="  ", subsequent_indent="  ")]
+    wrong = check.wrong
+    out.append("")
+    if not wrong:
+        out.append(f"every line is right ({len(check.lines)} lines)")
+    else:
+        where = ", ".join(f"line {c.line} ({c.target})" for c in wrong)
+        out.append(f"{len(wrong)} of {len(check.lines)} lines wrong: {where}")
+    return "\n".join(out)

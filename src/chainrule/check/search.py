@@ -11,9 +11,9 @@ Two kinds of mistake are searched differently:
   mutations of the correct formula, applied once or twice (a second mutation is applied to the
   result of the first);
 * constant factors are never enumerated: the ratio of the learner's numbers to a candidate's is
-  computed draw by draw, and a ratio ``s · r · mᵏ`` (s = ±1, r ∈ {1, 2, ½, 4, ¼}, k ∈ {−2 … 2};
-  ``m`` changes from draw to draw, so ``k`` is seen) names a sign error, a stray factor and
-  1/m's too many or missing — on top of any structural candidate.
+  computed draw by draw, and a ratio ``s · r · mᵏ`` (s = ±1, r ∈ {1, 2, ½, 4, ¼, 3, ⅓},
+  k ∈ {−2 … 2}; ``m`` changes from draw to draw, so ``k`` is seen) names a sign error, a stray
+  factor and 1/m's too many or missing — on top of any structural candidate.
 
 So "up to three mistakes" is: two structural mutations, or one or two with a constant factor.
 Candidates are deduplicated by their numbers on the first draw, and the second level is capped so
@@ -36,7 +36,7 @@ from .numbers import Numbers
 __all__ = ["Finding", "diagnose", "constant_mistakes"]
 
 _SECOND_LEVEL = 2500  # mutations of mutations evaluated at most
-_FACTORS = (1.0, 2.0, 0.5, 4.0, 0.25)
+_FACTORS = (1.0, 2.0, 0.5, 4.0, 0.25, 3.0, 1 / 3)
 _POWERS = (0, 1, -1, 2, -2)
 
 Step = tuple[Mistake, dict]  # a mistake and the fields of its explanation
@@ -172,7 +172,8 @@ def _named(s: int, r: float, k: int, situation: dict) -> tuple[Step, ...]:
     if s < 0:
         steps.append((BY_NAME["sign-error"], {}))
     if r != 1:
-        steps.append((BY_NAME["stray-factor"], {"title": factor_title(r), "k": f"{r:g}"}))
+        k_text = f"{r:g}" if r >= 1 else f"1/{round(1 / r)}"
+        steps.append((BY_NAME["stray-factor"], {"title": factor_title(r), "k": k_text}))
     name = "missing-1/m" if k > 0 else "extra-1/m"
     steps += [(BY_NAME[name], {"situation": situation[name]})] * abs(k)
     return tuple(steps)

@@ -13,6 +13,7 @@ API (what the checker calls)::
     s.lines     # every line that made the value: an in-place write or += adds its line
     s.col       # the target's column on s.line (0-based)
     s.text      # the learner's own line(s), as written
+    s.locals    # ((line, text), …) of the learner's locals put into s.rhs (``m = X.shape[0]``)
 
 ``text`` is several ``target = expr`` lines, or one function written as the course's notebooks write
 it (``backward_propagation(parameters, cache, X, Y)``, ``linear_backward(dZ, cache)``,
@@ -31,10 +32,13 @@ it (``backward_propagation(parameters, cache, X, Y)``, ``linear_backward(dZ, cac
   would change both.
 * ``grads = {"dW1": dW1, …}``, ``grads["dW1"] = …``, ``return grads``: a value stored under
   another name is a statement for the key's quantity.
+* The course's dropout cache ``(Z1, D1, A1, …) = cache`` holds A[l] after its mask and 1/keep_prob
+  were applied: that is the network's ``A_drop[l]``, and ``A1`` from such a cache reads as A_drop1.
 * ``layer=l`` reads the course's unnumbered names (``dZ``, ``W``, ``A_prev``, ``dA_prev``) as layer
   l's (``A_prev`` is A[l−1]); ``L`` reads ``AL``/``dAL`` as A[L]/dA[L].
 * ``print``, ``assert`` and docstrings change no value and are passed over; ``import numpy``
-  is allowed.
+  is allowed. ``relu_backward``/``sigmoid_backward``/``tanh_backward`` may return an expression:
+  it is dZ. ``sigmoid(…)``, ``relu(…)`` are read as the functions of those names.
 
 Anything else — loops, ``if``, calls of functions the language does not know (the learner's own
 ``linear_backward``), attributes other than ``.T``/``.shape``/``.dot``/``.astype``/``.copy``/
@@ -52,7 +56,15 @@ from dataclasses import dataclass, field
 
 from ..errors import ChainruleError, ParseError
 from ..lang.parser import METHODS, is_method, known_call
-from .learner import PRIME, builtin, normalize_line, parse_rhs, show
+from .spelling import (
+    PRIME,
+    builtin,
+    normalize_line,
+    normalize_traced,
+    original_col,
+    parse_rhs,
+    show,
+)
 
 __all__ = ["Statement", "read_backward"]
 
@@ -62,7 +74,10 @@ _GENERIC = {"W", "b", "Z", "A", "D", "dW", "db", "dZ", "dA", "A_prev", "dA_prev"
 _NETWORK_SCALARS = {"lambd", "keep_prob"}
 _OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.MatMult, ast.Pow)
 _SKIPPED_CALLS = {"print"}
+# the course's activation backward functions return dZ (``return dA * s * (1 - s)``)
+_RETURNS_DZ = {"relu_backward", "sigmoid_backward", "tanh_backward", "leaky_relu_backward"}
 _LIMIT_LINES = 2000
+_LIMIT_NODES = 20_000  # syntax-tree nodes in one statement after its locals are put in
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,7 @@ class Statement:
     lines: tuple[int, ...] = ()
     end_line: int = 0
     tree: ast.Expression | None = field(default=None, compare=False, repr=False)
+    locals: tuple[tuple[int, str], ...] = ()  # (line, text) of each local put into the rhs
 
     @property
     def formula(self) -> str:
@@ -122,6 +138,7 @@ class _Draft:
     col: int
     view_of: str | None = None  # ``dZ = dA`` makes dZ the same array as dA
     used: bool = False  # another statement read this value since it was set
+    uses: list[tuple[int, str]] = field(default_factory=list)  # lines of the locals put in
 
 
 class _Program:
@@ -129,16 +146,21 @@ class _Program:
 
     def __init__(self, text: str, layer: int | None, L: int | None) -> None:
         self.original = text.split("\n")
-        self.lines = [self._normalised(i, line) for i, line in enumerate(self.original, 1)]
+        traced = [self._normalised(i, line) for i, line in enumerate(self.original, 1)]
+        self.lines = [line for line, _ in traced]
+        self.cols = [cols for _, cols in traced]
         self.layer, self.L = layer, L
         self.defs: dict[str, ast.expr | None] = {}  # locals put into later lines (None: opaque)
         self.renames: dict[str, str] = {}  # a learner's name → the course's
         self.drafts: dict[str, _Draft] = {}
         self.views: dict[str, str] = {}  # a local that is another name's array (no copy)
+        self.function = ""  # the name of the function read, if the text is one
+        self.def_from: dict[str, tuple[tuple[int, str], ...]] = {}  # a local's lines (and its own)
+        self.pending: list[tuple[int, str]] = []  # lines of the locals this statement put in
 
-    def _normalised(self, number: int, line: str) -> str:
+    def _normalised(self, number: int, line: str) -> tuple[str, list[int]]:
         try:
-            return normalize_line(line)
+            return normalize_traced(line)
         except ParseError as e:
             raise ParseError(
                 f"line {number}: {e.message}", source=e.source, col=e.col, hint=e.hint
@@ -146,7 +168,10 @@ class _Program:
 
     # -- the whole text ---------------------------------------------------------------------------
     def read(self) -> list[Statement]:
-        module = parse_rhs("\n".join(self.lines), mode="exec")
+        try:
+            module = parse_rhs("\n".join(self.lines), mode="exec")
+        except ParseError as e:
+            raise self._syntax(e) from None
         for node in self._body(module):
             self._statement(node)
         return [self._finish(d) for d in sorted(self.drafts.values(), key=lambda d: d.lines[0])]
@@ -167,6 +192,7 @@ class _Program:
                 hint="check one function at a time (backward_propagation, linear_backward, …)",
             )
         f = functions[0]
+        self.function = f.name
         args = f.args
         for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
             self.defs.pop(self.course(a.arg, a), None)
@@ -176,6 +202,7 @@ class _Program:
 
     # -- one statement ----------------------------------------------------------------------------
     def _statement(self, node: ast.stmt) -> None:
+        self.pending = []
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             return self._assign(node, node.targets[0], node.value)
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
@@ -197,14 +224,15 @@ class _Program:
         if isinstance(value, ast.Dict):
             return self._dict(value)
         key = self._lookup_key(value)
-        name = self.course(target.id, target)
-        if key is None and self._holds(name, value):  # Z = cache (the activation cache is Z)
-            key = name
-        if key is not None:  # W1 = parameters["W1"]
-            self.defs.pop(name, None)
+        if key is not None:  # W1 = parameters["W1"]; W = parameters["W2"] renames W
             self.renames.pop(target.id, None)
-            if key != name:
+            self.defs.pop(key, None)
+            if target.id != key:
                 self.renames[target.id] = key
+            return None
+        name = self.course(target.id, target)
+        if self._holds(name, value):  # Z = cache (the activation cache is Z)
+            self.defs.pop(name, None)
             return None
         self._set(node, name, target, value)
 
@@ -228,11 +256,13 @@ class _Program:
         tree = self.expr(value, node)
         if not _GRADIENT.fullmatch(name):
             self.defs[name] = _unwrap_copy(tree)
+            self.def_from[name] = self._origin(node)
             self.views.pop(name, None)
             if _view_of(value) is not None:
-                self.views[name] = _view_of(value)
+                self.views[name] = self.course(_view_of(value), value)
             return None
-        self._draft(node, name, tree, target, _view_of(value))
+        view = _view_of(value)
+        self._draft(node, name, tree, target, view and self.course(view, value))
 
     def _draft(
         self, node: ast.stmt, name: str, tree: ast.expr, target: ast.AST, view: str | None
@@ -245,7 +275,7 @@ class _Program:
                     f"{name} is computed from {name} itself before it has a value here",
                     hint=f"give the value the function receives another name than {name}",
                 )
-            tree = _substitute(tree, {name: old.tree})
+            tree = self._bounded(_substitute(tree, {name: old.tree}), target)
             lines = [*old.lines, node.lineno]
         else:
             if old is not None and old.used:
@@ -257,7 +287,8 @@ class _Program:
             lines = [node.lineno]
         col = old.col if old is not None and len(lines) > 1 else target.col_offset
         self._mark_used(tree, name)
-        self.drafts[name] = _Draft(name, _unwrap_copy(tree), lines, col, view)
+        uses = [*(old.uses if old is not None and len(lines) > 1 else []), *self.pending]
+        self.drafts[name] = _Draft(name, _unwrap_copy(tree), lines, col, view, uses=uses)
 
     def _mark_used(self, tree: ast.expr, target: str) -> None:
         for n in ast.walk(tree):
@@ -272,7 +303,11 @@ class _Program:
         if name in self.views or name in self.drafts and self.drafts[name].view_of:
             raise self._shared(node, name)
         if name not in self.drafts and name not in self.defs:
-            raise self.fail(node.target, f"{name} is changed in place before it has a value here")
+            raise self.fail(
+                node.target,
+                f"{name} is changed in place before it has a value here",
+                hint=f"write {name} = … first",
+            )
         value = ast.BinOp(ast.Name(name, ast.Load()), node.op, node.value)
         ast.copy_location(value, node.value)
         self._set(node, name, node.target, value)
@@ -281,11 +316,16 @@ class _Program:
         """``A_prev, W, b = cache``: names the cache holds (the course's, or opaque ones)."""
         if not isinstance(value, ast.Name):
             raise self.fail(value, *_call_refusal(value))
+        names = []
         for element in target.elts:
             if not isinstance(element, ast.Name):
                 raise self.fail(element, f"cannot unpack into {ast.unparse(element)!r}")
-            name = self.course(element.id, element)
+            names.append(self.course(element.id, element))
+        for element, name in zip(target.elts, names, strict=True):
             self.renames.pop(element.id, None)
+            dropped = re.fullmatch(r"A(\d+)", name) and f"D{name[1:]}" in names
+            if dropped:  # the course's dropout cache holds A[l] after dropout: A_drop[l] here
+                self.renames[element.id] = name = f"A_drop{name[1:]}"
             if _QUANTITY.fullmatch(name) or _GRADIENT.fullmatch(name):
                 self.defs.pop(name, None)
             else:
@@ -314,7 +354,11 @@ class _Program:
                 hint="a mask write is read with a comparison: dZ[Z <= 0] = 0",
             )
         if not _number(value):
-            raise self.fail(value, "a mask write is read with a number: dZ[Z <= 0] = 0")
+            raise self.fail(
+                value,
+                "a mask write is read with a number: dZ[Z <= 0] = 0",
+                hint=f"write {name} = np.where({ast.unparse(cond)}, …, {name}) instead",
+            )
         if self.defs.get(name) is not None and name not in self.drafts:
             return self._mask_local(node, name, cond, value)
         draft = self.drafts.get(name)
@@ -329,12 +373,14 @@ class _Program:
         where = _where(self.expr(cond, node), value, draft.tree)
         self._mark_used(where, name)
         draft.tree, draft.lines = where, [*draft.lines, node.lineno]
+        draft.uses += self.pending
 
     def _mask_local(self, node: ast.Assign, name: str, cond: ast.expr, value: ast.expr) -> None:
         """``g = np.zeros_like(Z1); g[Z1 > 0] = 1``: a local's new value, put into later lines."""
         if name in self.views:
             raise self._shared(node, name)
         self.defs[name] = _where(self.expr(cond, node), value, self.defs[name])
+        self.def_from[name] = (*self.def_from.get(name, ()), *self._origin(node))
 
     def _output(
         self, name: str, at: ast.AST, value: ast.expr, node: ast.stmt | None = None
@@ -353,6 +399,8 @@ class _Program:
         v = node.value
         if v is None or isinstance(v, ast.Name):
             return None
+        if self.function in _RETURNS_DZ and not isinstance(v, ast.Tuple | ast.Dict):
+            return self._set(node, self.course("dZ", node), node, v)
         if isinstance(v, ast.Tuple) and all(isinstance(e, ast.Name) for e in v.elts):
             return None
         if isinstance(v, ast.Dict):
@@ -381,8 +429,8 @@ class _Program:
                 raise self.fail(
                     node,
                     f"{name} has no layer number",
-                    hint="say which layer the code is about (layer=2, --layer 2), or write "
-                    f"{name}2",
+                    hint=f"write it with its layer's number ({name.removesuffix('_prev')}2), "
+                    "or say which layer the code is about: read_backward(text, layer=2)",
                 )
             prev = name.endswith("_prev")
             return f"{name.removesuffix('_prev')}{self.layer - prev}"
@@ -395,7 +443,17 @@ class _Program:
     def expr(self, value: ast.expr, node: ast.AST) -> ast.expr:
         """``value`` checked against the language, in the course's names, locals put in."""
         self._check(value, node)
-        return _Resolve(self).visit(copy.deepcopy(value))
+        return self._bounded(_Resolve(self).visit(copy.deepcopy(value)), node)
+
+    def _bounded(self, tree: ast.expr, node: ast.AST) -> ast.expr:
+        """``tree``, unless putting the locals in made it huge (``a = a + a`` doubles each line)."""
+        if sum(1 for _ in ast.walk(tree)) > _LIMIT_NODES:
+            raise self.fail(
+                node,
+                "this line's formula grows too large once its earlier lines are put in",
+                hint="name the parts the course names (dZ2, dA1, …) instead of local names",
+            )
+        return tree
 
     def _check(self, value: ast.expr, node: ast.AST) -> None:
         try:
@@ -445,28 +503,47 @@ class _Program:
         return self.course(text, key)
 
     # -- statements out ---------------------------------------------------------------------------
+    def _origin(self, node: ast.stmt) -> tuple[tuple[int, str], ...]:
+        """The line that defines a local, and the lines of the locals it was made from."""
+        return (*self.pending, (node.lineno, self.original[node.lineno - 1].strip()))
+
     def _finish(self, d: _Draft) -> Statement:
         tree = ast.Expression(ast.fix_missing_locations(d.tree))
         lines = tuple(dict.fromkeys(d.lines))
         text = "\n".join(self.original[i - 1].strip() for i in lines)
         return Statement(
             line=lines[0],
-            col=_chars(self.lines[lines[0] - 1], d.col),
+            col=original_col(self.cols[lines[0] - 1], _chars(self.lines[lines[0] - 1], d.col)),
             target=d.target,
             rhs=ast.unparse(tree),
             text=text,
             lines=lines,
             end_line=lines[-1],
             tree=tree,
+            locals=tuple(sorted(set(d.uses))),
         )
+
+    def _syntax(self, e: ParseError) -> ParseError:
+        """A syntax error shown in the learner's own line, with its column there."""
+        row = re.match(r"line (\d+): ", e.message)
+        if row is None or e.col is None or not 1 <= int(row[1]) <= len(self.lines):
+            return e
+        line = self.lines[int(row[1]) - 1]
+        node = ast.Constant(None, lineno=int(row[1]))
+        node.col_offset = len(line[: e.col + len(line) - len(line.lstrip())].encode())
+        hint = "write Python as the notebook runs it, or one 'target = formula' a line"
+        return self.fail(node, e.message[len(row[0]) :], hint=hint)
 
     def fail(self, node: ast.AST, message: str, hint: str | None = None) -> ParseError:
         row = getattr(node, "lineno", None)
         if row is None or not 1 <= row <= len(self.lines):
             return ParseError(message, hint=hint)
-        line = self.lines[row - 1]
-        col = _chars(line, getattr(node, "col_offset", 0)) - (len(line) - len(line.lstrip()))
-        return ParseError(f"line {row}: {message}", source=line.strip(), col=max(col, 0), hint=hint)
+        line, original = self.lines[row - 1], self.original[row - 1]
+        col = original_col(self.cols[row - 1], _chars(line, getattr(node, "col_offset", 0)))
+        col -= len(original) - len(original.lstrip())
+        return ParseError(
+            f"line {row}: {message}", source=original.strip(), col=max(col, 0), hint=hint
+        )
 
 
 class _Resolve(ast.NodeTransformer):
@@ -488,6 +565,7 @@ class _Resolve(ast.NodeTransformer):
                     f"{node.id} is a cache of arrays, not one quantity",
                     hint="unpack it into the course's names first: A_prev, W, b = cache",
                 )
+            self.p.pending += self.p.def_from.get(name, ())
             return copy.deepcopy(value)
         return ast.copy_location(ast.Name(name, ast.Load()), node)
 

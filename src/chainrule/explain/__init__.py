@@ -5,6 +5,7 @@ writes it as prose and formulas; the ``render_*`` modules typeset that as text, 
 HTML or JSON. :func:`derivation_document` does the same for a whole derivation.
 """
 
+from . import formats  # noqa: F401 - registers the notebooks' rich display (chainrule.display)
 from .explanation import Explanation, explain
 
 __all__ = ["Explanation", "explain"]

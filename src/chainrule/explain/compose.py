@@ -9,7 +9,12 @@ the rules used and further reading.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..algebra.simplify import substitute
 from ..ir import build
+from ..ir.expr import Expr, walk
+from .answers import questions_section
 from .chain import Factor, Term
 from .context import lj_section, numbers_section, rules_section, variants_section
 from .doc import (
@@ -24,11 +29,13 @@ from .doc import (
     Table,
     row,
 )
-from .explanation import Explanation
 from .notation import text_math
 from .rewrite import rewrite_section
 from .why import derivative_section, dimension_section, hadamard_section, index_section
 from .writer import Writer, rule_names
+
+if TYPE_CHECKING:  # the explanation calls these sections; they only read it
+    from .explanation import Explanation
 
 __all__ = ["explanation_document"]
 
@@ -153,7 +160,9 @@ def _top_blocks(x: Explanation, w: Writer) -> list:
             (
                 "This is where the backward pass starts: ",
                 row(w.sym(x.quantity), "=", w.ex(x.step.expr)),
-                f". {x.derivation.convention_note[0].upper()}{x.derivation.convention_note[1:]}.",
+                ". In this convention: ",
+                x.derivation.convention_note,
+                ".",
             )
         )
     ]
@@ -193,24 +202,37 @@ def _backprop_blocks(x: Explanation, w: Writer) -> list:
     return blocks + _simplified_blocks(x, w)
 
 
+def _seeded(x: Explanation, e: Expr) -> Expr:
+    """``e`` with the seed of the backward pass replaced by its value (``dL = 1``, or ``1/m`` in
+    the exact convention): the rules produce it as a name, ``(−dL)``, that means nothing here."""
+    known = {
+        build.var(s.target, s.shape): s.expr
+        for s in x.derivation.steps
+        if not any(n.op == "var" for n in walk(s.expr))
+    }
+    return substitute(e, known) if known else e
+
+
 def _simplified_blocks(x: Explanation, w: Writer) -> list:
     s = x.step
+    raw = _seeded(x, s.raw)
     if len(x.terms) > 1:
         total = s.rewrite.staged if s.rewrite else s.expanded
         return [Para(("The uses add up: ", row(w.sym(s.target), "=", w.ex(total)), "."))]
     together = []
     if text_math(w.ex(s.expanded)) != text_math(w.ex(s.expr)):
         together = [Para(("Together: ", row(w.sym(s.target), "=", w.ex(s.expanded)), "."))]
-    if text_math(w.ex(s.raw)) == text_math(w.ex(s.expr)):
+    if text_math(w.ex(raw)) == text_math(w.ex(s.expr)):
         return together
+    worked = any(a.lines for a in x.answers)
     return [
         Para(
             (
                 "As the rules produce it, ",
-                row(w.sym(s.target), "=", w.ex(s.raw)),
+                row(w.sym(s.target), "=", w.ex(raw)),
                 "; the elementwise algebra (SymPy, no special cases) simplifies it to ",
                 row(w.sym(s.target), "=", w.ex(s.expr)),
-                ".",
+                " — worked out line by line under 'Questions learners ask'." if worked else ".",
             )
         )
     ] + together
@@ -233,6 +255,7 @@ def explanation_document(x: Explanation) -> Document:
     blocks = _intro(x, w) + _chain_section(x, w) + rewrite_section(x, w)
     for section in (dimension_section, index_section, hadamard_section, derivative_section):
         blocks += section(x, w)
+    blocks += questions_section(x)
     blocks += lj_section(x, w) + numbers_section(x, w) + variants_section(x, w)
     blocks += rules_section(x)
     blocks = _numbered(blocks)

@@ -5,6 +5,8 @@ Sections of an explanation (see :mod:`chainrule.explain.compose`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..rules.primitives import PRIMITIVES
 from .chain import Factor
 from .doc import (
@@ -19,9 +21,11 @@ from .doc import (
     Txt,
     row,
 )
-from .explanation import Explanation
 from .notation import text_math
 from .writer import Writer, bound, names
+
+if TYPE_CHECKING:  # the explanation calls these sections; they only read it
+    from .explanation import Explanation
 
 __all__ = ["lj_section", "numbers_section", "variants_section", "rules_section"]
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..autodiff.derivation import Derivation, Step
+from ..display import provide
 from ..errors import SpecError, UnknownNameError
 from ..gradient import Gradient
 from ..nets.model import Model
@@ -31,9 +32,17 @@ from .arguments import (
     index_argument,
     shape_argument,
 )
+from .asked import answers
 from .chain import Algebra, Term, chain_terms, top_of
+from .compose import explanation_document
 from .doc import Document, Ex, Naming, Sym
+from .notation import text_math
 from .numeric import NumericExample, example_inputs, numeric_example
+from .questions import Answer
+from .render_html import html_fragment
+from .render_latex import latex_summary
+from .render_markdown import render_markdown
+from .render_text import render_text
 from .variants import Variant, network_values, other_network, variants
 
 __all__ = ["Explanation", "explain", "resolve_quantity"]
@@ -62,6 +71,7 @@ class Explanation:
     numbers: NumericExample
     variants: tuple[Variant, ...]
     reading: tuple[str, ...]
+    answers: tuple[Answer, ...] = ()  # the questions learners ask about this step, checked
 
     @property
     def convention(self) -> str:
@@ -69,34 +79,22 @@ class Explanation:
 
     def document(self) -> Document:
         """The explanation as prose and formulas (:class:`chainrule.explain.doc.Document`)."""
-        from .compose import explanation_document
-
         return explanation_document(self)
 
     def __str__(self) -> str:
-        from .render_text import render_text
-
         return render_text(self.document())
 
     def __repr__(self) -> str:
-        from .notation import text_math
-
         formula = text_math(Ex(self.step.expanded, self.naming))
         return f"<explanation of {text_math(Sym(self.quantity, self.naming))} = {formula}>"
 
     def _repr_markdown_(self) -> str:
-        from .render_markdown import render_markdown
-
         return render_markdown(self.document())
 
     def _repr_latex_(self) -> str:
-        from .render_latex import latex_summary
-
         return latex_summary(self.document(), limit=6)
 
     def _repr_html_(self) -> str:
-        from .render_html import html_fragment
-
         return html_fragment(self.document())
 
 
@@ -177,6 +175,7 @@ def explain(
         numbers,
         others,
         _reading(terms),
+        answers(net, d, step, values) if net is not None else (),
     )
 
 
@@ -206,11 +205,17 @@ def _keys(op: str) -> tuple[str, ...]:
 
 
 def _gradient_values(d: Derivation, step: Step, seed: int) -> dict[str, np.ndarray]:
-    """Seeded inputs for an expression: normal if everything stays finite, else positive."""
-    for positive in (False, True):
+    """Seeded inputs for an expression: normal if everything stays finite, else positive, else
+    positive and below 1 (the domain of artanh, arcsin)."""
+    for positive, shrink in ((False, 1.0), (True, 1.0), (True, 0.5)):
         values = example_inputs(d.program, seed, positive=positive)
+        fixed = {*d.program.meta.get("constants", {}), *d.program.meta.get("model_masks", ())}
+        values = {k: v if k in fixed else shrink * v for k, v in values.items()}
         with np.errstate(all="ignore"):
             ex = numeric_example(d, step, values, seed)
         if np.all(np.isfinite(ex.formula)) and np.all(np.isfinite(ex.estimate)):
             return values
     return values
+
+
+provide("explain", explain)

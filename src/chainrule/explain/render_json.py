@@ -108,6 +108,18 @@ def _rounded(a: object) -> list:
     return [[float(f"{v:.6g}") for v in r] for r in np.atleast_2d(np.asarray(a, dtype=float))]
 
 
+def _answer(a: object) -> dict:
+    return {
+        "key": a.key,
+        "question": a.title,
+        "lines": [
+            {"math": _math(line.math), "why": line.why, "checked": line.checked} for line in a.lines
+        ],
+        "facts": [{"content": _inline(f.parts), "checked": f.checked} for f in a.facts],
+        "checked": a.checked,
+    }
+
+
 def explanation_json(x: object) -> dict:
     """An explanation's facts and its document."""
     from .doc import Ex
@@ -143,6 +155,7 @@ def explanation_json(x: object) -> dict:
             }
             for v in x.variants
         ],
+        "answers": [_answer(a) for a in x.answers],
         "reading": list(x.reading),
         "rules": {
             op: {"rule": r, "index_form": {"text": rec_text(i), "latex": rec_latex(i)}}

@@ -8,11 +8,15 @@ the shared scale and shift collect sums; for a softmax, why diag(s) − s sᵀ c
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..autodiff.derivation import Rewrite
 from ..ir.expr import Expr, walk
 from .doc import Display, Heading, Items, Para, ShapeM, row
-from .explanation import Explanation
 from .writer import Writer
+
+if TYPE_CHECKING:  # the explanation calls these sections; they only read it
+    from .explanation import Explanation
 
 __all__ = ["rewrite_section"]
 

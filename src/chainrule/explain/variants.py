@@ -75,8 +75,10 @@ def _labels(net: Network, shape: tuple, rng: np.random.Generator) -> np.ndarray:
     return rng.standard_normal(shape)
 
 
-def _relation(here: np.ndarray, there: np.ndarray) -> tuple[str, float, bool]:
-    if here.shape != there.shape and here.T.shape == there.shape:
+def _relation(here: np.ndarray, there: np.ndarray, swapped: bool) -> tuple[str, float, bool]:
+    """How ``there`` relates to ``here``. The other layout is a transpose whatever the shapes say:
+    with m equal to a width, a square matrix and its transpose have the same shape."""
+    if swapped and here.ndim == 2 and here.shape != (1, 1):
         return "transposed", 1.0, bool(np.allclose(here.T, there, rtol=1e-9, atol=1e-12))
     denom = float(np.sum(here * here))
     ratio = float(np.sum(here * there) / denom) if denom else 1.0
@@ -93,10 +95,12 @@ def _matrix_equation(d: Derivation, quantity: str) -> Equation | None:
     return None
 
 
-def _variant(net: Network, d: Derivation, quantity: str, here: np.ndarray, seed: int) -> Variant:
+def _variant(
+    net: Network, d: Derivation, quantity: str, here: np.ndarray, seed: int, swapped: bool
+) -> Variant:
     step = d[quantity]
     there = run(d.program, network_values(net, seed), d)[quantity]
-    relation, ratio, ok = _relation(here, np.asarray(there))
+    relation, ratio, ok = _relation(here, np.asarray(there), swapped)
     eq = _matrix_equation(d, quantity)
     naming = Naming(d.program.layer_names, d.program.batch)
     return Variant(d.convention, net.spec.layout, step.expanded, naming, eq, relation, ratio, ok)
@@ -111,6 +115,6 @@ def variants(net: Network, convention: str, quantity: str, here: np.ndarray, see
     for n, conv in ((net, other_conv), (swapped, convention)):
         d = n.derive(conv)
         if quantity in d.targets:
-            v = _variant(n, d, quantity, here, seed)
+            v = _variant(n, d, quantity, here, seed, n is swapped)
             out.append(v if n is swapped else replace(v, equation=None))
     return tuple(out)

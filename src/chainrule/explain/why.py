@@ -6,6 +6,8 @@ computed in :mod:`chainrule.explain.arguments` and the primitives' records.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..ir import build
 from ..ir.expr import Expr
 from ..rules.primitives import PRIMITIVES
@@ -25,9 +27,11 @@ from .doc import (
     Table,
     row,
 )
-from .explanation import Explanation
 from .notation import text_math
 from .writer import Writer
+
+if TYPE_CHECKING:  # the explanation calls these sections; they only read it
+    from .explanation import Explanation
 
 __all__ = ["dimension_section", "index_section", "hadamard_section", "derivative_section"]
 

@@ -16,12 +16,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sympy
 
+from .. import scalar
 from ..algebra.simplify import substitute
 from ..ir import build
 from ..ir.expr import Expr, walk
-from .lower import Emitter, Value
+
+if TYPE_CHECKING:  # the emitter calls these forms; they only use its methods
+    from .lower import Emitter, Value
 
 __all__ = ["lower_fn", "softmax_of", "emit_softmax", "emit_cost", "cost_reads"]
 
@@ -109,8 +114,7 @@ def emit_softmax(em: Emitter, target: str, z: Expr, axis: int, dying: set[str], 
     kept = tuple(1 if i == axis else d for i, d in enumerate(z.shape))
     zs = em.values[z.name].local
     for name, func in ((f"M{l}", "np.maximum.reduce"), (f"S{l}", None)):
-        em.values[name] = Value(name, em._new(kept))
-        em.values[name].buffer.holds.append(name)
+        em.kept(name, kept).buffer.holds.append(name)
         if func:
             em.call(func, [zs, f"axis={axis}", "keepdims=True"], em.values[name])
     out = em._out_for(target, build.fn(_exp(), z), dying)
@@ -123,8 +127,6 @@ def emit_softmax(em: Emitter, target: str, z: Expr, axis: int, dying: set[str], 
 
 
 def _exp() -> object:
-    from .. import scalar
-
     return scalar.FUNCTIONS["exp"]
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from ..ir.expr import Expr, walk
 from ..printers.base import denominator, is_negation, is_reciprocal
 from ..printers.numpy_code import NumpyPrinter
+from .forms import lower_fn
 
 __all__ = ["Buffer", "Value", "Emitter"]
 
@@ -75,6 +76,11 @@ class Emitter:
         buf = free.pop() if free else self._new(shape)
         buf.holds.append(holder)
         return buf
+
+    def kept(self, name: str, shape: tuple) -> Value:
+        """A new quantity ``name`` in a fresh buffer of ``shape`` (a softmax's max and sum)."""
+        self.values[name] = Value(name, self._new(shape))
+        return self.values[name]
 
     def _new(self, shape: tuple) -> Buffer:
         buf = Buffer(f"buf{len(self.buffers)}", shape)
@@ -286,9 +292,7 @@ class Emitter:
         self.binary("np.multiply", x, s, out)
 
     def _into_fn(self, e: Expr, out: Value) -> None:
-        from .forms import lower_fn  # the per-function NumPy spellings
-
-        lower_fn(self, e.attrs[0], e.args[0], out)
+        lower_fn(self, e.attrs[0], e.args[0], out)  # the per-function NumPy spellings
 
     def unary(self, apply: object, x: Expr, out: Value) -> None:
         """Evaluate ``x`` (in ``out`` when it can be), then ``apply(source)`` writes ``out``."""

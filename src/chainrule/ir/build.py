@@ -256,3 +256,25 @@ def np_pow(a: Expr, k: float | int) -> Expr:
     if k == 1:
         return a
     return fn(scalar.power(k), a)
+
+
+# -- NumPy's operators on nodes, spelt with the checked constructors above -------------------------
+def _attach_operators() -> None:
+    """``a @ b``, ``a + b``, ``a - b``, ``a * b``, ``a / b``, ``-a``, ``a ** k``, ``a.T`` on nodes,
+    with NumPy's meaning (Python numbers become constants); defined here, where the builders are,
+    so that :mod:`chainrule.ir.expr` needs no import of this module."""
+    Expr.__matmul__ = matmul
+    Expr.__add__ = lambda a, b: np_add(a, lift(b))
+    Expr.__radd__ = lambda a, b: np_add(lift(b), a)
+    Expr.__sub__ = lambda a, b: np_sub(a, lift(b))
+    Expr.__rsub__ = lambda a, b: np_sub(lift(b), a)
+    Expr.__mul__ = lambda a, b: np_mul(a, lift(b))
+    Expr.__rmul__ = lambda a, b: np_mul(lift(b), a)
+    Expr.__truediv__ = lambda a, b: np_div(a, lift(b))
+    Expr.__rtruediv__ = lambda a, b: np_div(lift(b), a)
+    Expr.__neg__ = lambda a: scale(const(-1), a)
+    Expr.__pow__ = np_pow
+    Expr.T = property(transpose)
+
+
+_attach_operators()

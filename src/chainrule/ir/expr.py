@@ -7,7 +7,8 @@ elementwise function's record). Shapes are checked once, when a node is built (s
 differentiation builds new trees.
 
 Python operators on nodes follow NumPy's meaning (``@`` matrix product, ``*`` elementwise, ``.T``),
-with broadcasting made explicit as nodes, so rules can be written in the IR as readable formulas.
+with broadcasting made explicit as nodes, so rules can be written in the IR as readable formulas;
+:mod:`chainrule.ir.build` attaches them, since they are its checked constructors.
 """
 
 from __future__ import annotations
@@ -72,68 +73,6 @@ class Expr:
     @property
     def is_leaf(self) -> bool:
         return self.op in LEAF_OPS
-
-    # -- NumPy-meaning operators, delegated to the checked builders ----------------------------
-    def __matmul__(self, other: Expr) -> Expr:
-        from . import build
-
-        return build.matmul(self, other)
-
-    def __add__(self, other: Expr | float) -> Expr:
-        from . import build
-
-        return build.np_add(self, build.lift(other))
-
-    def __radd__(self, other: float) -> Expr:
-        from . import build
-
-        return build.np_add(build.lift(other), self)
-
-    def __sub__(self, other: Expr | float) -> Expr:
-        from . import build
-
-        return build.np_sub(self, build.lift(other))
-
-    def __rsub__(self, other: float) -> Expr:
-        from . import build
-
-        return build.np_sub(build.lift(other), self)
-
-    def __mul__(self, other: Expr | float) -> Expr:
-        from . import build
-
-        return build.np_mul(self, build.lift(other))
-
-    def __rmul__(self, other: float) -> Expr:
-        from . import build
-
-        return build.np_mul(build.lift(other), self)
-
-    def __truediv__(self, other: Expr | float) -> Expr:
-        from . import build
-
-        return build.np_div(self, build.lift(other))
-
-    def __rtruediv__(self, other: float) -> Expr:
-        from . import build
-
-        return build.np_div(build.lift(other), self)
-
-    def __neg__(self) -> Expr:
-        from . import build
-
-        return build.scale(build.const(-1), self)
-
-    def __pow__(self, k: float) -> Expr:
-        from . import build
-
-        return build.np_pow(self, k)
-
-    @property
-    def T(self) -> Expr:  # noqa: N802 - NumPy's spelling
-        from . import build
-
-        return build.transpose(self)
 
 
 def walk(root: Expr) -> Iterator[Expr]:

@@ -15,7 +15,7 @@ from ..errors import ParseError
 from ..ir import build, linalg
 from ..ir.expr import Expr
 from ..ir.shapes import Dim, Shape, check_shape
-from .parser import register
+from .functions import register
 
 __all__: list[str] = []
 

@@ -3,7 +3,7 @@
 Python's own ``ast`` reads the string (``mode="eval"``); every node kind we accept is listed below
 and anything else is a :class:`ParseError` pointing at its column. Nothing is ever ``eval``-ed.
 Functions are looked up by their last dotted component in :data:`FUNCTIONS` (``np.tanh``,
-``numpy.tanh`` and ``tanh`` are the same), each entry a small function from parsed arguments to IR.
+``numpy.tanh`` and ``tanh`` are the same; :mod:`.functions` defines them).
 
 Each spelling keeps NumPy's exact meaning or is refused. Comparisons with 0 are 0/1 masks with their
 value at exactly 0 made explicit: ``x > 0`` is the step 𝟙[x > 0] and ``x >= 0`` is 1 − 𝟙[−x > 0],
@@ -22,217 +22,20 @@ import math
 import warnings
 from collections.abc import Callable, Mapping
 
-from .. import scalar
 from ..errors import ChainruleError, ParseError, ShapeError, UnknownFunctionError
 from ..ir import build, stack
 from ..ir.expr import Expr
 from ..ir.shapes import check_shape, fmt_shape
+from .functions import COMPARISONS, FUNCTIONS, PREFIXES, Handler, number, one_minus, register
 
 __all__ = ["parse", "FUNCTIONS", "METHODS", "register", "known_call", "is_method"]
 
-Handler = Callable[..., Expr]
-FUNCTIONS: dict[str, Handler] = {}
-_PREFIXES = ("np.", "numpy.", "np.linalg.", "numpy.linalg.", "linalg.", "scipy.special.")
-
-
-def register(*names: str) -> Callable[[Handler], Handler]:
-    """Add a function to the language under one or more names."""
-
-    def deco(f: Handler) -> Handler:
-        for n in names:
-            FUNCTIONS[n] = f
-        return f
-
-    return deco
-
-
-def _elementwise(name: str, fn_name: str | None = None) -> None:
-    record = scalar.lookup(fn_name or name)
-    FUNCTIONS[name] = lambda x: build.fn(record, x)
-
-
-for _record in scalar.FUNCTIONS.values():  # each record names the spellings NumPy/SciPy use
-    for _n in _record.spellings:
-        _elementwise(_n, _record.name)
-
-
-@register("square")
-def _square(x: Expr) -> Expr:
-    return build.np_pow(x, 2)
-
-
-@register("power")
-def _power(x: Expr, k: object) -> Expr:
-    return build.np_pow(x, _number(k, "the exponent of power"))
-
-
-@register("leaky_relu")
-def _leaky(x: Expr, alpha: object = 0.01) -> Expr:
-    return build.fn(scalar.leaky_relu(_number(alpha, "alpha")), x)
-
-
-@register("reciprocal")
-def _reciprocal(x: Expr) -> Expr:
-    return build.np_pow(x, -1)
-
-
-@register("negative")
-def _negative(x: Expr) -> Expr:
-    return -x
-
-
-@register("maximum")
-def _maximum(x: Expr, y: object) -> Expr:
-    for a, b in ((x, y), (y, x)):
-        if isinstance(b, Expr) and b.op == "const" and b.attrs[0] == 0 and isinstance(a, Expr):
-            return build.fn(scalar.lookup("relu"), a)
-    raise ParseError("np.maximum is supported only as np.maximum(x, 0), which is relu(x)")
-
-
-def step(x: Expr) -> Expr:
-    """𝟙[x > 0]: 1 where x > 0, 0 where x ≤ 0 (so 0 at exactly 0)."""
-    return build.fn(scalar.lookup("step"), x)
-
-
-def _one_minus(x: Expr) -> Expr:
-    return build.np_sub(build.const(1), x)
-
-
-# x ⋄ 0 as a 0/1 array; each is exact at x = 0 (𝟙[x ≥ 0] = 1 − 𝟙[−x > 0])
-COMPARISONS: dict[type, Callable[[Expr], Expr]] = {
-    ast.Gt: step,
-    ast.GtE: lambda x: _one_minus(step(-x)),
-    ast.Lt: lambda x: step(-x),
-    ast.LtE: lambda x: _one_minus(step(x)),
-    ast.NotEq: lambda x: build.np_add(step(x), step(-x)),
-    ast.Eq: lambda x: _one_minus(build.np_add(step(x), step(-x))),
+_LOGICAL = {
+    ast.Add: "adds them as a logical or",
+    ast.Sub: "cannot subtract them",
+    ast.MatMult: "multiplies them as logic (or of ands)",
 }
 _FLIP = {ast.Gt: ast.Lt, ast.GtE: ast.LtE, ast.Lt: ast.Gt, ast.LtE: ast.GtE}
-
-
-@register("heaviside")
-def _heaviside(x: Expr, h0: object) -> Expr:
-    """np.heaviside(x, h0): 0 where x < 0, h0 where x = 0, 1 where x > 0."""
-    c = _number(h0, "the value at 0 of heaviside")
-    if c == 0:
-        return step(x)
-    if c == 1:
-        return _one_minus(step(-x))
-    at_zero = _one_minus(build.np_add(step(x), step(-x)))
-    return build.np_add(step(x), build.np_mul(build.const(c), at_zero))
-
-
-@register("ones_like")
-def _ones_like(x: Expr) -> Expr:
-    return _filled(1, x.shape)
-
-
-@register("zeros_like")
-def _zeros_like(x: Expr) -> Expr:
-    return _filled(0, x.shape)
-
-
-def _filled(c: int, shape: tuple) -> Expr:
-    return build.broadcast(build.const(c), shape) if shape else build.const(c)
-
-
-@register("squeeze")
-def _squeeze(x: Expr) -> Expr:
-    """np.squeeze: the axes of size 1 dropped — a sum over each of them, which is that entry."""
-    if x.shape and all(d == 1 for d in x.shape):
-        return build.sum_(x, None, keepdims=False)
-    for axis, d in enumerate(x.shape):
-        if d == 1:
-            return build.sum_(x, axis, keepdims=False)
-    return x
-
-
-@register("transpose")
-def _transpose(x: Expr) -> Expr:
-    return build.transpose(x)
-
-
-@register("dot")
-def _dot(a: Expr, b: Expr) -> Expr:
-    """np.dot: the matrix product, or a product with a scalar (np.dot(2, A) is 2 * A)."""
-    if a.shape == () or b.shape == ():
-        return build.np_mul(a, b)
-    return build.matmul(a, b)
-
-
-@register("matmul")
-def _matmul(a: Expr, b: Expr) -> Expr:
-    return build.matmul(a, b)
-
-
-@register("multiply")
-def _multiply(a: Expr, b: Expr) -> Expr:
-    return build.np_mul(a, b)
-
-
-@register("divide", "true_divide")
-def _divide(a: Expr, b: Expr) -> Expr:
-    return build.np_div(a, b)
-
-
-@register("add")
-def _add(a: Expr, b: Expr) -> Expr:
-    return build.np_add(a, b)
-
-
-@register("subtract")
-def _subtract(a: Expr, b: Expr) -> Expr:
-    return build.np_sub(a, b)
-
-
-@register("sum")
-def _sum(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
-    keep = bool(_number(keepdims, "keepdims"))
-    return build.sum_(x, _axis(axis, x), keep)
-
-
-def _axis(axis: object, x: Expr) -> int | None:
-    """NumPy's axis argument: None, or an integer counted from the end when negative."""
-    if axis is None:
-        return None
-    ax = _number(axis, "axis")
-    if isinstance(ax, bool) or ax != int(ax):
-        raise ParseError(f"axis must be an integer, not {ax!r}")
-    return int(ax) + len(x.shape) if ax < 0 else int(ax)
-
-
-@register("mean")
-def _mean(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
-    total = _sum(x, axis, keepdims)
-    ax = _axis(axis, x)
-    dims = x.shape if ax is None else (x.shape[ax],)
-    sizes = [build.dim(d) for d in dims if isinstance(d, str)]
-    known = math.prod(d for d in dims if isinstance(d, int))
-    if known != 1 or not sizes:
-        sizes.insert(0, build.const(known))
-    count = sizes[0]
-    for size in sizes[1:]:
-        count = build.np_mul(count, size)
-    return build.np_div(total, count)
-
-
-@register("softmax")
-def _softmax(x: Expr, axis: object = 0) -> Expr:
-    e = build.fn(scalar.lookup("exp"), x)
-    return build.np_div(e, _sum(e, axis, True))
-
-
-@register("logsumexp")
-def _logsumexp(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
-    return build.fn(scalar.lookup("log"), _sum(build.fn(scalar.lookup("exp"), x), axis, keepdims))
-
-
-def _number(v: object, what: str) -> float:
-    if isinstance(v, bool | int | float) and math.isfinite(v):
-        return v
-    if isinstance(v, Expr) and v.op == "const":
-        return float(v.attrs[0]) if not v.attrs[0].is_Integer else int(v.attrs[0])
-    raise ParseError(f"{what} must be a number")
 
 
 class _Parser:
@@ -381,7 +184,7 @@ class _Parser:
     def _UnaryOp(self, node: ast.UnaryOp) -> Expr:  # noqa: N802
         if isinstance(node.op, ast.Invert | ast.USub) and _boolean(node.operand):
             if isinstance(node.op, ast.Invert):  # NumPy's logical not of a mask
-                return _one_minus(self.expr(node.operand))
+                return one_minus(self.expr(node.operand))
             raise self.fail(
                 node,
                 f"NumPy cannot negate the boolean array {self.seg(node.operand)}",
@@ -396,8 +199,8 @@ class _Parser:
 
     def _BinOp(self, node: ast.BinOp) -> Expr:  # noqa: N802
         op = type(node.op)
-        if op in (ast.Add, ast.Sub) and _boolean(node.left) and _boolean(node.right):
-            what = "adds them as a logical or" if op is ast.Add else "cannot subtract them"
+        if op in _LOGICAL and _boolean(node.left) and _boolean(node.right):
+            what = _LOGICAL[op]
             raise self.fail(
                 node,
                 f"{self.seg(node)}: both sides are boolean arrays and NumPy {what}",
@@ -407,7 +210,7 @@ class _Parser:
         if op is ast.MatMult:
             return self._matmul(node, a, b)
         if op is ast.Pow:
-            return build.np_pow(a, _number(b, "an exponent"))
+            return build.np_pow(a, number(b, "an exponent"))
         table = {
             ast.Add: build.np_add,
             ast.Sub: build.np_sub,
@@ -461,6 +264,13 @@ class _Parser:
 
     def _apply(self, node: ast.Call, name: str, f: Handler, first: list | None = None) -> Expr:
         """``f`` of the call's arguments (after ``first``, a method's object), or a clear error."""
+        operands = [*([node.func.value] if first else []), *node.args]
+        if name.lstrip(".") in _BOOLEAN_DIFFERS and sum(map(_boolean, operands)) == len(operands):
+            raise self.fail(
+                node,
+                f"{self.seg(node)}: NumPy computes this on boolean arrays as logic, not numbers",
+                hint="turn them into numbers first, e.g. np.int64(Z1 > 0)",
+            )
         args = [*(first or []), *(self._arg(a) for a in node.args)]
         kwargs = {k.arg: self._kwarg(k) for k in node.keywords}
         if not getattr(f, "takes_options", False) and any(
@@ -519,7 +329,7 @@ class _Parser:
             raise self.fail(f, "only named functions such as np.tanh(...) can be called")
         parts.append(f.id)
         dotted = ".".join(reversed(parts))
-        for prefix in _PREFIXES:
+        for prefix in PREFIXES:
             if dotted.startswith(prefix) and dotted[len(prefix) :] in (*FUNCTIONS, *_FORMS):
                 return dotted[len(prefix) :]
         return dotted
@@ -532,6 +342,8 @@ class _Parser:
             return self._cast(node, f.value, _type_name(node.args[0]) if node.args else "")
         if f.attr == "copy" and not node.args and not node.keywords:
             return self.expr(f.value)
+        if f.attr == "reshape" and len(node.args) == 1 and not node.keywords:
+            return self._reshape(node, f.value, self._arg(node.args[0]))
         if f.attr in _METHODS:
             return self._apply(node, f".{f.attr}", FUNCTIONS[f.attr], [self.expr(f.value)])
         raise self.fail(
@@ -539,6 +351,17 @@ class _Parser:
             f"the method .{f.attr}(…) is not part of the language",
             hint="methods read: .dot(…), .astype(…), .copy(), .sum(…), .mean(…)",
         )
+
+    def _reshape(self, node: ast.Call, arg: ast.AST, shape: object) -> Expr:
+        """``Y.reshape(AL.shape)``: read where it keeps the shape (then it changes nothing)."""
+        x = self.expr(arg)
+        if shape != x.shape:
+            raise self.fail(
+                node,
+                f"{self.seg(node)} changes the shape {fmt_shape(x.shape)}, which is not read",
+                hint="a reshape is read only where it keeps the shape, as Y.reshape(AL.shape)",
+            )
+        return x
 
     def _cast(self, node: ast.AST, arg: ast.AST, to: str) -> Expr:
         """A change of type: a float type or a copy changes nothing; an integer type truncates,
@@ -576,8 +399,15 @@ class _Parser:
             raise self.fail(node, f"{name}(…) takes one argument here")
         if name in ("int", "float", "bool"):
             x = self.expr(node.args[0])
-            if x.shape == () and name == "float":
-                return x
+            whole = x.op == "dim" or x.op == "const" and x.attrs[0].is_Integer
+            if x.shape == () and (name == "float" or name == "int" and whole):
+                return x  # float(m), int(m), int(X.shape[1]): the same number
+            if x.shape == ():
+                raise self.fail(
+                    node,
+                    f"{name}({self.seg(node.args[0])}) rounds or tests a number",
+                    hint=f"write {self.seg(node.args[0])} itself",
+                )
             raise self.fail(
                 node,
                 f"Python's {name}(…) of an array raises an error in NumPy",
@@ -596,7 +426,7 @@ class _Parser:
                 hint="write a comparison with 0, such as np.where(Z1 > 0, 1, 0)",
             )
         c, a, b = (self.expr(x) for x in node.args)
-        return build.np_add(build.np_mul(a, c), build.np_mul(b, _one_minus(c)))
+        return build.np_add(build.np_mul(a, c), build.np_mul(b, one_minus(c)))
 
     def _concatenate(self, node: ast.Call) -> Expr:
         """np.concatenate((A, B, …), axis=0): the parts stacked, [A; B; …]."""
@@ -623,6 +453,9 @@ class _Parser:
 
 
 _METHODS = ("dot", "sum", "mean")
+# on boolean arrays NumPy's add is "or", dot and matmul are "or" of "and"s, subtract and negative
+# raise: different from the same functions on the 0/1 numbers the language reads a mask as
+_BOOLEAN_DIFFERS = {"add", "subtract", "dot", "matmul", "negative"}
 _FLOATS = {"float", "float64", "float32", "double", "float_", "single", "'float'", "'float64'"}
 _FLOATS.add("dtype")  # .astype(Z1.dtype): every array of the language holds floats
 _INTEGERS = {"int", "int64", "int32", "int_", "intc", "int8", "int16", "uint8", "bool", "bool_"}
@@ -644,13 +477,13 @@ _MODULES = ("np", "numpy", "linalg", "scipy", "special")
 
 def known_call(dotted: str) -> bool:
     """Whether the language reads a call of ``dotted`` (``np.dot``, ``numpy.tanh``, ``int64``)."""
-    for prefix in ("", *_PREFIXES):
+    for prefix in ("", *PREFIXES):
         if dotted.startswith(prefix) and dotted[len(prefix) :] in (*FUNCTIONS, *_FORMS):
             return True
     return False
 
 
-METHODS = ("dot", "sum", "mean", "astype", "copy")  # a.dot(b), … (see _Parser._method)
+METHODS = ("dot", "sum", "mean", "astype", "copy", "reshape")  # a.dot(b), … (see _Parser._method)
 
 
 def is_method(f: ast.AST) -> bool:
@@ -673,15 +506,30 @@ def _type_name(node: ast.AST) -> str:
 
 
 def _boolean(node: ast.AST) -> bool:
-    """Whether NumPy computes ``node`` as a boolean array: a comparison, ~ of one, a bool cast."""
+    """Whether NumPy computes ``node`` as a boolean array: a comparison, and what keeps one boolean
+    (``~``, ``.T``, a product of two, a copy, a cast to bool)."""
     if isinstance(node, ast.Compare):
         return True
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
         return _boolean(node.operand)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        if node.func.attr == "astype" and node.args:
-            return _type_name(node.args[0]) in ("bool", "bool_", "'bool'")
-    return False
+    if isinstance(node, ast.Attribute) and node.attr == "T":
+        return _boolean(node.value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        return _boolean(node.left) and _boolean(node.right)
+    if not isinstance(node, ast.Call):
+        return False
+    f, args = node.func, node.args
+    if is_method(f):
+        if f.attr == "astype":
+            return bool(args) and _type_name(args[0]) in ("bool", "bool_", "'bool'")
+        return f.attr == "copy" and _boolean(f.value)
+    last = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+    if last in ("array", "asarray", "copy", "transpose") and len(args) == 1:
+        copy_only = all(k.arg == "copy" for k in node.keywords)  # dtype= makes numbers
+        return copy_only and _boolean(args[0])
+    if last == "multiply" and len(args) == 2:
+        return _boolean(args[0]) and _boolean(args[1])
+    return last in ("bool", "bool_") and len(args) == 1
 
 
 def _rest(total: int | str, k: int | str) -> int | str | None:

@@ -12,7 +12,8 @@ from .. import scalar
 from ..errors import ParseError
 from ..ir import build
 from ..ir.expr import Expr
-from .parser import _mean, _number, _sum, register
+from .functions import _mean, _sum, register
+from .functions import number as _number
 
 __all__: list[str] = []
 

@@ -22,7 +22,7 @@ from ..algebra.stable import stable_program
 from ..autodiff import Derivation, Program, backprop
 from ..autodiff.compact import compact
 from ..codegen import compile_module
-from ..display import RichDisplay
+from ..display import RichDisplay, provided
 from ..errors import EvaluationError, ShapeError, SpecError, UnknownNameError
 from ..evaluate import as_array, bind
 from ..ir.shapes import concrete, fmt_shape
@@ -88,9 +88,7 @@ class Model(RichDisplay):
 
     def explain(self, quantity: str, **options: object) -> object:
         """Why ``quantity`` is what the derivation says (:func:`chainrule.explain`)."""
-        from ..explain import explain  # the capability layer reads models; delegate as mlp does
-
-        return explain(self, quantity, **options)
+        return provided("explain")(self, quantity, **options)  # registered by chainrule.explain
 
     # -- code ---------------------------------------------------------------------------------
     def source(self, convention: str = "exact") -> str:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import sympy
 
+from ..display import provide
 from ..ir.expr import Expr, leaves
 from ..ir.linalg import Named
 from ..ir.shapes import fmt_shape
@@ -24,7 +25,7 @@ from .base import (
     layer_name,
 )
 
-if TYPE_CHECKING:  # autodiff imports this module lazily, to print a derivation
+if TYPE_CHECKING:  # only annotations: str(derivation) reaches this module through a hook
     from ..autodiff.derivation import Derivation
     from ..autodiff.program import Program
 
@@ -200,3 +201,6 @@ def forward_lines(p: Program) -> list[str]:
     return [
         f"{target_text(eq.name, p.layer_names)} = {printer.doprint(eq.expr)}" for eq in p.equations
     ]
+
+
+provide("derivation_text", lambda d: "\n".join(derivation_lines(d)))

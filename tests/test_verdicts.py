@@ -1,0 +1,247 @@
+"""Verdicts that are never wrong, and the mistakes learners make, named.
+
+Every verdict here is held to independent numbers: the course's backward pass written out in plain
+NumPy below (not chainrule's derivation), on the learner's network and on a wider one. A formula
+called wrong must give other numbers than the course's on some network; a corrected formula must
+give the course's numbers on both. Only the mistake names and key words of the answers are
+asserted, never whole sentences.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.cli import main
+from tests.course import SEED_FLAGS
+
+PLANAR = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")
+
+
+# -- the course's backward pass, written out in NumPy ---------------------------------------------
+def _g(name: str, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if name == "tanh":
+        return np.tanh(z), 1 - np.tanh(z) ** 2
+    if name == "relu":
+        return np.maximum(z, 0), (z > 0) * 1.0
+    s = 1 / (1 + np.exp(-z))
+    return s, s * (1 - s)
+
+
+def course(layers, hidden, output="sigmoid", m=7, seed=3, lambd=0.0, keep_prob=1.0) -> dict:
+    """Every quantity of a two-layer network's forward and backward pass, the course's way."""
+    rng = np.random.default_rng(seed)
+    n0, n1, n2 = layers
+    W1, b1 = rng.standard_normal((n1, n0)), rng.standard_normal((n1, 1)) * 0.5
+    W2, b2 = rng.standard_normal((n2, n1)) / 2, rng.standard_normal((n2, 1)) * 0.5
+    X = rng.standard_normal((n0, m))
+    if output == "softmax":
+        Y = np.eye(n2)[rng.integers(0, n2, m)].T
+    else:
+        Y = rng.integers(0, 2, (n2, m)).astype(float)
+    D1 = (rng.random((n1, m)) < keep_prob).astype(float)
+    Z1 = W1 @ X + b1
+    A1, g1 = _g(hidden, Z1)
+    A1 = A1 * D1 / keep_prob
+    Z2 = W2 @ A1 + b2
+    if output == "softmax":
+        e = np.exp(Z2 - Z2.max(axis=0))
+        A2 = e / e.sum(axis=0)
+    else:
+        A2 = 1 / (1 + np.exp(-Z2))
+    dZ2 = A2 - Y
+    dA1 = W2.T @ dZ2 * D1 / keep_prob
+    dZ1 = dA1 * g1
+    env = dict(W1=W1, b1=b1, W2=W2, b2=b2, X=X, Y=Y, Z1=Z1, A1=A1, Z2=Z2, A2=A2, m=m)
+    env.update(D1=D1, keep_prob=keep_prob, keep_prob1=keep_prob, lambd=lambd)
+    env.update(dZ2=dZ2, dA1=dA1, dZ1=dZ1)
+    env["dA2"] = -Y / A2 if output == "softmax" else -Y / A2 + (1 - Y) / (1 - A2)
+    env["dW2"] = dZ2 @ A1.T / m + lambd / m * W2
+    env["db2"] = dZ2.sum(axis=1, keepdims=True) / m
+    env["dW1"] = dZ1 @ X.T / m + lambd / m * W1
+    env["db1"] = dZ1.sum(axis=1, keepdims=True) / m
+    return env
+
+
+def numpy_value(formula: str, env: dict) -> np.ndarray:
+    """A formula of plain NumPy evaluated in ``env`` (test code only; no builtins)."""
+    rhs = formula.split("=", 1)[1]
+    names = {"np": np, "sigmoid": lambda z: 1 / (1 + np.exp(-z)), **env}
+    return np.asarray(eval(rhs, {"__builtins__": {}}, names))  # noqa: S307 - our own test strings
+
+
+def agrees(formula: str, env: dict) -> bool:
+    target = formula.split("=", 1)[0].strip()
+    try:
+        got = numpy_value(formula, env)
+    except ValueError:  # shapes that do not broadcast
+        return False
+    return got.shape == env[target].shape and np.allclose(got, env[target])
+
+
+# -- a verdict is never wrong ---------------------------------------------------------------------
+def test_relu_mask_of_ones_is_never_correct() -> None:
+    net = cr.mlp([2, 4, 1], hidden="relu", output="sigmoid", loss="bce")
+    formula = "dZ1 = np.dot(W2.T, dZ2) * np.int64(A1 >= 0)"
+    env = course((2, 4, 1), "relu")
+    assert (env["Z1"] <= 0).any() and not agrees(formula, env)  # independently wrong
+    r = cr.check_formula(net, formula)
+    assert not r.correct and r.diagnosis == "mask-always-one"
+    assert "Z1 > 0" in r.message and "never negative" in r.message
+    assert "np.dot(W2.T, dZ2)" in r.corrected and "A1 > 0" in r.corrected
+    assert agrees(r.corrected.replace("np.int64", ""), env)
+    for seed in range(6):  # whatever the draws: every relu layer sees some Z ≤ 0
+        assert not cr.check_formula(net, formula, seed=seed).correct
+
+
+def test_elementwise_product_right_only_because_n2_is_1() -> None:
+    formula = "dZ1 = W2.T * dZ2 * (1 - A1**2)"
+    # independent NumPy: the same numbers with one output unit, other numbers with three
+    assert agrees(formula, course((2, 4, 1), "tanh"))
+    assert not agrees(formula, course((2, 4, 3), "tanh", output="softmax"))
+    r = cr.check_formula(PLANAR, formula)
+    assert not r.correct and r.verdict == "right-here-only"
+    assert "only because n[2] = 1" in r.title
+    assert r.corrected == "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"
+    assert agrees(r.corrected, course((2, 4, 3), "tanh", output="softmax"))
+
+
+def test_the_founding_question_in_the_lectures_notation(capsys: pytest.CaptureFixture) -> None:
+    line = "dz[1] = W[2].T * dz[2] * g[1]'(z[1])"
+    assert main(["check", line, *SEED_FLAGS]) == 1
+    out = capsys.readouterr().out
+    assert "n[2] = 1" in out and "m = 1" in out
+    assert "corrected: dz1 = np.dot(W2.T, dz2) * g1'(z1)" in out
+    r = cr.check_formula(PLANAR, line)
+    assert r.verdict == "right-here-only" and "no 1/m and no Σ" in r.message
+    assert main(["check", "dz[1] = W[2].T @ dz[2] * g[1]'(z[1])", *SEED_FLAGS]) == 0
+    assert main(["check", "dz[2] = a[2] - y", *SEED_FLAGS]) == 0
+    assert "dz[2] = a[2] − y" in capsys.readouterr().out  # derived at m = 1: no 1/m
+
+
+def test_per_example_gradients_have_no_one_over_m() -> None:
+    # one example: dW[2] = dz[2] a[1]ᵀ and db[2] = dz[2] (m = 1, J = L)
+    assert cr.check_formula(PLANAR, "dW[2] = dz[2] @ a[1].T").correct
+    assert cr.check_formula(PLANAR, "db[2] = dz[2]").correct
+
+
+def test_correct_however_written_on_every_size() -> None:
+    for formula in (
+        "dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))",
+        "dZ1 = np.multiply(W2.T.dot(dZ2), 1 - A1 ** 2)",
+        "dW1 = np.dot(dZ1, X.T) / X.shape[1]",
+        "db1 = np.sum(dZ1, axis=1, keepdims=True) / m",
+    ):
+        r = cr.check_formula(PLANAR, formula)
+        assert r.correct and r.verdict == "correct", (formula, r.message)
+
+
+# -- the mistakes learners make -------------------------------------------------------------------
+NAMED = [
+    # (network, formula, mistake names (in order), key words, corrected formula)
+    (PLANAR, "dZ1 = -np.dot(W2.T, dZ2) * (1 - A1**2)", ("sign-error",), "sign error",
+     "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"),
+    (PLANAR, "dZ1 = 2 * np.dot(W2.T, dZ2) * (1 - A1**2)", ("stray-factor",), "factor 2 too many",
+     "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"),
+    (PLANAR, "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2) / 2", ("stray-factor",), "factor 1/2",
+     "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"),
+    (PLANAR, "dZ1 = np.dot(W2.T, dZ2) * (1 - Z1**2)", ("derivative-with-Z",), "written with Z1",
+     "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"),
+    (PLANAR, "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2) * Z1", ("derivative-times-Z",),
+     "not the derivative multiplied", "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"),
+    (PLANAR, "dZ1 = np.dot(W2.T, dZ2) * (1 - np.tanh(A1)**2)", ("derivative-at-A",), "at A1",
+     "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"),
+    (PLANAR, "dW1 = np.sum(np.dot(dZ1, X.T), axis=1, keepdims=True) / m", ("sum-of-product",),
+     "already summed", "dW1 = np.dot(dZ1, X.T) / m"),
+    (PLANAR, "dZ1 = np.dot(np.dot(W2.T, dZ2), 1 - A1**2)", ("matmul-for-elementwise",),
+     "elementwise", "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"),
+    (PLANAR, "dZ1 = np.dot(np.linalg.inv(W2), dZ2) * (1 - A1**2)", ("inverse-for-transpose",),
+     "not an inverse", "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"),
+    (PLANAR, "dZ1 = np.dot(W2**-1, dZ2) * (1 - A1**2)", ("inverse-for-transpose",),
+     "not an inverse", "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"),
+    (PLANAR, "dZ1 = dZ2 * (1 - A1**2)", ("skipped-weights",), "W2",
+     "dZ1 = W2.T @ dZ2 * (1 - A1**2)"),
+    (PLANAR, "db1 = dZ1", ("missing-sum", "missing-1/m"), "sum",
+     "db1 = 1 / m * np.sum(dZ1, axis=1, keepdims=True)"),
+    (PLANAR, "dZ1 = 2 * np.dot(W2, dZ2) * (1 - Z1**2)",
+     ("missing-transpose", "derivative-with-Z", "stray-factor"), "transpose",
+     "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("net", "formula", "names", "words", "fix"), NAMED, ids=lambda x: str(x))
+def test_mistake_named_and_corrected(net, formula, names, words, fix) -> None:
+    env = course((2, 4, 1), "tanh")
+    assert not agrees(formula, env)  # the formula is wrong by the course's own numbers
+    r = cr.check_formula(net, formula)
+    assert not r.correct and r.mistakes == names, r.message
+    assert words in r.message
+    assert r.corrected == fix
+    assert agrees(fix.replace("@", "@"), env)
+    wide = course((2, 4, 3), "tanh", output="softmax")
+    assert agrees(fix, wide)  # right for every size, not only n[2] = 1
+
+
+def test_the_corrected_formula_keeps_the_learners_spelling() -> None:
+    r = cr.check_formula(PLANAR, "dZ1 = np.multiply(np.dot(W2.T, dZ2), 1 - np.power(Z1, 2))")
+    assert r.diagnosis == "derivative-with-Z"
+    assert r.corrected.startswith("dZ1 = np.multiply(np.dot(W2.T, dZ2),")
+
+
+def test_bce_derivative_with_softmax() -> None:
+    net = cr.mlp([2, 4, 3], hidden="tanh", output="softmax", loss="ce")
+    env = course((2, 4, 3), "tanh", output="softmax")
+    formula = "dA2 = -Y / A2 + (1 - Y) / (1 - A2)"
+    assert not agrees(formula, env)
+    r = cr.check_formula(net, formula)
+    assert r.diagnosis == "bce-with-softmax" and "binary cross-entropy" in r.message
+    assert agrees(r.corrected, env)
+
+
+def test_softmax_differentiated_as_if_elementwise() -> None:
+    net = cr.mlp([2, 4, 3], hidden="tanh", output="softmax", loss="ce")
+    r = cr.check_formula(net, "dZ2 = -Y / A2 * A2 * (1 - A2)")
+    assert r.diagnosis == "softmax-as-elementwise" and "not elementwise" in r.message
+    assert agrees(r.corrected, course((2, 4, 3), "tanh", output="softmax"))
+
+
+L2 = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", l2=0.7)
+
+
+@pytest.mark.parametrize(
+    ("formula", "name"),
+    [
+        ("dW1 = np.dot(dZ1, X.T) / m + lambd / m * np.sum(W1)", "l2-sum"),
+        ("dW1 = np.dot(dZ1, X.T) / m + lambd * W1", "l2-coefficient"),
+        ("dW1 = np.dot(dZ1, X.T) / m + W1 / m", "l2-coefficient"),
+        ("dW1 = np.dot(dZ1, X.T) / m + lambd / (2 * m) * W1", "l2-half"),
+        ("db1 = np.sum(dZ1, axis=1, keepdims=True) / m + lambd / m * b1", "l2-on-bias"),
+        ("dW1 = np.dot(dZ1, X.T) / m", "missing-regularization"),
+    ],
+)
+def test_l2_mistakes(formula: str, name: str) -> None:
+    env = course((2, 4, 1), "tanh", lambd=0.7)
+    assert not agrees(formula, env)
+    r = cr.check_formula(L2, formula)
+    assert r.diagnosis == name, r.message
+    assert agrees(r.corrected, env)
+
+
+def test_dropout_mask_not_rescaled() -> None:
+    net = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", keep_prob=0.8)
+    env = course((2, 4, 1), "tanh", keep_prob=0.8)
+    formula = "dA1 = np.dot(W2.T, dZ2) * D1"
+    assert not agrees(formula, env)
+    r = cr.check_formula(net, formula)
+    assert r.diagnosis == "dropout-not-rescaled" and "keep_prob" in r.message
+    assert agrees(r.corrected, env)
+
+
+def test_what_no_mistake_explains_is_localised_to_a_factor() -> None:
+    r = cr.check_formula(PLANAR, "dZ1 = np.dot(W2.T, dZ2) * np.exp(Z1)")
+    assert r.diagnosis == "wrong-factor"
+    assert "np.exp(Z1) is where it goes wrong" in r.message
+    assert "1 - A1**2" in r.message and "np.tanh(Z1)" in r.message  # both spellings of tanh′
+    assert r.corrected == "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"
+    assert agrees(r.corrected, course((2, 4, 1), "tanh"))
