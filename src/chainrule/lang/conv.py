@@ -11,7 +11,8 @@ from __future__ import annotations
 from ..errors import ParseError
 from ..ir import conv
 from ..ir.expr import Expr
-from .parser import _number, register
+from .functions import number as _number
+from .functions import register
 
 __all__: list[str] = []
 
