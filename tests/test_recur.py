@@ -326,3 +326,91 @@ def test_lstm_agrees_with_central_differences(lstm):
             minus[name][i] -= 1e-6
             num[i] = (cost(plus) - cost(minus)) / 2e-6
         np.testing.assert_allclose(g["d" + name], num, rtol=1e-7, atol=1e-8, err_msg=name)
+
+
+# -- the derivation in the course's notation, and why -------------------------------------------
+def test_sequence_derivation_in_the_course_notation(rnn):
+    from chainrule.recur.notation import derivation_text
+
+    seq = derivation_text(rnn)
+    assert "for t = T_x, …, 1:" in seq
+    assert "da_next = da⟨t⟩ + da_prev" in seq
+    assert "dWaa += (da_next ⊙ (1 − a⟨t⟩²)) a⟨t−1⟩ᵀ" in seq
+    assert "da_prev = Waaᵀ (da_next ⊙ (1 − a⟨t⟩²))" in seq
+    assert "dx⟨t⟩ = Waxᵀ (da_next ⊙ (1 − a⟨t⟩²))" in seq
+    cell = derivation_text(rnn, "cell")
+    assert "dWaa = (da_next ⊙ (1 − a⟨t⟩²)) a⟨t−1⟩ᵀ" in cell and "for t" not in cell
+
+
+def test_lstm_derivation_names_the_gates(lstm):
+    from chainrule.recur.notation import derivation_text
+
+    seq = derivation_text(lstm)
+    assert "dc_prev = Γf⟨t⟩ ⊙ dc_next" in seq
+    assert "dΓo⟨t⟩ = da_next ⊙ tanh(c⟨t⟩)" in seq
+    assert "dΓu⟨t⟩ = dc_next ⊙ c̃⟨t⟩" in seq and "dΓf⟨t⟩ = dc_next ⊙ c⟨t−1⟩" in seq
+
+
+def test_explain_dwaa_says_why_it_is_a_sum_over_time(rnn):
+    from chainrule.recur.notation import explain_recurrence
+
+    values, _ = course_rnn_values(6)
+    text = explain_recurrence(rnn, "dWaa", values)
+    assert "sum over t" in text and "dWaa += …, never dWaa = …" in text
+    assert "product of k such factors" in text and "np.clip(g, -maxValue, maxValue)" in text
+    # the norms are those of the derived step applied k times: check k = 1 against torch
+    torch = pytest.importorskip("torch")
+    t = {k: torch.tensor(v, dtype=torch.float64) for k, v in values.items()}
+    a, states = t["a0"], []
+    for s in range(6):
+        a = torch.tanh(t["Waa"] @ a + t["Wax"] @ t["x"][:, :, s] + t["ba"])
+        states.append(a)
+    prev = states[-2].detach().requires_grad_(True)
+    last = torch.tanh(t["Waa"] @ prev + t["Wax"] @ t["x"][:, :, 5] + t["ba"])
+    last.sum().backward()
+    assert f"k =   1: {float(prev.grad.norm()):.3e}" in text
+    why = explain_recurrence(rnn, "da_next")
+    assert "da_next = da⟨t⟩ + da_prev" in why and "used several times" in why
+
+
+def test_explain_dc_prev_names_both_paths(lstm):
+    from chainrule.recur.notation import explain_recurrence
+
+    text = explain_recurrence(lstm, "dc_prev")
+    assert "dc_prev = Γf⟨t⟩ ⊙ dc_next" in text
+    assert "through a⟨t⟩ = Γo⟨t⟩ ⊙ tanh(c⟨t⟩)" in text
+
+
+# -- the character-level language model ------------------------------------------------------------
+def test_clip_reproduces_the_course():
+    """The course's clip test: seed 3, dWax, dWaa, dWya, db, dby = randn·10, maxValue 10."""
+    from chainrule.recur.charlm import clip
+
+    rng = np.random
+    rng.seed(3)
+    g = {k: rng.randn(*s) * 10 for k, s in [("dWax", (5, 3)), ("dWaa", (5, 5)), ("dWya", (2, 5))]}
+    g.update(db=rng.randn(5, 1) * 10, dby=rng.randn(2, 1) * 10)
+    out = clip(g, 10)
+    assert out["dWaa"][1][2] == 10.0 and out["dWax"][3][1] == -10.0
+    assert out["dWya"][1][2] == pytest.approx(0.2971381536101662, abs=1e-15)
+    assert out["db"][4] == 10.0
+
+
+def test_the_character_model_trains_and_samples():
+    from chainrule.recur import charlm
+
+    words = charlm.corpus_words()
+    assert len(words) > 1000 and "function" in words
+    model = charlm.train(words, iterations=1500, seed=0)
+    n_x = len(model.chars)
+    assert model.losses[0] == pytest.approx(-np.log(1 / n_x) * 7, rel=1e-2)
+    assert model.losses[-1] < model.losses[0] - 0.3  # smoothed with weight 0.999, as the course
+    # mean cross-entropy per character on 200 words, against the uniform guess log(n_x)
+    total, count = 0.0, 0
+    for w in words[::15][:200]:
+        X, Y = model.encode(w)
+        out = model.rec.forward({"X": X, "Y": Y, "a0": np.zeros((model.n_a, 1)), **model.params})
+        total, count = total + float(out["L"].sum()), count + X.shape[2]
+    assert total / count < 0.9 * np.log(n_x)
+    names = [charlm.sample(model, seed=s) for s in range(10)]
+    assert all(set(n) <= set(model.chars) for n in names) and any(len(n) >= 3 for n in names)

@@ -38,16 +38,17 @@ __all__ = ["Recurrence", "recurrence"]
 class Recurrence:
     """A forward pass with a loop over time: its cell, its derivation and its BPTT code."""
 
-    def __init__(self, loop: Loop, name: str = "recurrence") -> None:
-        self.loop, self.name = loop, name
+    def __init__(self, loop: Loop, name: str = "recurrence", data: tuple[str, ...] = ()) -> None:
+        self.loop, self.name, self.data = loop, name, data  # data: sequences not differentiated
 
     # -- the mathematics ----------------------------------------------------------------------
     @cached_property
     def cell(self) -> Model:
         """The loop body as a model of one step; its ``wrt`` is every input but the cotangents."""
         s = self.loop.cell
-        cot = {f"d{v}" for v in self.cell_outputs}
-        wrt = tuple(v.name for v in s.inputs if v.name not in cot)
+        skip = {f"d{v}" for v in self.cell_outputs}
+        skip |= {step for step, seq in self.loop.steps_in if seq in self.data}
+        wrt = tuple(v.name for v in s.inputs if v.name not in skip)
         return Model(s, wrt, {}, f"{self.name} cell")
 
     @property
@@ -149,7 +150,8 @@ class Recurrence:
             '    """Backpropagation through time: one reverse loop over the steps."""',
             *self._dims(),
         ]
-        for _, seq in lp.steps_in:
+        steps_in = [(step, seq) for step, seq in lp.steps_in if seq not in self.data]
+        for _, seq in steps_in:
             lines.append(f"    d{seq} = np.zeros({seq}.shape)")
         for w in self.params:
             lines.append(f"    d{w} = np.zeros({w}.shape)")
@@ -168,11 +170,10 @@ class Recurrence:
             lines.append(f"        d{v} = {' + '.join(terms)}")
         for target, e, how in steps:
             lines.append(f"        {target} {how} {p.shaped(e)}")
-        for step, seq in lp.steps_in:
-            if f"d{step}" in {t for t, _, _ in steps}:
-                lines.append(f"        d{seq}[{':, ' * (len(lp.shapes[seq]) - 1)}t] = d{step}")
+        for step, seq in steps_in:
+            lines.append(f"        d{seq}[{':, ' * (len(lp.shapes[seq]) - 1)}t] = d{step}")
         out = [f'"d{w}": d{w}' for w in self.params]
-        out += [f'"d{seq}": d{seq}' for _, seq in lp.steps_in]
+        out += [f'"d{seq}": d{seq}' for _, seq in steps_in]
         out += [f'"d{init}": d{prev}' for _, prev, init in lp.carried if init]
         lines.append(f"    return {{{', '.join(out)}}}")
         return "\n".join(lines) + "\n"
@@ -213,10 +214,22 @@ class Recurrence:
 
 
 def recurrence(
-    forward: str | Callable, shapes: Mapping[str, tuple], *, name: str | None = None
+    forward: str | Callable,
+    shapes: Mapping[str, tuple],
+    *,
+    data: tuple[str, ...] | list[str] = (),
+    name: str | None = None,
 ) -> Recurrence:
     """A recurrence from course-style NumPy text with one ``for t in range(T_x):`` loop (read,
-    never run). ``shapes`` declares the inputs; the time axis is the last axis of a sequence."""
+    never run). ``shapes`` declares the inputs; the time axis is the last axis of a sequence;
+    ``data`` names the sequences that get no gradient (the inputs and targets of a model)."""
     text = model_source(forward)
     label = name or getattr(forward, "__name__", None) or "recurrence"
-    return Recurrence(read_loop(text, shapes), label)
+    loop = read_loop(text, shapes)
+    unknown = [d for d in data if d not in {seq for _, seq in loop.steps_in}]
+    if unknown:
+        raise UnknownNameError(
+            f"{unknown[0]} is not a sequence the loop reads",
+            hint=f"sequences: {', '.join(seq for _, seq in loop.steps_in)}",
+        )
+    return Recurrence(loop, label, tuple(data))
