@@ -414,3 +414,20 @@ def test_the_character_model_trains_and_samples():
     assert total / count < 0.9 * np.log(n_x)
     names = [charlm.sample(model, seed=s) for s in range(10)]
     assert all(set(n) <= set(model.chars) for n in names) and any(len(n) >= 3 for n in names)
+
+
+def test_chainrule_model_explains_dwaa_from_a_file(tmp_path):
+    import subprocess
+    import sys
+
+    f = tmp_path / "rnn.py"
+    f.write_text(RNN)
+    shapes = [a for k, v in RNN_SHAPES.items() for a in ("--shape", f"{k}={','.join(map(str, v))}")]
+    run = [sys.executable, "-m", "chainrule", "model", str(f), *shapes]
+    out = subprocess.run([*run, "--explain", "dWaa"], capture_output=True, text=True, check=True)
+    assert "sum over t" in out.stdout and "k =  10:" in out.stdout
+    loop = subprocess.run(run, capture_output=True, text=True, check=True).stdout
+    assert "da_next = da⟨t⟩ + da_prev" in loop and "never unrolled" in loop
+    bad = subprocess.run([*run, "--explain", "dWq"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.count("\n") == 1 and "no dWq" in bad.stderr

@@ -154,7 +154,9 @@ def shape_arg(value: str) -> tuple[str, tuple]:
     if "=" not in value:
         raise SpecError(f"--shape {value!r} must look like NAME=3x4", hint="e.g. --shape W=3x4")
     name, dims = value.split("=", 1)
-    parts = [p for p in dims.replace(",", "x").replace("×", "x").split("x") if p]
-    if not name.isidentifier() or not 1 <= len(parts) <= 2:
+    # commas when a name holds an x (x=n_x,m,T_x); any rank (a sequence is (n_x, m, T_x))
+    cut = dims.split(",") if "," in dims else dims.replace("×", "x").split("x")
+    parts = [p.strip() for p in cut if p.strip()]
+    if not name.isidentifier() or not 1 <= len(parts) <= 6:
         raise SpecError(f"--shape {value!r} must look like NAME=3x4 or NAME=n x 1")
     return name, tuple(int(p) if p.isdigit() else p for p in parts)

@@ -286,8 +286,12 @@ class _Reader:
         """The statement's text with carried-in names renamed and per-step reads named."""
         edits: list[tuple[int, int, str]] = []
         base = stmt.col_offset
+        taken: set[int] = set()  # the nodes inside a per-step read x[:, :, t]
         for n in ast.walk(stmt.value):
+            if id(n) in taken:
+                continue
             if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name):
+                taken.update(id(c) for c in ast.walk(n))
                 if n.value.id in self.arrays:
                     raise self.error(
                         n,
