@@ -44,6 +44,7 @@ test: lint
 
 bench: test-deps
 	$(PY) bench/run.py
+	$(PY) bench/models.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

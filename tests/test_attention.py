@@ -116,3 +116,36 @@ def test_the_explanation_collapses_the_softmax_jacobian(attention: cr.Model) -> 
     assert "∂s/∂x = diag(s) − s sᵀ" in t and "(diag(s) − s sᵀ) g = s ⊙ g − s (sᵀ g)" in t
     assert "Together: dS_masked = P ⊙ (dP − Σ₁ (P ⊙ dP))" in t
     assert "they agree" in t  # a 0/1 mask keeps the numeric check finite
+
+
+def test_a_two_block_transformer_agrees_with_torch() -> None:
+    # attention, residual, layer norm, relu MLP, residual — twice; torch autograd of the same
+    # forward pass, written here in torch by hand
+    lines, shapes = [], {"X": ("n", "d"), "G": ("n", "d")}
+    for i, h in ((1, "X"), (2, "H1")):
+        shapes |= {f"{w}{i}": ("d", "d") for w in ("Wq", "Wk", "Wv", "W1")} | {f"b{i}": (1, "d")}
+        lines += [
+            f"S{i} = ({h} @ Wq{i}) @ ({h} @ Wk{i}).T / np.sqrt(d)",
+            f"P{i} = softmax(S{i}, axis=-1)",
+            f"R{i} = {h} + P{i} @ {h} @ Wv{i}",
+            f"mu{i} = np.mean(R{i}, axis=1, keepdims=True)",
+            f"var{i} = np.var(R{i}, axis=1, keepdims=True)",
+            f"N{i} = (R{i} - mu{i}) / np.sqrt(var{i} + eps)",
+            f"H{i} = N{i} + np.maximum(N{i} @ W1{i} + b{i}, 0)",
+        ]
+    lines.append("J = np.sum(H2 * G)")
+    model = cr.model("\n".join(lines), shapes, constants={"eps": 1e-5})
+    assert "dmu1" not in text(model.derive()["dR1"].expr)  # layer norm's compact form
+    rng = np.random.default_rng(12)
+    v = {k: rng.standard_normal(tuple({"n": 5, "d": 4}.get(s, s) for s in sh)) / 2
+         for k, sh in shapes.items()}  # fmt: skip
+    t = {k: torch.tensor(a, requires_grad=True) for k, a in v.items()}
+    h = t["X"]
+    for i in (1, 2):
+        P = torch.softmax((h @ t[f"Wq{i}"]) @ (h @ t[f"Wk{i}"]).T / 2.0, dim=-1)
+        N = torch.nn.functional.layer_norm(h + P @ h @ t[f"Wv{i}"], (4,), eps=1e-5)
+        h = N + torch.relu(N @ t[f"W1{i}"] + t[f"b{i}"])
+    (h * t["G"]).sum().backward()
+    ours = model.gradients(v)
+    for k in model.wrt:
+        np.testing.assert_allclose(ours["d" + k], t[k].grad.numpy(), atol=1e-10, err_msg=k)

@@ -23,6 +23,7 @@ left as reverse mode wrote it.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 import sympy
 
@@ -40,10 +41,11 @@ __all__ = ["compact"]
 def compact(d: Derivation) -> Derivation:
     """``d`` with every step that flows through statistics over an axis written compactly."""
     steps = {s.target: s for s in d.steps}
+    linear = [t for t in d.steps if any(n.op == "matmul" for n in walk(t.expr))]
     out = []
     for s in d.steps:
         axis = _statistics_axis(s, steps)
-        new = _compact_step(d.program, s, steps, axis) if axis is not None else None
+        new = _compact_step(d.program, s, steps, axis, linear) if axis is not None else None
         out.append(new or s)
     return replace(d, steps=tuple(out))
 
@@ -63,31 +65,32 @@ def _statistics_axis(s: Step, steps: dict[str, Step]) -> int | None:
     return None
 
 
-def _compact_step(program: Program, s: Step, steps: dict[str, Step], axis: int) -> Step | None:
-    alg = _SumAlgebra(program, s.shape, axis, s.of)
-    result = _rewrite(alg, s.expr, s, steps, axis)
+def _compact_step(
+    program: Program, s: Step, steps: dict[str, Step], axis: int, linear: list[Step]
+) -> Step | None:
+    names = {n.name for n in walk(_expand(s.expr, steps, s.shape, axis)) if n.op == "var"}
+    alg = _SumAlgebra(program, s.shape, axis, s.of, names | {s.of})
+    renames = {t.expr: build.var(t.target, t.shape) for t in linear if t is not s}
+    result = _rewrite(alg, s.expr, s, steps, axis, renames)
     if result is None or alg.size(result) >= alg.size(s.expr) or alg.mentions(result, s.of):
         return None
     identities = tuple(alg.used.values())
-    terms = tuple(_rewrite(alg, c.expr, s, steps, axis) for c in s.contributions)
+    terms = tuple(_rewrite(alg, c.expr, s, steps, axis, renames) for c in s.contributions)
     rewrite = Rewrite(s.expr, identities, terms, alg.kind)
     return replace(s, expr=result, expanded=result, rewrite=rewrite)
 
 
-def _rewrite(alg: _SumAlgebra, e: Expr, s: Step, steps: dict[str, Step], axis: int) -> Expr | None:
+def _rewrite(
+    alg: _SumAlgebra, e: Expr, s: Step, steps: dict[str, Step], axis: int, renames: dict
+) -> Expr | None:
     """``e`` with statistics' adjoints written out, through the sum algebra, named again."""
     try:
-        value = alg.sympy(_expand(e, steps, s.shape, axis))
-        best = min((sympy.factor(value), sympy.simplify(value)), key=sympy.count_ops)
+        value = alg.sympy(fold(_expand(e, steps, s.shape, axis), alg.program.definitions))
+        best = _shortest(value)
         result = from_sympy(best, alg.atoms, s.shape)
     except (TypeError, ValueError, KeyError, NotImplementedError):
         return None
-    return fold(result, {t.expr: build.var(t.target, t.shape) for t in _passthroughs(steps, s)})
-
-
-def _passthroughs(steps: dict[str, Step], s: Step) -> list[Step]:
-    """Steps that move an adjoint through a matrix product (``dP = dO Vᵀ``): named again."""
-    return [t for t in steps.values() if t is not s and any(n.op == "matmul" for n in walk(t.expr))]
+    return fold(result, renames)  # steps through a matrix product (dP = dO Vᵀ) named again
 
 
 def _expand(e: Expr, steps: dict[str, Step], shape: Shape, axis: int) -> Expr:
@@ -121,8 +124,14 @@ def _expandable(s: Step, steps: dict[str, Step], axis: int) -> bool:
 class _SumAlgebra:
     """SymPy with sums over one axis as linear operators; constants along the axis pulled out."""
 
-    def __init__(self, program: Program, shape: Shape, axis: int, of: str) -> None:
+    def __init__(self, program: Program, shape: Shape, axis: int, of: str, names: set[str]) -> None:
         self.program, self.shape, self.axis = program, shape, axis
+        # only the equations the formula speaks of: the same questions for every block of a model
+        self.equations = [
+            eq
+            for eq in program.equations
+            if eq.name in names or any(_reads(v, names, shape) for v in walk(eq.expr))
+        ]
         self.size_symbol = _dim(str(shape[axis]))
         self.atoms = Atoms()
         self.constant: set[sympy.Symbol] = set()
@@ -225,19 +234,19 @@ class _SumAlgebra:
                 total += coeff * self.size_symbol * self.means[r]
             else:
                 return None
-        return sympy.simplify(total)
+        return _simplified(total)
 
     # -- what the forward program says -------------------------------------------------------
     def _means(self) -> dict[sympy.Expr, sympy.Expr]:
         """Σ_axis X = m μ for each equation μ = (1/m) Σ_axis X."""
         out = {}
-        for eq in self.program.equations:
+        for eq in self.equations:
             e = eq.expr
             if e.op == "scale" and e.args[1].op == "sum" and e.args[1].attrs == (self.axis, True):
                 x = e.args[1].args[0]
                 if x.shape == self.shape and x.op == "var":
                     c = self.sympy(e.args[0], solve=False)
-                    if sympy.simplify(c * self.size_symbol) == 1:
+                    if _simplified(c * self.size_symbol) == 1:
                         out[self.leaf(x)] = self.leaf(eq.var)
         return out
 
@@ -245,7 +254,7 @@ class _SumAlgebra:
         """Each equation N = f(x, constants) solved for x, when x is the variable differentiated
         (``Z = μ + σ Ẑ``) or an unnamed subexpression (``exp(S) = P Σ exp(S)``), so the result
         speaks of the named forward quantities."""
-        for eq in self.program.equations:
+        for eq in self.equations:
             if eq.expr.shape != self.shape or not is_elementwise(eq.expr):
                 continue
             before = set(self.sums)
@@ -258,10 +267,25 @@ class _SumAlgebra:
             x = self.atoms.by_symbol[xs]
             if target in self.solved or (target == xs and x.op == "var" and x.name != of):
                 continue
-            solutions = sympy.solve(sympy.Eq(self.leaf(eq.var), rhs), target)
+            solutions = _solve(self.leaf(eq.var), rhs, target)
             if len(solutions) == 1:
                 self.solved[target], self.definitions[self.leaf(eq.var)] = solutions[0], rhs
                 self.protected |= set(self.sums) - before
+                if target == xs and x.op == "var":
+                    self._through(x, solutions[0])
+
+    def _through(self, x: Expr, solution: sympy.Expr) -> None:
+        """When the differentiated X is itself elementwise in others (R = X₀ + O), write one of
+        them through R too (X₀ = R − O), so a formula reverse mode wrote in X₀ and O folds."""
+        eq = next((e for e in self.program.equations if e.name == x.name), None)
+        if eq is None or eq.expr.shape != self.shape or not is_elementwise(eq.expr):
+            return
+        rhs = self.sympy(eq.expr, solve=False)
+        free = sorted(rhs.free_symbols - self.constant - {self.size_symbol}, key=str)
+        if free and free[0] not in self.solved:
+            parts = _solve(self.leaf(x), rhs, free[0])
+            if len(parts) == 1:
+                self.solved[free[0]] = parts[0].subs(self.leaf(x), solution)
 
     @property
     def kind(self) -> str:
@@ -280,10 +304,33 @@ class _SumAlgebra:
         return any(n.op == "var" and n.name == name for n in walk(e))
 
 
+# SymPy's answers, cached: the blocks of a deep model ask the same questions in the same canonical
+# symbols (x0, x1, … by first appearance), so only the first block pays for them.
+@lru_cache(maxsize=4096)
+def _shortest(value: sympy.Expr) -> sympy.Expr:
+    return min((sympy.factor(value), sympy.simplify(value)), key=sympy.count_ops)
+
+
+@lru_cache(maxsize=4096)
+def _simplified(value: sympy.Expr) -> sympy.Expr:
+    return sympy.simplify(value)
+
+
+@lru_cache(maxsize=4096)
+def _solve(lhs: sympy.Expr, rhs: sympy.Expr, target: sympy.Expr) -> tuple[sympy.Expr, ...]:
+    return tuple(sympy.solve(sympy.Eq(lhs, rhs), target))
+
+
 def _unit(rhs: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
     """What to solve for: ``exp(x)`` when x occurs only inside it (softmax), else x itself."""
     e = sympy.exp(x)
     return e if rhs.has(e) and x not in rhs.subs(e, sympy.Dummy()).free_symbols else x
+
+
+def _reads(v: Expr, names: set[str], shape: Shape) -> bool:
+    """``v`` is a full-shape quantity the formula speaks of (shared scalars such as ε are not: a
+    deep model's every block reads them)."""
+    return v.op == "var" and v.name in names and v.shape == shape
 
 
 def _dim(name: str) -> sympy.Symbol:

@@ -24,7 +24,7 @@ from ..ir.shapes import Shape
 from ..nets import Model, Network
 from ..printers.text import derivation_lines, forward_lines
 
-__all__ = ["Plan", "plan_of", "needed"]
+__all__ = ["Plan", "plan_of", "model_plan", "needed"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def plan_of(obj: object) -> Plan:
     if isinstance(obj, Network):
         return _network_plan(obj)
     if isinstance(obj, Model):
-        return _model_plan(obj)
+        return model_plan(obj)
     raise SpecError(
         f"cannot export a {type(obj).__name__}",
         hint="export a gradient (cr.grad(...)), a network (cr.mlp(...)) or a model (cr.model(...))",
@@ -109,10 +109,12 @@ def _network_plan(net: Network) -> Plan:
     )
 
 
-def _model_plan(model: Model) -> Plan:
-    """A model's cost and the gradient of every input, the compact forms included."""
+def model_plan(model: Model, compact_form: bool = True) -> Plan:
+    """A model's cost and the gradient of every input, the compact forms included (or, without
+    ``compact_form``, as reverse mode stages them: the benchmark compares the two)."""
     program = model.program
-    derivation = compact(_every_input(program, "exact"))
+    derivation = _every_input(program, "exact")
+    derivation = compact(derivation) if compact_form else derivation
     formulas = tuple(forward_lines(program)) + tuple(derivation_lines(model.derive()))
     title = f"{model.title}: {program.output} and its backward pass"
     return _plan("cost", title, formulas, program, derivation, model.wrt)
