@@ -32,6 +32,7 @@ from .export import export
 from .gradient import Gradient, grad
 from .lang import parse
 from .nets import MLPSpec, Model, Network, mlp, model
+from .nets.cnn import ConvNet, cnn
 from .scalar import custom as activation
 from .train import (
     Adam,
@@ -53,6 +54,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Adam",
     "ChainruleError",
+    "ConvNet",
     "DataError",
     "Decay",
     "Derivation",
@@ -77,6 +79,7 @@ __all__ = [
     "UnknownFunctionError",
     "UnknownNameError",
     "accuracy",
+    "cnn",
     "activation",
     "backprop",
     "check_formula",

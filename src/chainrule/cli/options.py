@@ -150,13 +150,15 @@ def emit_json(obj: object, out: Path | None) -> None:
 
 
 def shape_arg(value: str) -> tuple[str, tuple]:
-    """``W=3x4`` or ``x=n,1`` → ``("W", (3, 4))``."""
+    """``W=3x4``, ``x=n,1`` or an image batch ``A_prev=m,4,4,3`` → ``("W", (3, 4))``."""
     if "=" not in value:
         raise SpecError(f"--shape {value!r} must look like NAME=3x4", hint="e.g. --shape W=3x4")
     name, dims = value.split("=", 1)
-    # commas when a name holds an x (x=n_x,m,T_x); any rank (a sequence is (n_x, m, T_x))
+    # commas when a name holds an x (x=n_x,m,T_x); any rank up to 4 (images, sequences)
     cut = dims.split(",") if "," in dims else dims.replace("×", "x").split("x")
     parts = [p.strip() for p in cut if p.strip()]
-    if not name.isidentifier() or not 1 <= len(parts) <= 6:
-        raise SpecError(f"--shape {value!r} must look like NAME=3x4 or NAME=n x 1")
+    if not name.isidentifier() or not 1 <= len(parts) <= 4:
+        raise SpecError(
+            f"--shape {value!r} must look like NAME=3x4, NAME=n x 1 or NAME=m,4,4,3 (rank 1 to 4)"
+        )
     return name, tuple(int(p) if p.isdigit() else p for p in parts)

@@ -17,6 +17,7 @@ from ..ir.expr import Expr, walk
 from .answers import questions_section
 from .chain import Factor, Term
 from .context import lj_section, numbers_section, rules_section, variants_section
+from .conv_section import conv_section
 from .doc import (
     Display,
     Document,
@@ -252,7 +253,7 @@ def _numbered(blocks: list) -> list:
 def explanation_document(x: Explanation) -> Document:
     """The whole explanation, section by section."""
     w = Writer(x.naming, x.top, x.derivation.program.output)
-    blocks = _intro(x, w) + _chain_section(x, w) + rewrite_section(x, w)
+    blocks = _intro(x, w) + _chain_section(x, w) + conv_section(x, w) + rewrite_section(x, w)
     for section in (dimension_section, index_section, hadamard_section, derivative_section):
         blocks += section(x, w)
     blocks += questions_section(x)

@@ -35,6 +35,7 @@ from .arguments import (
 from .asked import answers
 from .chain import Algebra, Term, chain_terms, top_of
 from .compose import explanation_document
+from .conv_forms import ConvForms, conv_forms
 from .doc import Document, Ex, Naming, Sym
 from .notation import text_math
 from .numeric import NumericExample, example_inputs, numeric_example
@@ -72,6 +73,7 @@ class Explanation:
     variants: tuple[Variant, ...]
     reading: tuple[str, ...]
     answers: tuple[Answer, ...] = ()  # the questions learners ask about this step, checked
+    conv: tuple[ConvForms, ...] = ()  # convolution and pooling steps, in their forms
 
     @property
     def convention(self) -> str:
@@ -176,6 +178,7 @@ def explain(
         others,
         _reading(terms),
         answers(net, d, step, values) if net is not None else (),
+        conv_forms(d, step, terms, numbers.inputs),
     )
 
 

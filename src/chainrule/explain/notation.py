@@ -221,10 +221,13 @@ class IndexPrinter:
             letters = "".join(x for x in inner if x)
             body = self.arg(e, 0, inner, _MUL)
             return self.sigma(letters, body) if letters else body
-        k = self.fresh()
-        inner = list(ix) if keep else [*ix[:axis], None, *ix[axis:]]
-        inner[axis] = k
-        return self.sigma(k, self.arg(e, 0, tuple(inner), _MUL))
+        axes = sorted(x % len(a.shape) for x in (axis if isinstance(axis, tuple) else (axis,)))
+        letters = [self.fresh() for _ in axes]
+        inner = list(ix)
+        for ax, k in zip(axes, letters, strict=True):
+            inner[ax : ax + 1] = [k] if keep else [k, *inner[ax : ax + 1]]
+        body = self.arg(e, 0, tuple(inner[: len(a.shape)]), _MUL)
+        return self.sigma("".join(letters), body)
 
     # -- elementwise ------------------------------------------------------------------------------
     def _add(self, e: Expr, ix: tuple) -> str:

@@ -1,5 +1,9 @@
 """``cr.fit``: train a network with the NumPy code printed from its own derivation.
 
+What is trained is a :class:`~chainrule.nets.Network` or any object with the same training interface
+(:class:`Trainable`: ``init``, ``step``, ``forward``, ``check_data``, ``batch_axis``, ``weights``),
+such as the CNN of :func:`chainrule.cnn`, whose ``step`` runs the code printed from its model.
+
 Every step calls one *gradient function* ``(params, X, Y, masks) -> {"J", "dW1", "db1", …}``. The
 default is :meth:`Network.step`, which runs the derived ``gradients()`` shown by ``net.source()``
 — the formula you read is the formula that runs; a faster compiled step with the same signature
@@ -19,6 +23,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
+from typing import Protocol
 
 import numpy as np
 
@@ -30,16 +35,30 @@ from .history import History
 from .optimizers import Decay, Optimizer, ScheduledDecay, make_optimizer
 from .progress import TrainingProgress
 
-__all__ = ["fit", "predict", "accuracy", "check_data", "GradientFn"]
+__all__ = ["fit", "predict", "accuracy", "check_data", "GradientFn", "Trainable"]
 
 Arrays = Mapping[str, np.ndarray]
 GradientFn = Callable[[Arrays, np.ndarray, np.ndarray, Arrays | None], Arrays]
+
+
+class Trainable(Protocol):
+    """What :func:`fit` needs of something other than a Network (a CNN, :func:`chainrule.cnn`)."""
+
+    batch_axis: int  # the axis of X and Y that counts examples
+    weights: tuple[str, ...]  # parameters whose gradient norms are recorded (dW1, …)
+
+    def init(self, seed: int | None, method: str, scale: float, dtype: type) -> dict: ...
+    def step(self, params: Arrays, X: np.ndarray, Y: np.ndarray, masks: object) -> dict: ...
+    def forward(self, params: Arrays, X: np.ndarray, Y: np.ndarray, masks: object) -> dict: ...
+    def check_data(self, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def describe(self) -> str: ...
+
 
 _NORM_POINTS = 200  # gradient norms are recorded about this many times per run
 
 
 def fit(
-    net: Network,
+    net: Network | Trainable,
     X: np.ndarray,
     Y: np.ndarray,
     optimizer: str | Optimizer = "gd",
@@ -69,7 +88,7 @@ def fit(
 
     >>> h = cr.fit(net, X, Y, "gd", lr=1.2, iterations=10000, init="course")  # doctest: +SKIP
     """
-    X, Y = check_data(net, X, Y)
+    X, Y = check_data(net, X, Y) if isinstance(net, Network) else net.check_data(X, Y)
     total, unit = _length(iterations, epochs, batch_size, X.shape[_batch_axis(net)])
     opt = make_optimizer(optimizer, lr, decay)
     if init_seed is None and init != "course":
@@ -109,7 +128,7 @@ class _Loop:
         self.epoch, self.epoch_cost, self.epoch_m = -1, 0.0, 0
         self.last_cost = float("nan")
         self.norm_every = 1
-        self.layers = range(1, net.L + 1)
+        self.weights = [f"W{l}" for l in range(1, net.L + 1)] if _is_net(net) else net.weights
 
     def step(self, epoch: int, X: np.ndarray, Y: np.ndarray, mask_rng: np.random.Generator) -> None:
         """One update: the derived gradients on this batch, a check, a record, the optimizer."""
@@ -119,7 +138,7 @@ class _Loop:
             self.opt.start_epoch(epoch)
         h, params = self.h, self.h.params
         m = X.shape[_batch_axis(self.net)]
-        masks = draw_masks(self.net, m, mask_rng, self.dtype)
+        masks = draw_masks(self.net, m, mask_rng, self.dtype) if _is_net(self.net) else None
         out = self.grad(params, X, Y, masks)
         J = float(out["J"]) if "J" in out else float(self.net.forward(params, X, Y, masks)["J"])
         if not math.isfinite(J):
@@ -144,9 +163,9 @@ class _Loop:
 
     def record_norms(self, grads: Arrays) -> None:
         self.h.norm_steps.append(self.h.updates)
-        for l in self.layers:
-            norm = float(np.linalg.norm(grads[f"dW{l}"]))
-            self.h.grad_norms.setdefault(f"dW{l}", []).append(norm)
+        for w in self.weights:
+            norm = float(np.linalg.norm(grads["d" + w]))
+            self.h.grad_norms.setdefault("d" + w, []).append(norm)
 
     def check_final(self) -> None:
         """The last update is never followed by a forward pass: check its parameters here."""
@@ -212,7 +231,13 @@ def _positive(what: str, n: object) -> None:
 
 
 # -- data -----------------------------------------------------------------------------------------
-def _batch_axis(net: Network) -> int:
+def _is_net(net: object) -> bool:
+    return isinstance(net, Network)
+
+
+def _batch_axis(net: Network | Trainable) -> int:
+    if not _is_net(net):
+        return net.batch_axis
     return 1 if net.spec.layout == "columns" else 0
 
 
