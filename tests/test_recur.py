@@ -431,3 +431,85 @@ def test_chainrule_model_explains_dwaa_from_a_file(tmp_path):
     bad = subprocess.run([*run, "--explain", "dWq"], capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.count("\n") == 1 and "no dWq" in bad.stderr
+
+
+# -- diagnosing a learner's rnn_backward from its numbers ------------------------------------------
+def _learners_rnn_backward(values, da, *, with_next=True, with_output=True, accumulate=True):
+    """The course's rnn_backward written out by hand, with the switches learners get wrong."""
+    x, a0, Waa, Wax, ba = (values[k] for k in ("x", "a0", "Waa", "Wax", "ba"))
+    n_a, m, T_x = da.shape
+    a, a_next = np.zeros((n_a, m, T_x)), a0
+    for t in range(T_x):
+        a_next = np.tanh(Waa @ a_next + Wax @ x[:, :, t] + ba)
+        a[:, :, t] = a_next
+    dx, dWax, dWaa, dba = (np.zeros_like(v) for v in (x, Wax, Waa, ba))
+    da_prevt = np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        da_next = (da[:, :, t] if with_output else 0) + (da_prevt if with_next else 0)
+        a_prev = a[:, :, t - 1] if t > 0 else a0
+        dtanh = (1 - a[:, :, t] ** 2) * da_next
+        dx[:, :, t] = Wax.T @ dtanh
+        da_prevt = Waa.T @ dtanh
+        if accumulate:
+            dWax, dWaa, dba = (
+                dWax + dtanh @ x[:, :, t].T,
+                dWaa + dtanh @ a_prev.T,
+                dba + dtanh.sum(1, keepdims=True),
+            )
+        else:
+            dWax, dWaa, dba = dtanh @ x[:, :, t].T, dtanh @ a_prev.T, dtanh.sum(1, keepdims=True)
+    return {"dx": dx, "da0": da_prevt, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+@pytest.mark.parametrize(
+    ("switch", "mistake"),
+    [
+        # https://community.deeplearning.ai/t/c5-w1a1-optional-rnn-back-propagation/48297 —
+        # rnn_cell_backward(da[:, :, t], caches[t]): the next step's gradient left out
+        ({"with_next": False}, "forgot the gradient from the next step"),
+        # https://community.deeplearning.ai/t/question-on-backpropagation-week-1-prog-assignment-1/555129
+        # — rnn_cell_backward(da_prevt, caches[t]): "all outputs are zero"
+        ({"with_output": False}, "forgot the gradient from the output at t"),
+        ({"accumulate": False}, "overwrote the parameter gradients instead of accumulating them"),
+        ({}, None),
+    ],
+)
+def test_a_learners_bptt_mistake_is_named(rnn, switch, mistake):
+    from chainrule.recur.mistakes import diagnose
+
+    values, da = course_rnn_values(4)
+    theirs = _learners_rnn_backward(values, da, **switch)
+    verdict = diagnose(rnn, values, {"a": da}, theirs)
+    if mistake is None:
+        assert verdict.correct, str(verdict)
+    else:
+        assert not verdict.correct and verdict.mistake is not None
+        assert verdict.mistake.name == mistake, str(verdict)
+
+
+def test_the_lstm_missing_forget_gate_is_named(lstm):
+    from chainrule.recur.mistakes import diagnose
+
+    rng = np.random.default_rng(5)
+    values = _lstm_values(rng, 3, 4, 2, 5)
+    da = rng.standard_normal((4, 2, 5))
+    torch = pytest.importorskip("torch")
+    # the learner's loop, written in torch: dc_prev = dc_next (Γf left out), via a hook on c
+    t = {k: torch.tensor(v, requires_grad=True) for k, v in values.items()}
+    a, c, loss = t["a0"], torch.zeros_like(t["a0"]), 0
+    for s in range(5):
+        z = torch.cat((a, t["x"][:, :, s]), dim=0)
+        f = torch.sigmoid(t["Wf"] @ z + t["bf"])
+        i = torch.sigmoid(t["Wi"] @ z + t["bi"])
+        cc = torch.tanh(t["Wc"] @ z + t["bc"])
+        # the value Γf ⊙ c_prev + Γu ⊙ c̃, but ∂c/∂c_prev = 1 (and ∂c/∂Γf = c_prev)
+        c = (f * c).detach() + (c - c.detach()) + (f - f.detach()) * c.detach() + i * cc
+        o = torch.sigmoid(t["Wo"] @ z + t["bo"])
+        a = o * torch.tanh(c)
+        loss = loss + (torch.tensor(da[:, :, s]) * a).sum()
+    loss.backward()
+    theirs = {"dWf": t["Wf"].grad.numpy(), "dx": t["x"].grad.numpy()}
+    verdict = diagnose(lstm, values, {"a": da}, theirs)
+    assert (
+        verdict.mistake is not None and verdict.mistake.name == "dc_prev is missing its Γf factor"
+    )
