@@ -554,3 +554,22 @@ def test_exports_run_and_their_autodiff_agrees(rnn, lstm, which, to):
         got = {"d" + k: np.asarray(g) for k, g in jax.grad(cost)(values).items()}
     for k in want:
         np.testing.assert_allclose(got[k], want[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_chainrule_charlm_trains_samples_and_plots(tmp_path):
+    import subprocess
+    import sys
+
+    words = tmp_path / "names.txt"
+    words.write_text("\n".join(["rex", "raptor", "saurus", "tops", "ceratops", "don"] * 3))
+    plot = tmp_path / "loss.png"
+    run = [sys.executable, "-m", "chainrule", "charlm", "--words", str(words)]
+    run += ["--iterations", "120", "--print-every", "50", "--samples", "4", "--plot", str(plot)]
+    out = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert len(out.stdout.splitlines()) == 4
+    assert set(out.stdout) <= set("raptosucedxn\n")
+    assert "iteration      0  smoothed loss" in out.stderr and "iteration    119" in out.stderr
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    import chainrule as cr
+
+    assert cr.recurrence is not None and "recurrence" in cr.__all__

@@ -33,6 +33,7 @@ from .gradient import Gradient, grad
 from .lang import parse
 from .nets import MLPSpec, Model, Network, mlp, model
 from .nets.cnn import ConvNet, cnn
+from .recur import Recurrence, recurrence
 from .scalar import custom as activation
 from .train import (
     Adam,
@@ -97,6 +98,8 @@ __all__ = [
     "load",
     "mlp",
     "model",
+    "recurrence",
+    "Recurrence",
     "parse",
     "predict",
     "save",
