@@ -396,12 +396,13 @@ def test_clip_reproduces_the_course():
     assert out["db"][4] == 10.0
 
 
-def test_the_character_model_trains_and_samples():
+@pytest.mark.parametrize(("cell", "lr"), [("rnn", 0.01), ("lstm", 0.05)])
+def test_the_character_model_trains_and_samples(cell, lr):
     from chainrule.recur import charlm
 
     words = charlm.corpus_words()
     assert len(words) > 1000 and "function" in words
-    model = charlm.train(words, iterations=1500, seed=0)
+    model = charlm.train(words, iterations=1500, seed=0, cell=cell, learning_rate=lr)
     n_x = len(model.chars)
     assert model.losses[0] == pytest.approx(-np.log(1 / n_x) * 7, rel=1e-2)
     assert model.losses[-1] < model.losses[0] - 0.3  # smoothed with weight 0.999, as the course
@@ -409,7 +410,7 @@ def test_the_character_model_trains_and_samples():
     total, count = 0.0, 0
     for w in words[::15][:200]:
         X, Y = model.encode(w)
-        out = model.rec.forward({"X": X, "Y": Y, "a0": np.zeros((model.n_a, 1)), **model.params})
+        out = model.rec.forward({"X": X, "Y": Y, **model.states(), **model.params})
         total, count = total + float(out["L"].sum()), count + X.shape[2]
     assert total / count < 0.9 * np.log(n_x)
     names = [charlm.sample(model, seed=s) for s in range(10)]
@@ -565,6 +566,7 @@ def test_chainrule_charlm_trains_samples_and_plots(tmp_path):
     plot = tmp_path / "loss.png"
     run = [sys.executable, "-m", "chainrule", "charlm", "--words", str(words)]
     run += ["--iterations", "120", "--print-every", "50", "--samples", "4", "--plot", str(plot)]
+    run += ["--cell", "lstm"]
     out = subprocess.run(run, capture_output=True, text=True, check=True)
     assert len(out.stdout.splitlines()) == 4
     assert set(out.stdout) <= set("raptosucedxn\n")

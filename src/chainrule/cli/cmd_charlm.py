@@ -25,6 +25,7 @@ from .options import emit, output_option
 @click.option("--lr", default=0.01, show_default=True, help="learning rate")
 @click.option("--clip", "max_value", default=5.0, show_default=True, help="np.clip bound")
 @click.option("--hidden", default=50, show_default=True, help="n_a, the hidden state's size")
+@click.option("--cell", type=click.Choice(["rnn", "lstm"]), default="rnn", show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--samples", default=7, show_default=True, help="names sampled at the end")
 @click.option("--print-every", default=500, show_default=True, help="loss every N iterations")
@@ -38,6 +39,7 @@ def command(
     lr: float,
     max_value: float,
     hidden: int,
+    cell: str,
     seed: int,
     samples: int,
     print_every: int,
@@ -58,7 +60,7 @@ def command(
         if j % print_every == 0 or j == iterations - 1:
             click.echo(f"iteration {j:>6}  smoothed loss {loss:.4f}", err=True)
 
-    model = charlm.train(words, iterations, lr, max_value, hidden, seed, progress)
+    model = charlm.train(words, iterations, lr, max_value, hidden, seed, progress, cell)
     names = [charlm.sample(model, seed=seed + s) for s in range(samples)]
     if plot is not None:
         write_bytes_atomic(plot, _curve(model.losses))

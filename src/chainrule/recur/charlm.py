@@ -19,7 +19,16 @@ import numpy as np
 from ..errors import DataError
 from .sequence import Recurrence, recurrence
 
-__all__ = ["CHAR_RNN", "CharModel", "clip", "corpus_words", "char_rnn", "train", "sample"]
+__all__ = [
+    "CHAR_LSTM",
+    "CHAR_RNN",
+    "CharModel",
+    "char_rnn",
+    "clip",
+    "corpus_words",
+    "sample",
+    "train",
+]
 
 CHAR_RNN = """
 def rnn_lm(X, Y, a0, Waa, Wax, Wya, ba, by):
@@ -36,22 +45,56 @@ def rnn_lm(X, Y, a0, Waa, Wax, Wya, ba, by):
         L[:, :, t] = lt
     return L
 """
-PARAMS = ("Waa", "Wax", "Wya", "ba", "by")
-
-
-def char_rnn() -> Recurrence:
-    """The course's character model as a recurrence (X and Y one-hot, time last)."""
-    shapes = {
-        "X": ("n_x", "m", "T_x"),
-        "Y": ("n_x", "m", "T_x"),
-        "a0": ("n_a", "m"),
+CHAR_LSTM = """
+def lstm_lm(X, Y, a0, c0, Wf, bf, Wi, bi, Wc, bc, Wo, bo, Wy, by):
+    n_x, m, T_x = X.shape
+    L = np.zeros((1, m, T_x))
+    a_next = a0
+    c_next = c0
+    for t in range(T_x):
+        xt = X[:, :, t]
+        yt = Y[:, :, t]
+        concat = np.concatenate((a_next, xt), axis=0)
+        ft = sigmoid(np.dot(Wf, concat) + bf)
+        it = sigmoid(np.dot(Wi, concat) + bi)
+        cct = np.tanh(np.dot(Wc, concat) + bc)
+        c_next = ft * c_next + it * cct
+        ot = sigmoid(np.dot(Wo, concat) + bo)
+        a_next = ot * np.tanh(c_next)
+        zt = np.dot(Wy, a_next) + by
+        yt_pred = softmax(zt)
+        lt = -np.sum(yt * np.log(yt_pred), axis=0, keepdims=True)
+        L[:, :, t] = lt
+    return L
+"""
+_SEQ = {"X": ("n_x", "m", "T_x"), "Y": ("n_x", "m", "T_x"), "a0": ("n_a", "m")}
+SHAPES = {
+    "rnn": {
+        **_SEQ,
         "Waa": ("n_a", "n_a"),
         "Wax": ("n_a", "n_x"),
         "Wya": ("n_x", "n_a"),
         "ba": ("n_a", 1),
         "by": ("n_x", 1),
-    }
-    return recurrence(CHAR_RNN, shapes, data=("X", "Y"), name="char_rnn")
+    },
+    "lstm": {
+        **_SEQ,
+        "c0": ("n_a", "m"),
+        **{f"W{g}": ("n_a", "n_a + n_x") for g in "fico"},
+        **{f"b{g}": ("n_a", 1) for g in "fico"},
+        "Wy": ("n_x", "n_a"),
+        "by": ("n_x", 1),
+    },
+}
+STATES = {"rnn": ("a0",), "lstm": ("a0", "c0")}
+
+
+def char_rnn(cell: str = "rnn") -> Recurrence:
+    """The course's character model as a recurrence (X and Y one-hot, time last)."""
+    if cell not in SHAPES:
+        raise DataError(f"unknown cell {cell!r}", hint="rnn or lstm")
+    source = CHAR_RNN if cell == "rnn" else CHAR_LSTM
+    return recurrence(source, SHAPES[cell], data=("X", "Y"), name=f"char_{cell}")
 
 
 def clip(gradients: Mapping[str, np.ndarray], max_value: float) -> dict[str, np.ndarray]:
@@ -74,12 +117,25 @@ class CharModel:
 
     chars: str
     params: dict[str, np.ndarray]
-    rec: Recurrence = field(default_factory=char_rnn)
+    cell: str = "rnn"
     losses: list[float] = field(default_factory=list)
 
     @property
+    def rec(self) -> Recurrence:
+        return _recurrence(self.cell)
+
+    @property
     def n_a(self) -> int:
-        return self.params["Waa"].shape[0]
+        return self.params["ba" if self.cell == "rnn" else "bf"].shape[0]
+
+    def states(self) -> dict[str, np.ndarray]:
+        """Zero initial states (a0, and c0 for the LSTM)."""
+        return {s: np.zeros((self.n_a, 1)) for s in STATES[self.cell]}
+
+    def last_states(self, fwd: dict) -> dict[str, np.ndarray]:
+        """The states after the last step, to carry into the next word (as the course does)."""
+        last = dict(zip(self.rec.cache_names, fwd["caches"][-1], strict=True))
+        return {init: last[name] for name, _, init in self.rec.loop.carried}
 
     def encode(self, word: str) -> tuple[np.ndarray, np.ndarray]:
         """The course's X = [None] + word, Y = word + "\\n", one-hot, shape (n_x, 1, T)."""
@@ -97,18 +153,26 @@ class CharModel:
         return X, Y
 
 
-def init(chars: str, n_a: int = 50, seed: int = 0) -> CharModel:
+_RECS: dict[str, Recurrence] = {}
+
+
+def _recurrence(cell: str) -> Recurrence:
+    if cell not in _RECS:
+        _RECS[cell] = char_rnn(cell)
+    return _RECS[cell]
+
+
+def init(chars: str, n_a: int = 50, seed: int = 0, cell: str = "rnn") -> CharModel:
     """The course's ``initialize_parameters``: weights N(0, 1)·0.01, biases 0."""
     rng = np.random.default_rng(seed)
-    n_x = len(chars)
-    params = {
-        "Wax": rng.standard_normal((n_a, n_x)) * 0.01,
-        "Waa": rng.standard_normal((n_a, n_a)) * 0.01,
-        "Wya": rng.standard_normal((n_x, n_a)) * 0.01,
-        "ba": np.zeros((n_a, 1)),
-        "by": np.zeros((n_x, 1)),
-    }
-    return CharModel(chars, params)
+    dims = {"n_a": n_a, "n_x": len(chars), "n_a + n_x": n_a + len(chars)}
+    params = {}
+    for k, shape in SHAPES[cell].items():
+        if k in _SEQ or k in STATES[cell]:
+            continue
+        size = tuple(dims.get(d, d) for d in shape)
+        params[k] = rng.standard_normal(size) * 0.01 if k[0] == "W" else np.zeros(size)
+    return CharModel(chars, params, cell)
 
 
 def train(
@@ -119,25 +183,26 @@ def train(
     n_a: int = 50,
     seed: int = 0,
     progress: Callable[[int, float], None] | None = None,
+    cell: str = "rnn",
 ) -> CharModel:
     """The course's ``model``: one word per iteration, BPTT, clip, update; the smoothed loss
     (``0.999 · loss + 0.001 · loss_t``, starting at −log(1/n_x) · 7) is kept every iteration."""
     if not words:
         raise DataError("no words to train on")
     chars = "\n" + "".join(sorted(set("".join(words)) - {"\n"}))
-    model = init(chars, n_a, seed)
+    model = init(chars, n_a, seed, cell)
     order = np.random.default_rng(seed).permutation(len(words))
     loss = -np.log(1.0 / len(chars)) * 7
-    a_prev = np.zeros((n_a, 1))
+    states = model.states()
     for j in range(iterations):
         X, Y = model.encode(words[order[j % len(words)]])
-        values = {"X": X, "Y": Y, "a0": a_prev, **model.params}
+        values = {"X": X, "Y": Y, **states, **model.params}
         fwd = model.rec.forward(values)
         grads = model.rec.backward(values, {"L": np.ones_like(fwd["L"])})
-        grads = clip({k: grads["d" + k] for k in PARAMS}, max_value)
-        for k in PARAMS:
+        grads = clip({k: grads["d" + k] for k in model.params}, max_value)
+        for k in model.params:
             model.params[k] = model.params[k] - learning_rate * grads[k]
-        a_prev = fwd["caches"][-1][model.rec.cache_names.index("a_next")]
+        states = model.last_states(fwd)
         loss = 0.999 * loss + 0.001 * float(np.sum(fwd["L"]))
         model.losses.append(loss)
         if progress is not None:
@@ -146,19 +211,20 @@ def train(
 
 
 def sample(model: CharModel, seed: int = 0, max_len: int = 50) -> str:
-    """The course's ``sample``: draw each next character from ŷ⟨t⟩, feeding it back."""
+    """The course's ``sample``: draw each next character from ŷ⟨t⟩, feeding it back (one step of
+    the printed forward loop at a time, the states carried)."""
     rng = np.random.default_rng(seed)
-    p = model.params
-    x, a = np.zeros((len(model.chars), 1)), np.zeros((model.n_a, 1))
-    out = []
+    n_x = len(model.chars)
+    x, states, out = np.zeros((n_x, 1, 1)), model.states(), []
     while len(out) < max_len:
-        a = np.tanh(p["Wax"] @ x + p["Waa"] @ a + p["ba"])
-        z = p["Wya"] @ a + p["by"]
-        y = np.exp(z - z.max())
-        idx = int(rng.choice(len(model.chars), p=(y / y.sum()).ravel()))
+        fwd = model.rec.forward({"X": x, "Y": np.zeros_like(x), **states, **model.params})
+        step = dict(zip(model.rec.cache_names, fwd["caches"][0], strict=True))
+        p = step["yt_pred"].ravel()
+        idx = int(rng.choice(n_x, p=p / p.sum()))
         if model.chars[idx] == "\n":
             break
         out.append(model.chars[idx])
-        x = np.zeros_like(x)
-        x[idx] = 1.0
+        x = np.zeros((n_x, 1, 1))
+        x[idx, 0, 0] = 1.0
+        states = model.last_states(fwd)
     return "".join(out)
