@@ -12,10 +12,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -e .
 	touch $@
 
-# The optional extras (PyTorch CPU, JAX) are installed so that the cross-checks and every code
-# export run in the suite; the library itself needs neither.
+# The optional extras (PyTorch CPU, JAX, nbgrader, the web playground's server) are installed so
+# that the cross-checks, every code export, the nbgrader autograding and `chainrule play` run in the
+# suite; the library itself needs none of them.
 $(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
-	$(PIP) install -e ".[test,torch,jax,images]"
+	$(PIP) install -e ".[test,torch,jax,images,exercise,web]"
 	touch $@
 
 install: $(VENV)/.installed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import growth
 from workloads import SPECS
 
 METHOD = """\
@@ -203,6 +204,7 @@ def render(results: dict) -> str:
     for combo in results["workloads"]:
         out += combo_section(combo)
     out += [*gemm_section(results), "", *scaling_section(results)]
+    out += growth.section(results.get("growth", []))
     method = METHOD.format(settle=meta["config"]["settle"])
     out += ["## Method", "", method, *machine_section(results), ""]
     return "\n".join(out)

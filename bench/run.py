@@ -5,6 +5,8 @@ Implementations per workload and dtype: "numpy (course)" (the baseline, referenc
 "chainrule" through the optional plug-in bench/chainrule_impl.py — its contract is in hooks.py:
 ``bench_step(workload, dtype) -> callable`` and ``scaling_rows() -> list[dict]``.
 
+Then the growth of derivation and ``--steps`` rendering time with depth (bench/growth.py).
+
 Writes bench/RESULTS.md and bench/results.json (or into ``--out``). Usage::
 
     .venv/bin/python bench/run.py [--quick] [--workloads a,b,c] [--dtypes float64,float32]
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import growth
 import harness
 import machine
 import numpy as np
@@ -267,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {"meta": {}, "notes": notes, "workloads": combos, "gemm": gemm_rows}
     if (rows := scaling(plugin, notes)) is not None:
         results["scaling"] = rows
+    results["growth"] = growth.rows(quick=args.quick)
+    log("growth with depth done")
     results["machine"] = machine.machine_info()
     results["meta"] = {
         "command": " ".join(["bench/run.py", *(sys.argv[1:] if argv is None else argv)]),

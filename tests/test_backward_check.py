@@ -154,3 +154,16 @@ dZ1 = dA1 * (1 - np.tanh(Z1)**2) * D1 / keep_prob"""
     learner_da1 = numpy_value(lines[1], env)
     assert not np.allclose(learner_da1, env["dA1"])
     assert np.allclose(numpy_value(lines[2], {**env, "dA1": learner_da1}), env["dZ1"])
+
+
+def test_one_over_m_at_the_top_and_another_mistake() -> None:
+    text = """dZ2 = (A2 - Y) / m
+dW2 = np.dot(dZ2, A1.T)
+db2 = np.sum(dZ2, axis=1, keepdims=True)
+dZ1 = np.dot(W2, dZ2) * (1 - A1**2)
+dW1 = np.dot(dZ1, X.T)"""
+    r = cr.check_backward(PLANAR, text)
+    assert r.convention == "exact" and [c.line for c in r.wrong] == [4]
+    assert r["dZ1"].check.mistakes == ("missing-transpose",)
+    env = course((2, 4, 1), "tanh")
+    assert np.allclose(numpy_value(r["dZ1"].check.corrected, env), env["dZ1"])

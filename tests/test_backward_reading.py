@@ -297,6 +297,21 @@ def test_lines_in_the_course_notation() -> None:
         np.testing.assert_allclose(v, draw.env[k], rtol=1e-10, err_msg=k)
 
 
+def test_the_lectures_one_example_lines() -> None:
+    # the lectures' one-example equations, one per line; each says it is per example
+    text = (
+        "dz[2] = a[2] - y\ndW[2] = dz[2] a[1].T\ndb[2] = dz[2]\ndz[1] = W[2].T dz[2] * g[1]'(z[1])"
+    )
+    statements = read_backward(text)
+    assert [s.target for s in statements] == ["dz2", "dW2", "db2", "dz1"]
+    assert all(s.notation.per_example for s in statements)
+    draw = Draw(PLANAR, m=1)
+    batch = [s.notation.formula.split(" = ", 1) for s in statements]
+    assert [t for t, _ in batch] == ["dZ2", "dW2", "db2", "dZ1"]
+    for t, rhs in batch[2:3] + batch[3:]:  # db2 = dz2 and dz1: the batch values at m = 1
+        np.testing.assert_allclose(draw.read(rhs), draw.env[t], rtol=1e-10)
+
+
 def test_a_wrong_m_shows_in_the_lines_that_use_it() -> None:
     # a learner's m = X.shape[0] (the number of features) is put into dW2, which is then wrong
     code = PLANAR_BACKWARD.replace("m = X.shape[1]", "m = X.shape[0]")

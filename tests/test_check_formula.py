@@ -110,6 +110,8 @@ def quantities(draw: st.DrawFn) -> tuple:
     output, loss = draw(st.sampled_from([("sigmoid", "bce"), ("softmax", "ce"), ("linear", "mse")]))
     if loss == "bce":
         layers[-1] = 1
+    if loss == "ce":
+        layers[-1] = max(2, layers[-1])  # a softmax over one unit is refused (always 1)
     hidden = draw(st.sampled_from(["tanh", "relu", "sigmoid", "leaky_relu", "softplus"]))
     layout = draw(st.sampled_from(["columns", "rows"]))
     net = cr.mlp(layers, hidden, output, loss, layout)

@@ -31,6 +31,8 @@ def networks(draw: st.DrawFn) -> tuple:
     output, loss = draw(st.sampled_from(OUTPUTS))
     if loss == "bce":
         layers[-1] = 1
+    if loss == "ce":
+        layers[-1] = max(2, layers[-1])  # a softmax over one unit is refused (always 1)
     hidden = draw(st.lists(st.sampled_from(HIDDEN), min_size=depth - 1, max_size=depth - 1))
     layout = draw(st.sampled_from(["columns", "rows"]))
     l2 = draw(st.sampled_from([0.0, 0.0, 0.5]))

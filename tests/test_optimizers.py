@@ -157,3 +157,20 @@ def test_make_optimizer_names_and_errors() -> None:
         make_optimizer("lbfgs")
     with pytest.raises(SpecError, match="learning rate"):
         cr.Adam(lr=-1)
+
+
+def test_one_optimizer_family_for_fit_and_the_fast_trainer() -> None:
+    """cr.fast.Adam used to be a second class beside cr.Adam; now the fast trainer takes the same
+    objects as cr.fit, and both follow the same trajectory."""
+    assert cr.fast.Adam is cr.Adam and cr.fast.GD is cr.GradientDescent
+    net = cr.mlp([2, 5, 1], hidden="tanh")
+    X, Y = cr.data.planar(m=40)
+    p0 = net.init(seed=3)
+    h = cr.fit(net, X, Y, cr.Adam(0.02, beta1=0.8), iterations=6, params=p0)
+    trainer = cr.fast.Trainer(cr.fast.compile(net), p0, X, Y, cr.Adam(0.02, beta1=0.8))
+    for _ in range(6):
+        trainer()
+    got = trainer.params()
+    assert max(np.max(np.abs(got[k] - h.params[k])) for k in p0) < 1e-12
+    with pytest.raises(cr.SpecError, match="gradient_fn"):
+        cr.fast.Trainer(cr.fast.compile(net), p0, X, Y, cr.Momentum(0.1))

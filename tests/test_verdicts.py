@@ -9,10 +9,16 @@ asserted, never whole sentences.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import chainrule as cr
+from chainrule.check.context import context
+from chainrule.check.mistakes import MISTAKES, np_text
 from chainrule.cli import main
 from tests.course import SEED_FLAGS
 
@@ -67,14 +73,15 @@ def course(layers, hidden, output="sigmoid", m=7, seed=3, lambd=0.0, keep_prob=1
 def numpy_value(formula: str, env: dict) -> np.ndarray:
     """A formula of plain NumPy evaluated in ``env`` (test code only; no builtins)."""
     rhs = formula.split("=", 1)[1]
-    names = {"np": np, "sigmoid": lambda z: 1 / (1 + np.exp(-z)), **env}
+    names = {"np": np, "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "A0": env["X"], **env}
     return np.asarray(eval(rhs, {"__builtins__": {}}, names))  # noqa: S307 - our own test strings
 
 
 def agrees(formula: str, env: dict) -> bool:
     target = formula.split("=", 1)[0].strip()
     try:
-        got = numpy_value(formula, env)
+        with np.errstate(all="ignore"):
+            got = numpy_value(formula, env)
     except ValueError:  # shapes that do not broadcast
         return False
     return got.shape == env[target].shape and np.allclose(got, env[target])
@@ -245,3 +252,61 @@ def test_what_no_mistake_explains_is_localised_to_a_factor() -> None:
     assert "1 - A1**2" in r.message and "np.tanh(Z1)" in r.message  # both spellings of tanh′
     assert r.corrected == "dZ1 = np.dot(W2.T, dZ2) * (1 - A1**2)"
     assert agrees(r.corrected, course((2, 4, 1), "tanh"))
+
+
+# -- property: every verdict agrees with the course's NumPy, here and on a wider network ---------
+@st.composite
+def planted(draw: st.DrawFn) -> tuple:
+    n0, n1 = draw(st.sampled_from([1, 2, 3])), draw(st.sampled_from([1, 2, 4]))
+    hidden = draw(st.sampled_from(["tanh", "relu", "sigmoid"]))
+    n2, output = draw(st.sampled_from([(1, "sigmoid"), (2, "softmax"), (3, "softmax")]))
+    net = cr.mlp([n0, n1, n2], hidden, output, "bce" if output == "sigmoid" else "ce")
+    q = draw(st.sampled_from(["dA1", "dZ1", "dW1", "db1"]))
+    d = net.derive()
+    forms = [d[q].expr, d[q].expanded]
+    ctx = context(net, d, d[q])
+    forms += [v for mistake in MISTAKES for v, _ in itertools.islice(mistake.mutate(ctx), 1)]
+    form = draw(st.sampled_from(forms))
+    return net, (n0, n1, n2), hidden, output, f"{q} = {np_text(form)}"
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(planted())
+def test_every_verdict_agrees_with_the_course_here_and_wider(case: tuple) -> None:
+    net, layers, hidden, output, formula = case
+    if formula.split("=")[0].strip() in formula.split("=", 1)[1].split():
+        return  # a formula that uses its own target defines nothing
+    wide = tuple(3 if n == 1 else n for n in layers)
+    here = course(layers, hidden, output)
+    there = course(wide, hidden, "softmax" if wide[2] > 1 else output)
+    r = cr.check_formula(net, formula)
+    if r.verdict == "correct":
+        assert agrees(formula, here) and agrees(formula, there), formula
+    elif r.verdict == "right-here-only":
+        assert agrees(formula, here) and not agrees(formula, there), formula
+    else:
+        assert not agrees(formula, here), (formula, r.message)
+
+
+def test_the_course_caches_the_activations_after_dropout() -> None:
+    # forward_propagation_with_dropout: A1 = A1 * D1 / keep_prob is what the cache holds, so the
+    # course's dW2 = 1/m dZ2 A1ᵀ uses it; chainrule's derivation calls it A_drop1
+    net = cr.mlp([2, 4, 1], hidden="relu", output="sigmoid", loss="bce", keep_prob=0.8)
+    env = course((2, 4, 1), "relu", keep_prob=0.8)  # its A1 is the cached one
+    right = "dW2 = 1/m * np.dot(dZ2, A1.T)"
+    assert agrees(right, env)
+    r = cr.check_formula(net, right)
+    assert r.correct and "after the mask" in r.message
+    wrong = "dW2 = np.dot(dZ2, A1.T)"
+    assert not agrees(wrong, env)
+    r = cr.check_formula(net, wrong)
+    assert r.mistakes == ("missing-1/m",) and r.corrected == "dW2 = 1 / m * np.dot(dZ2, A1.T)"
+    assert agrees(r.corrected, env)
+
+
+def test_one_relu_unit_and_one_example_still_sees_both_signs() -> None:
+    # a single entry per draw: if every draw had Z ≤ 0, "dz1 = 0" would pass for relu′
+    net = cr.mlp([2, 1, 1], hidden="relu", output="sigmoid", loss="bce")
+    assert not cr.check_formula(net, "dz[1] = W[2].T @ dz[2] * 0").correct
+    assert not cr.check_formula(net, "dz[1] = W[2].T @ dz[2] * (a[1] >= 0)").correct
+    assert cr.check_formula(net, "dz[1] = W[2].T @ dz[2] * (z[1] > 0)").correct

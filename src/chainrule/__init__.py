@@ -11,44 +11,86 @@ the NumPy code printed from the derivation.
 
 from __future__ import annotations
 
-from . import data, fast
-from .autodiff import Derivation, Program, Step, backprop
-from .calculus import Jacobian, hessian, jacobian
-from .check import check_backward, check_formula, crosscheck, gradcheck
-from .errors import (
-    ChainruleError,
-    DataError,
-    EvaluationError,
-    ModelFileError,
-    ParseError,
-    ShapeError,
-    SpecError,
-    TrainingDiverged,
-    UnknownFunctionError,
-    UnknownNameError,
-)
-from .explain import explain
-from .export import export
-from .gradient import Gradient, grad
-from .lang import parse
-from .nets import MLPSpec, Model, Network, mlp, model
-from .nets.cnn import ConvNet, cnn
-from .recur import Recurrence, recurrence
-from .scalar import custom as activation
-from .train import (
-    Adam,
-    Decay,
-    GradientDescent,
-    History,
-    Momentum,
-    RMSprop,
-    ScheduledDecay,
-    accuracy,
-    fit,
-    load,
-    predict,
-    save,
-)
+import importlib
+import sys
+import types
+from typing import Any
+
+# Every public name and the module it lives in. They are imported on first use (PEP 562), so
+# that ``import chainrule`` — and ``chainrule --help`` — does not load SymPy, NumPy's code
+# generation or matplotlib until something asks for them.
+_EXPORTS = {
+    ".autodiff": ("Derivation", "Program", "Step", "backprop"),
+    ".calculus": ("Jacobian", "hessian", "jacobian"),
+    ".check": ("check_backward", "check_formula", "crosscheck", "gradcheck"),
+    ".errors": (
+        "ChainruleError",
+        "DataError",
+        "EvaluationError",
+        "ModelFileError",
+        "ParseError",
+        "ShapeError",
+        "SpecError",
+        "TrainingDiverged",
+        "UnknownFunctionError",
+        "UnknownNameError",
+    ),
+    ".exercise": ("Exercise", "exercise"),
+    ".explain": ("explain",),
+    ".export": ("export",),
+    ".gradient": ("Gradient", "grad"),
+    ".lang": ("parse",),
+    ".nets": ("MLPSpec", "Model", "Network", "mlp", "model"),
+    ".nets.cnn": ("ConvNet", "cnn"),
+    ".recur": ("Recurrence", "recurrence"),
+    ".train": (
+        "Adam",
+        "Decay",
+        "GradientDescent",
+        "History",
+        "Momentum",
+        "RMSprop",
+        "ScheduledDecay",
+        "accuracy",
+        "fit",
+        "load",
+        "predict",
+        "save",
+    ),
+}
+_RENAMED = {"activation": (".scalar", "custom")}
+_SUBMODULES = ("data", "fast")
+_WHERE = {name: (module, name) for module, names in _EXPORTS.items() for name in names}
+_WHERE.update(_RENAMED)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    elif name in _WHERE:
+        module, attr = _WHERE[name]
+        value = getattr(importlib.import_module(module, __name__), attr)
+    else:
+        raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+class _Package(types.ModuleType):
+    """Importing the submodule ``chainrule.explain`` binds it on the package; the public name
+    ``cr.explain`` is the function, as it was when this file imported it eagerly."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if not (isinstance(value, types.ModuleType) and name in _WHERE):
+            super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __version__ = "0.1.0"
 
@@ -60,6 +102,7 @@ __all__ = [
     "Decay",
     "Derivation",
     "EvaluationError",
+    "Exercise",
     "Gradient",
     "GradientDescent",
     "History",
@@ -87,6 +130,7 @@ __all__ = [
     "check_backward",
     "crosscheck",
     "data",
+    "exercise",
     "fast",
     "explain",
     "export",

@@ -3,8 +3,9 @@
 Objects do not print or explain themselves, and a module never imports one above it. So a class
 low down (a :class:`~chainrule.autodiff.Derivation`, a network, a model) asks for a capability by
 name — ``provided("rich")(obj, "html")`` — and the module that implements it registers it with
-:func:`provide` when it is imported (the package's ``__init__`` imports every layer). The arrow of
-every import still points down; this table is the one place where the upward calls are listed:
+:func:`provide` when it is imported; ``provided`` imports that module on first use (the package
+imports its layers lazily). The arrow of every import statement still points down; this table is
+the one place where the upward calls are listed:
 
 * ``rich``: Jupyter's rich display of a derivation, network, gradient, model (explain/formats.py)
 * ``derivation_text``: ``str(derivation)`` (printers/text.py)
@@ -13,13 +14,19 @@ every import still points down; this table is the one place where the upward cal
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from .errors import ChainruleError
 
 __all__ = ["RichDisplay", "provide", "provided", "HOOKS"]
 
-HOOKS = ("rich", "derivation_text", "explain")
+# hook → the module that provides it
+HOOKS = {
+    "rich": "chainrule.explain.formats",
+    "derivation_text": "chainrule.printers.text",
+    "explain": "chainrule.explain.explanation",
+}
 _PROVIDED: dict[str, Callable] = {}
 
 
@@ -31,9 +38,11 @@ def provide(name: str, fn: Callable) -> None:
 
 
 def provided(name: str) -> Callable:
-    """The implementation of the hook ``name``; importing ``chainrule`` registers every one."""
+    """The implementation of the hook ``name``, its module imported on first use."""
+    if name not in _PROVIDED and name in HOOKS:
+        importlib.import_module(HOOKS[name])  # registers it (see the table above)
     if name not in _PROVIDED:
-        raise ChainruleError(f"{name} is not available", hint="import chainrule first")
+        raise ChainruleError(f"no implementation of {name!r} is registered")
     return _PROVIDED[name]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy
 
 from .. import scalar
+from ..errors import EvaluationError
 from ..ir import build
 from ..ir.expr import Expr
 from ..ir.shapes import Shape
@@ -33,6 +34,8 @@ class Atoms:
     def __init__(self) -> None:
         self.by_expr: dict[Expr, sympy.Symbol] = {}
         self.by_symbol: dict[sympy.Symbol, Expr] = {}
+        self.converted: dict[Expr, sympy.Expr] = {}  # a shared subtree is converted once
+        self.scalar: dict[sympy.Expr, bool] = {}
 
     def symbol(self, e: Expr) -> sympy.Symbol:
         if e not in self.by_expr:
@@ -42,7 +45,16 @@ class Atoms:
 
 
 def to_sympy(e: Expr, atoms: Atoms) -> sympy.Expr:
-    """The elementwise tree rooted at ``e`` as SymPy; other subtrees become atoms."""
+    """The elementwise tree rooted at ``e`` as SymPy; other subtrees become atoms.
+
+    Memoised per ``atoms``: the derivative through k nested functions repeats each inner one in
+    every later factor, so converting it as a tree would take time quadratic in k."""
+    if e not in atoms.converted:
+        atoms.converted[e] = _to_sympy(e, atoms)
+    return atoms.converted[e]
+
+
+def _to_sympy(e: Expr, atoms: Atoms) -> sympy.Expr:
     if e.op == "const":
         return e.attrs[0]
     if e.op == "dim":
@@ -50,12 +62,24 @@ def to_sympy(e: Expr, atoms: Atoms) -> sympy.Expr:
     if e.op == "broadcast" and e.args[0].shape == ():
         return to_sympy(e.args[0], atoms)
     if e.op == "add":
-        return to_sympy(e.args[0], atoms) + to_sympy(e.args[1], atoms)
-    if e.op in ("mul", "scale"):
-        return to_sympy(e.args[0], atoms) * to_sympy(e.args[1], atoms)
+        return sympy.Add(*(to_sympy(t, atoms) for t in _chain(e, ("add",))))
+    if e.op in ("mul", "scale"):  # one Mul for the whole chain: SymPy sorts its factors once
+        return sympy.Mul(*(to_sympy(f, atoms) for f in _chain(e, ("mul", "scale"))))
     if e.op == "fn":
         return e.attrs[0].of(to_sympy(e.args[0], atoms))
     return atoms.symbol(e)
+
+
+def _chain(e: Expr, ops: tuple[str, ...]) -> list[Expr]:
+    """The operands of a left- or right-nested chain of ``ops`` (``a ⊙ (b ⊙ c)`` → a, b, c)."""
+    out, stack = [], [e]
+    while stack:
+        n = stack.pop()
+        if n.op in ops:
+            stack.extend(reversed(n.args))
+        else:
+            out.append(n)
+    return out
 
 
 def from_sympy(s: sympy.Expr, atoms: Atoms, shape: Shape) -> Expr:
@@ -72,7 +96,14 @@ def from_sympy(s: sympy.Expr, atoms: Atoms, shape: Shape) -> Expr:
 
 
 def _is_scalar(s: sympy.Expr, atoms: Atoms) -> bool:
-    return all(atoms.by_symbol[x].shape == () for x in s.free_symbols if x in atoms.by_symbol)
+    """No atom of a non-scalar shape inside ``s`` (memoised: SymPy's free_symbols walks the whole
+    subtree at every call, which made rebuilding deep trees quadratic)."""
+    if s not in atoms.scalar:
+        if isinstance(s, sympy.Symbol):
+            atoms.scalar[s] = s not in atoms.by_symbol or atoms.by_symbol[s].shape == ()
+        else:
+            atoms.scalar[s] = all(_is_scalar(a, atoms) for a in s.args)
+    return atoms.scalar[s]
 
 
 def _spread(e: Expr, shape: Shape) -> Expr:
@@ -164,4 +195,12 @@ def _apply(s: sympy.Expr, rebuild: object) -> Expr:
         return build.fn(record, rebuild(s.args[0]))
     if s == sympy.E:
         return build.fn(scalar.FUNCTIONS["exp"], build.const(1))
-    raise TypeError(f"no IR form for SymPy {s.func.__name__}: {s}")
+    if isinstance(s, sympy.re):  # every IR quantity is real: re(z) = z, im(z) = 0
+        return rebuild(s.args[0])
+    if isinstance(s, sympy.im):
+        return rebuild(sympy.S.Zero)
+    raise EvaluationError(
+        f"the simplified derivative holds {s.func.__name__}({', '.join(map(str, s.args))}), "
+        "which has no NumPy form here",
+        hint="rewrite the expression with the functions chainrule lists",
+    )

@@ -15,6 +15,7 @@ work as a 3-layer one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache, reduce
 from typing import TYPE_CHECKING
@@ -107,7 +108,18 @@ def simplify(e: Expr, names: Mapping[Expr, Expr] | Definitions | None = None) ->
     named again afterwards wherever their definition reappears. Pass a :class:`Definitions` when
     simplifying many trees with the same names.
     """
-    names = names if isinstance(names, Definitions) else Definitions(names or {})
+    if not names:  # no definitions: the result depends on ``e`` alone, and is remembered
+        return _simplified(e)
+    return _simplify(e, names if isinstance(names, Definitions) else Definitions(names))
+
+
+@lru_cache(maxsize=65536)
+def _simplified(e: Expr) -> Expr:
+    """``simplify(e)`` memoised: every explanation step asks again for the same definitions."""
+    return _simplify(e, Definitions({}))
+
+
+def _simplify(e: Expr, names: Definitions) -> Expr:
     memo: dict[Expr, Expr] = {}
 
     def go(n: Expr) -> Expr:
@@ -152,11 +164,35 @@ def _refold(s: sympy.Expr, refold: tuple[tuple[sympy.Expr, sympy.Symbol], ...]) 
     return s
 
 
+MAX_TERMS = 64  # an expansion larger than this never reads better: keep the rule's own form
+
+
 @lru_cache(maxsize=4096)
 def _candidates(s: sympy.Expr) -> tuple[sympy.Expr, ...]:
-    """The original and its rational simplifications (no trigonometric rewriting)."""
+    """The original and its rational simplifications (no trigonometric rewriting).
+
+    Expanding a product of k binomials writes 2ᵏ terms — the chain rule through k nested tanh
+    gives exactly that product — so the rational forms are tried only when the expansion stays
+    small; otherwise the product is already the readable form, and the time stays linear in depth.
+    """
+    if _expanded_size(s) > MAX_TERMS:
+        return (s, sympy.factor_terms(s))
     c = sympy.cancel(s)
     return (s, c, sympy.factor_terms(c), sympy.expand(c), sympy.expand(s))
+
+
+@lru_cache(maxsize=4096)
+def _expanded_size(s: sympy.Expr) -> float:
+    """How many terms ``expand`` would write: sums add up, products multiply (an upper bound)."""
+    if isinstance(s, sympy.Add):
+        return sum(_expanded_size(a) for a in s.args)
+    if isinstance(s, sympy.Mul):
+        return math.prod(_expanded_size(a) for a in s.args)
+    if isinstance(s, sympy.Pow) and s.exp.is_Integer and s.exp > 0:
+        return _expanded_size(s.base) ** min(int(s.exp), 64)
+    if isinstance(s, sympy.Pow) or s.is_Atom:
+        return 1
+    return max((_expanded_size(a) for a in s.args), default=1)  # inside a function: expanded too
 
 
 Identity = Callable[[Expr], Expr | None]  # the rewritten node, or None where it does not apply

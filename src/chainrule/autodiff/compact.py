@@ -72,12 +72,22 @@ def _compact_step(
     alg = _SumAlgebra(program, s.shape, axis, s.of, names | {s.of})
     renames = {t.expr: build.var(t.target, t.shape) for t in linear if t is not s}
     result = _rewrite(alg, s.expr, s, steps, axis, renames)
-    if result is None or alg.size(result) >= alg.size(s.expr) or alg.mentions(result, s.of):
+    if result is None or alg.mentions(result, s.of) or not _better(result, s.expr, steps):
         return None
     identities = tuple(alg.used.values())
     terms = tuple(_rewrite(alg, c.expr, s, steps, axis, renames) for c in s.contributions)
     rewrite = Rewrite(s.expr, identities, terms, alg.kind)
     return replace(s, expr=result, expanded=result, rewrite=rewrite)
+
+
+def _better(new: Expr, old: Expr, steps: dict[str, Step]) -> bool:
+    """Fewer adjoints read (dZ from dZ̃ alone, not dẐ, dμ, dσ²), or as many in a shorter formula."""
+
+    def adjoints(e: Expr) -> int:
+        return len({n for n in walk(e) if n.op == "var" and n.name in steps})
+
+    a, b = adjoints(new), adjoints(old)
+    return a < b or a == b and sum(1 for _ in walk(new)) < sum(1 for _ in walk(old))
 
 
 def _rewrite(

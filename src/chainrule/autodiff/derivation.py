@@ -6,15 +6,16 @@ turns it into NumPy, and the evaluator computes it. None of them changes it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..display import RichDisplay, provided
 from ..errors import UnknownNameError
-from ..ir.expr import Expr
+from ..ir.expr import Expr, leaves
 from ..ir.shapes import Shape
 from .program import Program
 
-__all__ = ["Contribution", "Rewrite", "Step", "Derivation", "CONVENTIONS"]
+__all__ = ["Contribution", "Rewrite", "Step", "Derivation", "CONVENTIONS", "needed"]
 
 CONVENTIONS = {
     "course": "dZ, dA are per-example gradients of the loss L (column i — row i when examples are "
@@ -98,8 +99,34 @@ class Derivation(RichDisplay):
         return [s.target for s in self.steps]
 
     @property
+    def update_steps(self) -> tuple[Step, ...]:
+        """The steps a parameter update reads, in order: every ``dW``, ``db`` and, transitively,
+        what they use. ``dL`` and ``dA[L]`` (written into ``dZ[L] = A[L] − Y``) are not among
+        them — nor any step that would divide by ``A[L]`` or ``1 − A[L]`` when the output saturates.
+        The teaching code and the fast step both print exactly these. A derivation without
+        parameters (the gradient of an expression) needs every step."""
+        roots = [s.target for s in self.steps if s.kind == "param"]
+        if not roots:
+            return self.steps
+        keep = needed(roots, {s.target: s.expr for s in self.steps})
+        return tuple(s for s in self.steps if s.target in keep)
+
+    @property
     def convention_note(self) -> str:
         return CONVENTIONS[self.convention]
 
     def __str__(self) -> str:
         return provided("derivation_text")(self)  # the text printer, registered from above
+
+
+def needed(roots: Iterable[str], defs: Mapping[str, Expr]) -> set[str]:
+    """The names in ``defs`` that ``roots`` read, transitively (roots included): the rule "only
+    what is needed", for backward steps and forward equations alike."""
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        name = stack.pop()
+        if name in defs and name not in seen:
+            seen.add(name)
+            stack.extend(v.name for v in leaves(defs[name]))
+    return seen

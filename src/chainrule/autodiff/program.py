@@ -9,6 +9,7 @@ it keeps every tree shallow however deep the network.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..errors import UnknownNameError
 from ..ir import build
@@ -62,9 +63,7 @@ class Program:
     @property
     def names(self) -> dict[str, Expr]:
         """Every named quantity (inputs and equations) as a variable node."""
-        out = {v.name: v for v in self.inputs}
-        out.update({eq.name: eq.var for eq in self.equations})
-        return out
+        return dict(self._tables[0])
 
     def equation(self, name: str) -> Equation:
         for eq in self.equations:
@@ -75,4 +74,13 @@ class Program:
     @property
     def definitions(self) -> dict[Expr, Expr]:
         """Right-hand side → variable, for folding derivatives onto named quantities."""
-        return {eq.expr: eq.var for eq in self.equations if not eq.expr.is_leaf}
+        return dict(self._tables[1])
+
+    @cached_property
+    def _tables(self) -> tuple[dict[str, Expr], dict[Expr, Expr]]:
+        """``names`` and ``definitions``, built once: every step of a document asks for them, so
+        building them per call made a document quadratic in depth (the callers get copies)."""
+        names = {v.name: v for v in self.inputs}
+        names.update({eq.name: eq.var for eq in self.equations})
+        definitions = {eq.expr: names[eq.name] for eq in self.equations if not eq.expr.is_leaf}
+        return names, definitions

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, replace
 from ..errors import ChainruleError, ParseError
 from ..nets import Network
 from .judge import judge_formula
-from .learner import parse_rhs
+from .learner import Reader, parse_rhs
 from .mistakes import BY_NAME
 from .numbers import close
 from .result import FormulaCheck
@@ -38,6 +38,13 @@ EXACT_NOTE = (
     "down: every dZ and dA is then ∂J/∂Z (the exact convention), and dW, db take no 1/m of their "
     "own. That is equally right: the course puts 1/m in dW and db instead, and both give the same "
     "dW and db."
+)
+
+
+EXACT_PARTLY = (
+    "Your pass puts the 1/m of J at the top (dZ[L] = (A[L] − Y)/m), so every dZ and dA is ∂J/∂Z "
+    "and dW, db take no 1/m of their own (the exact convention, equally right when consistent): "
+    "it is judged in that convention, and fewer of its lines are wrong that way."
 )
 
 
@@ -115,6 +122,8 @@ def check_backward(
     exact = _judge_all(net, statements, "exact", draws, seed)
     if exact.correct:
         return BackwardCheck(exact.lines, exact.network, "exact", EXACT_NOTE)
+    if len(exact.wrong) < len(result.wrong):  # 1/m at the top, and another mistake elsewhere
+        return BackwardCheck(exact.lines, exact.network, "exact", EXACT_PARTLY)
     return result
 
 
@@ -133,12 +142,19 @@ def _judge_all(
 ) -> BackwardCheck:
     given: list[tuple[str, ast.Expression]] = []
     off: dict[str, tuple[str, ...]] = {}  # quantity → the wrong lines its value inherits
+    reader = Reader(net, net.derive(convention))
+    assumed: set[str] = set()  # wrong lines that cannot be evaluated
     lines = []
     for s in statements:
         kw = {"convention": convention, "draws": draws, "seed": seed}
         tree = s.tree or parse_rhs(s.rhs)
         inherited = _inherited(tree, off)
         r = judge_formula(net, s.formula, given=given, shown=s.text.strip(), **kw)
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & assumed
+        if used and r.correct:
+            names = " and ".join(sorted(used))
+            note = f" (Judged with the right {names}, since yours does not type-check.)"
+            r = replace(r, message=r.message + note)
         late = False
         if not r.correct and off:
             alone = judge_formula(net, s.formula, shown=s.text.strip(), **kw)
@@ -154,6 +170,9 @@ def _judge_all(
             off[s.target] = inherited
         elif r.verdict == "wrong":
             off[s.target] = (s.target,)
+        if not _reads(reader, tree):  # its value cannot be given: later lines get the true one
+            off.pop(s.target, None)
+            assumed.add(s.target)
         given.append((s.target, tree))
     return BackwardCheck(tuple(_moved_mask(_twice(lines))), net.describe(), convention)
 
@@ -227,6 +246,14 @@ def _twice(lines: list[LineCheck]) -> list[LineCheck]:
             c = replace(c, check=replace(c.check, message=c.check.message + extra))
         out.append(c)
     return out
+
+
+def _reads(reader: Reader, tree: ast.Expression) -> bool:
+    try:
+        reader.ir(tree)
+    except ChainruleError:
+        return False
+    return True
 
 
 def _inherited(tree: ast.AST, off: dict[str, tuple[str, ...]]) -> tuple[str, ...]:

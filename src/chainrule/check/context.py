@@ -16,7 +16,7 @@ from ..ir.expr import Expr
 from ..ir.shapes import fmt_shape
 from ..nets import Network
 from ..printers.text import target_text
-from .mistakes import Chain, Context, chain_for
+from .records import Chain, Context, chain_for
 
 __all__ = ["context"]
 

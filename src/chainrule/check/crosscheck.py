@@ -19,7 +19,7 @@ import sympy
 
 from .. import scalar
 from ..codegen import compile_module
-from ..errors import SpecError
+from ..errors import DataError, SpecError
 from ..nets import Network
 from ..nets.model import Model
 from .differences import torch_module as _torch
@@ -42,15 +42,27 @@ def crosscheck(
 ) -> Report:
     """Compare every gradient ``net.gradients`` derives with PyTorch autograd's, in float64.
 
-    A model (``cr.model``) takes its inputs as one dict: ``crosscheck(model, values)``.
+    NaN or ∞ in the inputs is refused; a forward pass that leaves the finite numbers (``log`` of a
+    negative ``Z``) gives gradients no reference can confirm, and every such row fails. A model
+    (``cr.model``) takes its inputs as one dict: ``crosscheck(model, values)``.
     """
     if isinstance(net, Model):
         return crosscheck_model(net, params, tolerance)
     torch = _torch()
     params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-    derived = net.gradients(params, X, Y, convention)
-    reference = torch_gradients(net, params, X, Y, convention)
+    for name, value in [("X", X), ("Y", Y), *params.items()]:
+        if not np.isfinite(value).all():
+            raise DataError(
+                f"{name} holds NaN or ∞: a cross-check needs finite numbers",
+                hint="drop or fill the missing values first",
+            )
+    with np.errstate(all="ignore"):
+        derived = net.gradients(params, X, Y, convention, every=True)
+    try:
+        reference = torch_gradients(net, params, X, Y, convention)
+    except RuntimeError:  # torch's BCE refuses probabilities that are NaN: nothing to compare
+        reference = {k: np.full(np.shape(v), np.nan) for k, v in derived.items()}
     d = net.derive(convention)
     names = ["d" + p for p in net.program.params]
     names += [s.target for s in d if s.kind == "intermediate"]

@@ -29,6 +29,8 @@ from .report import Report, Row, compare, relative_difference
 
 __all__ = ["gradcheck", "numeric_parameter", "numeric_intermediate", "THRESHOLD"]
 
+MAX_WORK = 1e10  # about a minute of forward passes
+MAX_PASSES = 400_000  # each pass also costs the interpreter some microseconds
 
 Gradients = Callable[[Mapping[str, np.ndarray], np.ndarray, np.ndarray], Mapping[str, np.ndarray]]
 
@@ -49,7 +51,7 @@ def gradcheck(
 
     ``params`` defaults to ``net.init(seed=0)``. ``gradients(params, X, Y)`` replaces the derived
     gradients (to test the check itself, e.g. with a planted bug); by default it is
-    ``net.gradients(params, X, Y, convention)``.
+    ``net.gradients(params, X, Y, convention, every=True)``.
     """
     if not epsilon > 0:
         raise SpecError(f"epsilon = {epsilon} must be positive", hint="the course uses 1e-7")
@@ -57,8 +59,26 @@ def gradcheck(
         return gradcheck_model(net, X, 1e-6 if epsilon == 1e-7 else epsilon, threshold)
     params = {k: np.asarray(v, dtype=np.float64) for k, v in (params or net.init(seed=0)).items()}
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    _check_budget(net, params, X)
+    with np.errstate(all="ignore"):  # NaN and ∞ are reported as failures, row by row
+        return _check(net, X, Y, params, epsilon, threshold, convention, gradients, intermediates)
+
+
+def _check(
+    net: Network,
+    X: np.ndarray,
+    Y: np.ndarray,
+    params: dict[str, np.ndarray],
+    epsilon: float,
+    threshold: float,
+    convention: str,
+    gradients: Gradients | None,
+    intermediates: bool,
+) -> Report:
     d = net.derive(convention)
-    derived = (gradients or (lambda p, x, y: net.gradients(p, x, y, convention)))(params, X, Y)
+    derived = (gradients or (lambda p, x, y: net.gradients(p, x, y, convention, every=True)))(
+        params, X, Y
+    )
     rows, approx = _parameter_rows(net, params, X, Y, derived, epsilon, threshold)
     if intermediates:
         rows += _intermediate_rows(net, d, params, X, Y, derived, epsilon, threshold)
@@ -78,6 +98,23 @@ def gradcheck(
         overall,
         tuple(rows),
     )
+
+
+def _check_budget(net: Network, params: Mapping[str, np.ndarray], X: np.ndarray) -> None:
+    """Each differenced entry costs two forward passes of about (parameters × m) multiply-adds:
+    refuse, before starting, a check that would run for hours (its verdict does not depend on
+    the width of the network or the number of examples)."""
+    count = sum(int(np.size(v)) for v in params.values())
+    m = X.shape[1 if net.spec.layout == "columns" else 0] if X.ndim == 2 else 1
+    passes = 2 * (count + 2 * sum(net.spec.layers[1:]) * m)  # parameters, then Z and A entries
+    work = passes * count * m
+    if work > MAX_WORK or passes > MAX_PASSES:
+        raise SpecError(
+            f"a gradient check of {net.describe()} on {m} examples needs {passes:,} forward "
+            f"passes, about {work:.1e} multiply-adds — above the limit of {MAX_WORK:.0e} "
+            f"({MAX_PASSES:,} passes)",
+            hint="check a narrower network with fewer examples: the derivation is the same",
+        )
 
 
 def numeric_parameter(

@@ -16,6 +16,7 @@ The order of the questions is the order of a mentor's:
 from __future__ import annotations
 
 import ast
+import copy
 import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -37,7 +38,7 @@ from .mistakes import BY_NAME, MISTAKES, Mistake, has_nonstrict_mask, np_text
 from .numbers import same_shape
 from .result import FormulaCheck
 from .search import Finding, diagnose
-from .variants import admissible, variants
+from .variants import Variant, admissible, variants
 from .world import World
 
 __all__ = ["Judge", "judge_formula"]
@@ -70,21 +71,16 @@ def judge_formula(
     tree = world.reader.tree(rhs)
     vbatch = None if batch is None else batch[:_VARIANT_DRAWS]
 
+    built: dict[str, World] = {}  # each variant's world, made once, when first needed
+
+    def on(v: Variant) -> World:
+        if v.why not in built:
+            kw = {"draws": _VARIANT_DRAWS, "seed": seed + 1, "batch": vbatch, "given": given}
+            built[v.why] = World(v.net, convention, target, **kw)
+        return built[v.why]
+
     def others(t: ast.Expression) -> list[tuple[str, World]]:
-        out = []
-        for v in variants(net):
-            if admissible(v, net, target, t, convention):
-                w = World(
-                    v.net,
-                    convention,
-                    target,
-                    draws=_VARIANT_DRAWS,
-                    seed=seed + 1,
-                    batch=vbatch,
-                    given=given,
-                )
-                out.append((v.why, w))
-        return out
+        return [(v.why, on(v)) for v in variants(net) if admissible(v, world, t)]
 
     return Judge(world, others, note).verdict((shown or formula).strip(), tree)
 
@@ -104,7 +100,9 @@ class Judge:
         self.expected_numpy = np_text(self.step.expanded)
 
     # -- the questions, in order -------------------------------------------------------------------
-    def verdict(self, formula: str, tree: ast.Expression) -> FormulaCheck:
+    def verdict(self, formula: str, tree: ast.Expression, *, cached: bool = False) -> FormulaCheck:
+        if not cached and _dropout_layers(self.world):
+            return self._cached_after_dropout(formula, tree)
         if _uses(tree, self.step.target):
             return self.self_reference(formula, tree)
         try:
@@ -125,6 +123,10 @@ class Judge:
             if broken is None:
                 return self._accept(formula, tree, e)
             return self._right_here_only(formula, tree, *broken)
+        return self._diagnosed(formula, tree, e)
+
+    def _diagnosed(self, formula: str, tree: ast.Expression, e: Expr) -> FormulaCheck:
+        """A wrong formula: named mistakes, else the differing factor, else repairs."""
         finding = _named_from_syntax(diagnose(e, self.right, self.ctx, self.numbers), tree)
         if finding is not None:
             return self._found(formula, tree, finding)
@@ -135,6 +137,34 @@ class Judge:
         if found is not None:
             return self._reject(formula, *found, tree=tree)
         return self._unrecognized(formula, e)
+
+    def _cached_after_dropout(self, formula: str, tree: ast.Expression) -> FormulaCheck:
+        """The course caches A[l] after dropout (``A1 = A1 * D1 / keep_prob``), which this
+        derivation calls A_drop[l]: a formula is judged with both readings of A[l], and the one
+        that is right (or needs fewer mistakes) is the answer, which says so."""
+        names = {f"A{k}": f"A_drop{k}" for k in _dropout_layers(self.world)}
+        used = sorted(n for n in _names(tree) if n in names)
+        mine = self.verdict(formula, tree, cached=True)
+        if not used or mine.correct:
+            return mine
+        try:
+            theirs = self.verdict(formula, _Rename(names).visit(copy.deepcopy(tree)), cached=True)
+        except ChainruleError:
+            return mine
+        if not theirs.correct and _weight(theirs) >= _weight(mine):
+            return mine
+        note = (
+            f" (Reading {', '.join(used)} as the course caches it in "
+            "forward_propagation_with_dropout: after the mask and the division by keep_prob — "
+            f"{', '.join(names[u] for u in used)} in the derivation.)"
+        )
+
+        def back(text: str) -> str:
+            return re.sub(r"\bA_drop(\d+)\b", r"A\1", text)
+
+        return replace(
+            theirs, message=back(theirs.message) + note, corrected=back(theirs.corrected)
+        )
 
     def self_reference(self, formula: str, tree: ast.Expression) -> FormulaCheck:
         """``dZ1 = W2.T @ dZ1 …`` defines nothing, unless it is another layer's dZ misnumbered."""
@@ -505,6 +535,24 @@ class _Fields(dict):
 
     def __missing__(self, key: str) -> str:
         return "…"
+
+
+def _weight(r: FormulaCheck) -> tuple[int, bool]:
+    """How much explaining a wrong verdict needs: its mistakes, then whether it only localises."""
+    weak = r.diagnosis in (None, "wrong-factor", "shape-mismatch")
+    return len(r.mistakes) or 9, weak
+
+
+def _dropout_layers(world: World) -> list[int]:
+    return [int(n[1:]) for n in world.net.masks]
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802 - ast's naming
+        return ast.Name(self.names.get(node.id, node.id), node.ctx)
 
 
 def _names(tree: ast.AST) -> set[str]:

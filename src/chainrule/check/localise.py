@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from ..errors import ChainruleError
 from ..ir import build
 from ..ir.expr import Expr
+from .edits import _edits, _func, _product_operands, np_text
 from .learner import show
-from .mistakes import _edits, _func, _product_operands, np_text
 from .numbers import Numbers
 
 __all__ = ["Place", "localise"]

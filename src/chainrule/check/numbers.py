@@ -4,9 +4,10 @@ A formula is compared with the derived one draw by draw. The draws avoid what hi
 
 * the batch size ``m`` differs from every width (so ``m`` and ``n[l]`` cannot be confused), and
   from draw to draw (so a stray ``m`` shows as a ratio that changes);
-* every unit whose activation has a kink (relu, leaky relu, a step) sees both signs, ``Z ≤ 0``
+* every layer whose activation has a kink (relu, leaky relu, a step) sees both signs, ``Z ≤ 0``
   and ``Z > 0`` — a draw where all of ``Z1`` is positive is thrown away, since on it
-  ``(A1 >= 0)`` and ``(Z1 > 0)`` would agree;
+  ``(A1 >= 0)`` and ``(Z1 > 0)`` would agree (a layer with a single entry alternates its sign
+  from draw to draw);
 * a learner's earlier lines can be *given*: the derived one-level formulas are evaluated in
   the order of the derivation with the learner's own values in place of the quantities they
   assigned, so ``dW1`` is judged given the learner's ``dZ1``.
@@ -57,11 +58,13 @@ class Numbers:
     ) -> None:
         rng = np.random.default_rng(seed)
         self.sizes = tuple(batch) if batch else sizes(net, draws)
-        self.envs = [self._draw(net, d, m, rng, dict(given)) for m in self.sizes]
+        self.envs = [self._draw(net, d, m, rng, dict(given), i) for i, m in enumerate(self.sizes)]
         self._memo: dict[tuple[Expr, int], np.ndarray | None] = {}
 
     @staticmethod
-    def _draw(net: Network, d: Derivation, m: int, rng: np.random.Generator, given: dict) -> tuple:
+    def _draw(
+        net: Network, d: Derivation, m: int, rng: np.random.Generator, given: dict, i: int
+    ) -> tuple:
         for _ in range(_TRIES):
             params, X, Y, masks = sample(net, m, rng)
             values = net.values(params, X, Y, masks or None)
@@ -69,7 +72,7 @@ class Numbers:
             env = dict(values)
             for eq in d.program.equations:
                 env[eq.name] = evaluate(eq.expr, env, dims)
-            if _both_signs(d, env) or m == 1 and _any_nonpositive(d, env):
+            if _both_signs(d, env, i):
                 break
         for step in d.steps:
             env[step.target] = _value(given.get(step.target, step.expr), env, dims)
@@ -147,13 +150,16 @@ def _kinked(d: Derivation) -> list[str]:
     ]
 
 
-def _both_signs(d: Derivation, env: dict) -> bool:
-    """Every kinked activation sees some ``Z ≤ 0`` and some ``Z > 0``."""
-    return all(np.any(env[z] <= 0) and np.any(env[z] > 0) for z in _kinked(d))
-
-
-def _any_nonpositive(d: Derivation, env: dict) -> bool:
-    return all(np.any(env[z] <= 0) for z in _kinked(d))
+def _both_signs(d: Derivation, env: dict, i: int) -> bool:
+    """Every kinked activation sees some ``Z ≤ 0`` and some ``Z > 0`` (a single entry — one unit,
+    one example — is ≤ 0 on even draws and > 0 on odd ones)."""
+    for z in _kinked(d):
+        v = env[z]
+        if v.size == 1 and bool(v.flat[0] > 0) != bool(i % 2):
+            return False
+        if v.size > 1 and not (np.any(v <= 0) and np.any(v > 0)):
+            return False
+    return True
 
 
 def same_shape(a: Shape, b: Shape) -> bool:

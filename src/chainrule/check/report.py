@@ -97,8 +97,11 @@ class Report:
 
 
 def relative_difference(g: np.ndarray, approx: np.ndarray) -> float:
-    """The course's ‖g − g_approx‖₂ / (‖g‖₂ + ‖g_approx‖₂); 0 when both are zero."""
+    """The course's ‖g − g_approx‖₂ / (‖g‖₂ + ‖g_approx‖₂); 0 when both are zero, NaN (which
+    never passes) when either holds NaN or ∞ — no number agrees with those."""
     g, approx = np.ravel(g), np.ravel(approx)
+    if not (np.isfinite(g).all() and np.isfinite(approx).all()):
+        return float("nan")
     den = np.linalg.norm(g) + np.linalg.norm(approx)
     return float(np.linalg.norm(g - approx) / den) if den > 0 else 0.0
 
@@ -146,6 +149,10 @@ def _display(name: str) -> str:
 
 
 def _verdict(report: Report) -> str:
+    if not np.isfinite(report.overall) or any(not np.isfinite(r.difference) for r in report.rows):
+        return (
+            "FAILED: NaN or ∞ in the gradients — no check can pass on numbers that are not finite"
+        )
     if report.passed:
         return f"passed: every gradient agrees with {report.reference}"
     names = ", ".join(_display(r.name) for r in report.failures) or "the parameters as a whole"
@@ -160,6 +167,8 @@ def _worst(row: Row) -> str:
 
 
 def _gap(row: Row) -> str:
+    if not np.isfinite(row.difference):
+        return "not finite: NaN or ∞ in the gradients"
     if not row.worst:
         return "identical"
     e = row.worst[0]
@@ -182,7 +191,7 @@ def _table(report: Report) -> list[list[str]]:
             str(r.shape),
             f"{r.difference:.2e}",
             "ok" if r.passed else "FAIL",
-            _worst(r) if not r.passed else _gap(r),
+            _gap(r) if r.passed or not np.isfinite(r.difference) else _worst(r),
         ]
         for r in report.rows
     ]

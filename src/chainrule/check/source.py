@@ -14,6 +14,9 @@ API (what the checker calls)::
     s.col       # the target's column on s.line (0-based)
     s.text      # the learner's own line(s), as written
     s.locals    # ((line, text), …) of the learner's locals put into s.rhs (``m = X.shape[0]``)
+    s.notation  # Notation: per_example for the lectures' lowercase lines (dz2 = a2 - y), m = 1
+    s.via       # a file of functions: ((function, line of the call), …) that reached s.line
+    s.function  # … the function whose line s.line is; s.layer: the layer it was called for
 
 ``text`` is several ``target = expr`` lines, or one function written as the course's notebooks write
 it (``backward_propagation(parameters, cache, X, Y)``, ``linear_backward(dZ, cache)``,
@@ -40,11 +43,24 @@ it (``backward_propagation(parameters, cache, X, Y)``, ``linear_backward(dZ, cac
   is allowed. ``relu_backward``/``sigmoid_backward``/``tanh_backward`` may return an expression:
   it is dZ. ``sigmoid(…)``, ``relu(…)`` are read as the functions of those names.
 
-Anything else — loops, ``if``, calls of functions the language does not know (the learner's own
-``linear_backward``), attributes other than ``.T``/``.shape``/``.dot``/``.astype``/``.copy``/
-``.sum``/``.mean``, string keys built at run time — is a :class:`ParseError` naming the line and
-column and saying what to write instead. Columns count characters of the normalised line, which is
-the one shown under the message (``W[2]`` reads as ``W2``).
+A file of several functions — the week-4 notebook's ``linear_backward``,
+``linear_activation_backward``, ``relu_backward``/``sigmoid_backward`` and ``L_model_backward``
+(the entry: it, or the file's one ``…backward(AL, Y, caches)`` that no other function calls) —
+is read through :mod:`chainrule.check.inline`, which needs ``L``: calls are inlined, the loop over
+the layers unrolled, ``grads["dW" + str(l + 1)]`` and ``caches[l]`` resolved, ``if activation ==
+"relu"`` decided, all while reading. Each statement keeps the learner's own line (a missing 1/m in
+``linear_backward`` is on that line, once per layer); ``s.via`` is the chain of calls that reached
+it (``(("L_model_backward", 14), ("linear_activation_backward", 7))``), ``s.function`` the function
+whose line it is, ``s.layer`` the layer it was called for. Statements come in the order the code
+makes them.
+
+Anything else — in one function or lines: loops, ``if``, calls of functions the language does not
+know (the learner's own ``linear_backward``), attributes other than ``.T``/``.shape``/``.dot``/
+``.astype``/``.copy``/``.sum``/``.mean``, string keys built at run time; in a file of functions:
+``while``, recursion, a branch on an array, a function the file does not define — is a
+:class:`ParseError` naming the line and column and saying what to write instead. Columns count
+characters of the normalised line, which is the one shown under the message (``W[2]`` reads as
+``W2``).
 """
 
 from __future__ import annotations
@@ -56,11 +72,14 @@ from dataclasses import dataclass, field
 
 from ..errors import ChainruleError, ParseError
 from ..lang.parser import METHODS, is_method, known_call
+from .inline import is_week4, unroll
 from .spelling import (
     PRIME,
+    Notation,
     builtin,
     normalize_line,
     normalize_traced,
+    notation,
     original_col,
     parse_rhs,
     show,
@@ -68,8 +87,9 @@ from .spelling import (
 
 __all__ = ["Statement", "read_backward"]
 
-_QUANTITY = re.compile(r"(?:W|b|Z|A|D|A_drop)\d+|X|Y")
-_GRADIENT = re.compile(r"d(?:W|b|Z|A|A_drop)\d+")
+# the course's names; lowercase a, z, x, y, dz, da are the lectures' one-example notation
+_QUANTITY = re.compile(r"(?:W|b|Z|A|D|A_drop|a|z)\d+|X|Y|x|y")
+_GRADIENT = re.compile(r"d(?:W|b|Z|A|A_drop|z|a)\d+")
 _GENERIC = {"W", "b", "Z", "A", "D", "dW", "db", "dZ", "dA", "A_prev", "dA_prev"}
 _NETWORK_SCALARS = {"lambd", "keep_prob"}
 _OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.MatMult, ast.Pow)
@@ -93,11 +113,20 @@ class Statement:
     end_line: int = 0
     tree: ast.Expression | None = field(default=None, compare=False, repr=False)
     locals: tuple[tuple[int, str], ...] = ()  # (line, text) of each local put into the rhs
+    via: tuple[tuple[str, int], ...] = ()  # the calls that reached the line: (function, call line)
+    function: str = ""  # the learner's function whose line it is (a file of several functions)
+    layer: int | None = None  # the layer that function was called for, where it was one layer's
 
     @property
     def formula(self) -> str:
         """``"dZ1 = …"``: the statement as one formula for the checker."""
         return f"{self.target} = {self.rhs}"
+
+    @property
+    def notation(self) -> Notation:
+        """In which notation the statement is written: ``dz2 = a2 - y`` is one example's
+        (``per_example``), to be checked as its ``formula``, ``dZ2 = A2 - Y``, with m = 1."""
+        return notation(self.formula)
 
     @property
     def written(self) -> str:
@@ -106,7 +135,8 @@ class Statement:
 
 
 def read_backward(text: str, layer: int | None = None, L: int | None = None) -> list[Statement]:
-    """The statements of ``text`` (lines or one function; see the module's docstring)."""
+    """The statements of ``text`` (lines, one function, or a week-4 file of functions whose
+    loop over the layers needs ``L``; see the module's docstring)."""
     if not isinstance(text, str):
         raise ParseError(f"a backward pass is text, not {type(text).__name__}")
     if not text.strip():
@@ -139,6 +169,8 @@ class _Draft:
     view_of: str | None = None  # ``dZ = dA`` makes dZ the same array as dA
     used: bool = False  # another statement read this value since it was set
     uses: list[tuple[int, str]] = field(default_factory=list)  # lines of the locals put in
+    order: int = 0  # when it was made (a file of functions makes statements out of line order)
+    made: tuple = ((), "", None)  # via, function, layer of the line that made it
 
 
 class _Program:
@@ -157,6 +189,9 @@ class _Program:
         self.function = ""  # the name of the function read, if the text is one
         self.def_from: dict[str, tuple[tuple[int, str], ...]] = {}  # a local's lines (and its own)
         self.pending: list[tuple[int, str]] = []  # lines of the locals this statement put in
+        self.inlined = False  # a file of functions, read through check/inline.py
+        self.made: tuple = ((), "", None)  # where the statement being read was made
+        self.count = 0
 
     def _normalised(self, number: int, line: str) -> tuple[str, list[int]]:
         try:
@@ -172,9 +207,19 @@ class _Program:
             module = parse_rhs("\n".join(self.lines), mode="exec")
         except ParseError as e:
             raise self._syntax(e) from None
+        if is_week4(module):
+            return self._read_inlined(module)
         for node in self._body(module):
             self._statement(node)
         return [self._finish(d) for d in sorted(self.drafts.values(), key=lambda d: d.lines[0])]
+
+    def _read_inlined(self, module: ast.Module) -> list[Statement]:
+        """A file of functions: its entry, calls inlined and loops unrolled (check/inline.py)."""
+        self.inlined = True
+        for flat in unroll(module, self.L, self):
+            self.made = (flat.via, flat.function, flat.layer)
+            self._statement(flat.node)
+        return [self._finish(d) for d in sorted(self.drafts.values(), key=lambda d: d.order)]
 
     def _body(self, module: ast.Module) -> list[ast.stmt]:
         """The statements to read: the module's, or those of its one function."""
@@ -288,7 +333,12 @@ class _Program:
         col = old.col if old is not None and len(lines) > 1 else target.col_offset
         self._mark_used(tree, name)
         uses = [*(old.uses if old is not None and len(lines) > 1 else []), *self.pending]
-        self.drafts[name] = _Draft(name, _unwrap_copy(tree), lines, col, view, uses=uses)
+        kept = old is not None and len(lines) > 1
+        self.count += 1
+        order, made = (old.order, old.made) if kept else (self.count, self.made)
+        draft = _Draft(name, _unwrap_copy(tree), lines, col, view, uses=uses, order=order)
+        draft.made = made
+        self.drafts[name] = draft
 
     def _mark_used(self, tree: ast.expr, target: str) -> None:
         for n in ast.walk(tree):
@@ -521,6 +571,9 @@ class _Program:
             end_line=lines[-1],
             tree=tree,
             locals=tuple(sorted(set(d.uses))),
+            via=d.made[0],
+            function=d.made[1],
+            layer=d.made[2],
         )
 
     def _syntax(self, e: ParseError) -> ParseError:

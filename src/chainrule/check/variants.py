@@ -22,9 +22,12 @@ import ast
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from ..errors import ChainruleError
 from ..nets import Network
 from ..nets.spec import MLPSpec
 from ..printers.text import text
+from .edits import np_text
+from .world import World
 
 __all__ = ["Variant", "variants", "admissible"]
 
@@ -69,12 +72,24 @@ def _network(spec: MLPSpec) -> Network:
     return Network(spec)
 
 
-def admissible(v: Variant, net: Network, target: str, tree: ast.AST, convention: str) -> bool:
-    """Whether ``v`` can judge the formula for ``target``: the derived one-level formula must read
-    the same in both networks (a derivation simplified by a width of 1 — softmax over one class —
-    is not the formula of the wider network), and a variant with another loss judges only
-    formulas without Y."""
-    if v.loss_changed and any(isinstance(n, ast.Name) and n.id == "Y" for n in ast.walk(tree)):
+def admissible(v: Variant, world: World, tree: ast.AST) -> bool:
+    """Whether ``v`` can judge the formula for ``world``'s quantity.
+
+    Its derived one-level formula, read on the learner's network, must give the learner's
+    network's numbers: the variant's formula is then the same formula, generalised (a derivation
+    that dropped the transpose of a 1 × 1 W2 is still ``W2.T @ dZ2`` on the wider network). A
+    variant with another loss judges only formulas without Y whose derived formula reads the same
+    in both networks."""
+    target, convention = world.step.target, world.d.convention
+    theirs = v.net.derive(convention)
+    if target not in theirs:
         return False
-    mine, theirs = net.derive(convention), v.net.derive(convention)
-    return target in theirs and text(mine[target].expr) == text(theirs[target].expr)
+    if v.loss_changed:
+        if any(isinstance(n, ast.Name) and n.id == "Y" for n in ast.walk(tree)):
+            return False
+        return text(world.step.expr) == text(theirs[target].expr)
+    try:
+        general = world.read(ast.parse(np_text(theirs[target].expr), mode="eval"))
+    except ChainruleError:
+        return False
+    return world.numbers.same(general, world.right)

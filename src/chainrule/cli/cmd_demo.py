@@ -18,7 +18,7 @@ from ..nets import mlp
 from ..printers.text import derivation_lines, forward_lines
 from ..train import fit, save
 from ..train.plots import save_plots
-from .options import emit_json, format_option
+from .options import emit_json, format_option, writable
 
 
 def _section(title: str) -> None:
@@ -35,7 +35,13 @@ def _section(title: str) -> None:
     show_default=True,
     help="folder for plots and pages",
 )
-@click.option("--iterations", default=10000, show_default=True, help="training iterations")
+@click.option(
+    "--iterations",
+    default=10000,
+    show_default=True,
+    type=click.IntRange(0, 1_000_000),
+    help="training iterations",
+)
 @format_option("text", "json")
 def command(out: Path, iterations: int, fmt: str) -> None:
     """Derive, explain, check and train the planar 2-4-1 network; write plots and pages to OUT.
@@ -44,6 +50,7 @@ def command(out: Path, iterations: int, fmt: str) -> None:
     Example:
       chainrule demo --out demo-output
     """
+    writable(out, "--out", folder=True)  # before training: an unwritable folder would lose the run
     if fmt == "json":
         with contextlib.redirect_stdout(io.StringIO()):
             summary = _run(out, iterations)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 
 import click
+import numpy as np
 
+from ..errors import SpecError
 from ..explain import explain
 from ..explain.formats import FORMATS, render
 from ..gradient import grad
 from .options import (
+    SEED,
     convention_option,
     emit,
     format_option,
@@ -20,6 +23,8 @@ from .options import (
     shapes_option,
 )
 
+MAX_PARAMETERS = 200_000
+
 
 @click.command("explain")
 @click.argument("quantity")
@@ -27,7 +32,7 @@ from .options import (
 @network_options
 @shapes_option
 @convention_option
-@click.option("--seed", default=0, show_default=True, type=int, help="seed of the numeric check")
+@click.option("--seed", default=0, show_default=True, type=SEED, help="seed of the numeric check")
 @format_option(*FORMATS)
 @output_option
 def command(
@@ -48,6 +53,9 @@ def command(
     finite differences. For an EXPRESSION, QUANTITY names the variable (dW for W).
 
     \b
+    Exit status 0, or 1 when the numeric check meets NaN or ∞ (it never passes), 2 on bad input.
+
+    \b
     Examples:
       chainrule explain dZ1 --layers 2,4,1 --hidden tanh --output sigmoid --loss bce
       chainrule explain dW1 --layers 2,4,1 --hidden tanh --layout rows --convention exact
@@ -59,5 +67,15 @@ def command(
         target = grad(expression, wrt, dict(shape_arg(s) for s in shapes))
         x = explain(target, "d" + wrt, seed=seed)
     else:
-        x = explain(network_from(net_kw), quantity, convention, seed=seed)
+        net = network_from(net_kw)
+        if net.spec.parameters > MAX_PARAMETERS:  # its numeric check differences every entry
+            raise SpecError(
+                f"explain checks its formula on the network's own sizes: {net.describe()} has "
+                f"{net.spec.parameters:,} parameters, above {MAX_PARAMETERS:,}",
+                hint="explain a narrower network: every step reads the same for any width",
+            )
+        x = explain(net, quantity, convention, seed=seed)
     emit(render(x, fmt, color=out is None and sys.stdout.isatty()), out)
+    if not np.isfinite(x.numbers.max_error):  # NaN or ∞ never passes (a kink may disagree)
+        click.echo("chainrule: the numeric check failed: NaN or ∞ in the numbers", err=True)
+        raise SystemExit(1)

@@ -10,6 +10,8 @@ from ..check.report import render
 from ..check.sample import sample
 from ..errors import SpecError
 from .options import (
+    SEED,
+    Finite,
     convention_option,
     emit,
     format_option,
@@ -30,16 +32,20 @@ from .options import (
     help="m, the number of random examples",
 )
 @click.option(
-    "--seed", default=0, show_default=True, type=int, help="seed of the random parameters and data"
+    "--seed", default=0, show_default=True, type=SEED, help="seed of the random parameters and data"
 )
 @click.option(
-    "--epsilon", default=1e-7, show_default=True, type=float, help="ε of the two-sided difference"
+    "--epsilon",
+    default=1e-7,
+    show_default=True,
+    type=Finite(0, open_low=True),
+    help="ε of the two-sided difference",
 )
 @click.option(
     "--threshold",
     default=THRESHOLD,
     show_default=True,
-    type=float,
+    type=Finite(0),
     help="largest relative difference that passes",
 )
 @convention_option
@@ -94,7 +100,7 @@ def _planted(net: object, name: str, convention: str) -> object:
         )
 
     def gradients(params: dict, X: np.ndarray, Y: np.ndarray) -> dict:
-        out = dict(net.gradients(params, X, Y, convention))
+        out = dict(net.gradients(params, X, Y, convention, every=True))
         bad = np.array(out[name], dtype=np.float64)
         bad.flat[0] = bad.flat[0] * 1.1 + 0.1
         out[name] = bad

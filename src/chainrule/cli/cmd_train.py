@@ -14,7 +14,17 @@ from ..nets import Network
 from ..nets.init import INITS
 from ..train import Decay, History, ScheduledDecay, check_data, fit, save
 from ..train.optimizers import OPTIMIZERS
-from .options import emit, emit_json, format_option, network_from, network_options, output_option
+from .options import (
+    SEED,
+    Finite,
+    emit,
+    emit_json,
+    format_option,
+    network_from,
+    network_options,
+    output_option,
+    writable,
+)
 
 _CLASSIFIERS = ("sigmoid", "softmax")
 
@@ -28,7 +38,9 @@ _CLASSIFIERS = ("sigmoid", "softmax")
     help="your own CSV or NPZ file (features and a label column)",
 )
 @click.option("--label", default="-1", show_default=True, help="label column of a CSV file")
-@click.option("--examples", type=int, help="number of examples of a built-in data set")
+@click.option(
+    "--examples", type=click.IntRange(1), help="number of examples of a built-in data set"
+)
 @network_options
 @click.option(
     "--init",
@@ -37,16 +49,34 @@ _CLASSIFIERS = ("sigmoid", "softmax")
     type=click.Choice(list(INITS)),
     help="initialization (course: the course's np.random.seed(2), randn·0.01)",
 )
-@click.option("--init-scale", default=0.01, show_default=True, help="scale of random/course")
+@click.option(
+    "--init-scale",
+    default=0.01,
+    show_default=True,
+    type=Finite(0, open_low=True),
+    help="scale of random/course",
+)
 @click.option("--optimizer", default="gd", show_default=True, type=click.Choice(list(OPTIMIZERS)))
-@click.option("--lr", type=float, help="learning rate [default: gd, momentum 0.01; others 0.001]")
-@click.option("--iterations", type=int, help="number of updates [default: 1000]")
-@click.option("--epochs", type=int, help="passes over the data (instead of --iterations)")
-@click.option("--batch-size", type=int, help="mini-batch size [default: full batch]")
-@click.option("--decay", type=float, help="learning-rate decay: lr0 / (1 + decay·epoch)")
-@click.option("--decay-interval", type=int, help="decay in steps: lr0 / (1 + decay·⌊epoch/N⌋)")
-@click.option("--seed", default=0, show_default=True, help="seed of init, shuffling and dropout")
-@click.option("--print-every", type=int, help="print the cost every N steps [default: total/10]")
+@click.option(
+    "--lr",
+    type=Finite(0, open_low=True),
+    help="learning rate [default: gd, momentum 0.01; others 0.001]",
+)
+@click.option("--iterations", type=click.IntRange(0), help="number of updates [default: 1000]")
+@click.option(
+    "--epochs", type=click.IntRange(0), help="passes over the data (instead of --iterations)"
+)
+@click.option("--batch-size", type=click.IntRange(1), help="mini-batch size [default: full batch]")
+@click.option("--decay", type=Finite(0), help="learning-rate decay: lr0 / (1 + decay·epoch)")
+@click.option(
+    "--decay-interval", type=click.IntRange(1), help="decay in steps: lr0 / (1 + decay·⌊epoch/N⌋)"
+)
+@click.option(
+    "--seed", default=0, show_default=True, type=SEED, help="seed of init, shuffling and dropout"
+)
+@click.option(
+    "--print-every", type=click.IntRange(1), help="print the cost every N steps [default: total/10]"
+)
 @click.option(
     "--plot", type=click.Path(file_okay=False, path_type=Path), help="write PNG plots to DIR"
 )
@@ -55,6 +85,11 @@ _CLASSIFIERS = ("sigmoid", "softmax")
     "save_to",
     type=click.Path(dir_okay=False, path_type=Path),
     help="save spec and parameters to FILE.npz",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="replace an existing --save FILE (an interrupted run never does: it is saved beside it)",
 )
 @click.option(
     "--fast",
@@ -75,6 +110,9 @@ def command(**kw: object) -> None:
     net_kw = {k: kw.pop(k) for k in ("layers", "hidden", "output", "loss", "layout", "l2")}
     net_kw["keep_prob"] = kw.pop("keep_prob")
     net = network_from(net_kw)
+    _keep_model(kw["save_to"], kw["overwrite"])
+    writable(kw["save_to"], "--save")  # before training: an unwritable path would lose the run
+    writable(kw["plot"], "--plot", folder=True)  # (--out is checked by its option)
     X, Y, source = _data(kw, net)
     history = _fit(net, X, Y, kw)
     report = _report(net, X, Y, history, source, kw)
@@ -99,7 +137,7 @@ def _data(kw: dict, net: Network) -> tuple:
         X, Y = load_data(path, label=label)
         source = str(path)
     else:
-        X, Y = make_dataset(name, **({"m": kw["examples"]} if kw["examples"] else {}))
+        X, Y = make_dataset(name, **({} if kw["examples"] is None else {"m": kw["examples"]}))
         source = name
     if net.spec.layout == "rows":
         X, Y = X.T, Y.T
@@ -151,8 +189,23 @@ def _report(net: Network, X: object, Y: object, h: History, source: str, kw: dic
 
         out["plots"] = [str(p) for p in save_plots(kw["plot"], h, net, X, Y)]
     if kw["save_to"] is not None:
-        out["saved"] = str(save(kw["save_to"], net, h.params))
+        out["saved"] = str(save(_save_path(kw["save_to"], h), net, h.params))
     return out
+
+
+def _keep_model(path: Path | None, overwrite: bool) -> None:
+    """A model file is replaced only when asked: refuse before training, not after."""
+    if path is not None and path.is_file() and not overwrite:
+        raise SpecError(
+            f"--save {str(path)!r} exists", hint="add --overwrite to replace it, or save elsewhere"
+        )
+
+
+def _save_path(path: Path, h: History) -> Path:
+    """An interrupted run never replaces a model: it goes beside it (``model.interrupted.npz``)."""
+    if h.interrupted:
+        return path.with_suffix(".interrupted" + (path.suffix or ".npz"))
+    return path
 
 
 def _text(report: dict, h: History, kw: dict) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +15,9 @@ from ..errors import SpecError
 from ..nets import Network, mlp
 
 __all__ = [
+    "Finite",
+    "SEED",
+    "writable",
     "convention_option",
     "shapes_option",
     "network_options",
@@ -22,6 +28,69 @@ __all__ = [
     "emit_json",
     "shape_arg",
 ]
+
+
+class Finite(click.ParamType):
+    """A float that is finite (``nan``, ``inf`` refused) and inside ``[low, high]``; ``open_low``
+    makes the lower end strict (a learning rate > 0)."""
+
+    name = "number"
+
+    def __init__(
+        self, low: float | None = None, high: float | None = None, *, open_low: bool = False
+    ) -> None:
+        self.low, self.high, self.open_low = low, high, open_low
+
+    def convert(self, value: object, param: object, ctx: object) -> float:
+        try:
+            x = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        too_low = self.low is not None and (x <= self.low if self.open_low else x < self.low)
+        if too_low or (self.high is not None and x > self.high):
+            self.fail(f"{value!r} is not in {self._range()}", param, ctx)
+        return x
+
+    def _range(self) -> str:
+        low = "(-∞" if self.low is None else ("(" if self.open_low else "[") + f"{self.low:g}"
+        high = "∞)" if self.high is None else f"{self.high:g}]"
+        return f"{low}, {high}"
+
+    def get_metavar(self, param: object, ctx: object = None) -> str:
+        return "FLOAT"
+
+
+SEED = click.IntRange(0, 2**32 - 1)  # what NumPy's generators accept
+
+
+def writable(path: Path | None, what: str, *, folder: bool = False) -> Path | None:
+    """Refuse, before any work, an output path that cannot be written: the work would be lost.
+
+    The test is a real one (a temporary file created and removed where the output will go), since
+    permission bits say nothing for root or for read-only mounts such as ``/proc``.
+    """
+    if path is None:
+        return None
+    if str(path) in ("", "."):
+        raise SpecError(f"{what} needs a {'folder' if folder else 'file'} name, not {str(path)!r}")
+    if path.is_dir() != folder and path.exists():
+        kind = "a folder" if path.is_dir() else "a file"
+        raise SpecError(f"{what} {str(path)!r} is {kind}", hint="give another name")
+    ancestor = next(p for p in [path if folder else path.parent, *path.parents] if p.exists())
+    try:
+        if not ancestor.is_dir():
+            raise NotADirectoryError(f"{str(ancestor)!r} is not a folder")
+        fd, probe = tempfile.mkstemp(prefix=".chainrule-probe.", dir=ancestor)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise SpecError(
+            f"{what} {str(path)!r} cannot be written ({e.strerror or e})",
+            hint="choose a path in a folder you can write to",
+        ) from None
+    return path
 
 
 def network_options(f: Callable) -> Callable:
@@ -49,14 +118,14 @@ def network_options(f: Callable) -> Callable:
             help="examples as columns (course) or rows (PyTorch)",
         ),
         click.option(
-            "--l2", "l2", default=0.0, show_default=True, type=float, help="L2 regularization λ"
+            "--l2", "l2", default=0.0, show_default=True, type=Finite(0), help="L2 regularization λ"
         ),
         click.option(
             "--keep-prob",
             "keep_prob",
             default=1.0,
             show_default=True,
-            type=float,
+            type=Finite(0, 1, open_low=True),
             help="inverted-dropout keep probability for hidden layers",
         ),
     ]
@@ -129,6 +198,7 @@ def output_option(f: Callable) -> Callable:
         "out",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
+        callback=lambda ctx, param, value: writable(value, "--out"),  # before any work
         help="write to FILE (atomically) instead of stdout",
     )(f)
 
@@ -154,6 +224,7 @@ def shape_arg(value: str) -> tuple[str, tuple]:
     if "=" not in value:
         raise SpecError(f"--shape {value!r} must look like NAME=3x4", hint="e.g. --shape W=3x4")
     name, dims = value.split("=", 1)
+    name = name.strip()
     # commas when a name holds an x (x=n_x,m,T_x); any rank up to 4 (images, sequences)
     cut = dims.split(",") if "," in dims else dims.replace("×", "x").split("x")
     parts = [p.strip() for p in cut if p.strip()]

@@ -16,10 +16,11 @@ expression such as ``np.sum(np.tanh(W @ x))``) is split into one factor per prim
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from ..algebra.bridge import is_elementwise
-from ..algebra.simplify import fold, simplify, substitute
+from ..algebra.simplify import Definitions, fold, simplify, substitute
 from ..autodiff.derivation import Derivation, Step
 from ..autodiff.program import Equation, Program
 from ..ir import build
@@ -85,14 +86,21 @@ class Algebra:
 
     def __init__(self, program: Program) -> None:
         self.definitions = program.definitions
-        self.unfold = {
-            eq.var: simplify(eq.expr)
-            for eq in program.equations
-            if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
-        }
+        self.unfold = Definitions(  # indexed once (#16): a dict is re-indexed on every call
+            {
+                eq.var: simplify(eq.expr)
+                for eq in program.equations
+                if is_elementwise(eq.expr) and not any(n.op == "matmul" for n in walk(eq.expr))
+            }
+        )
 
     def tidy(self, e: Expr) -> Expr:
         return fold(simplify(e, self.unfold), self.definitions)
+
+
+@functools.lru_cache(maxsize=16)
+def _algebra(program: Program) -> Algebra:
+    return Algebra(program)
 
 
 def top_of(d: Derivation) -> str:
@@ -154,7 +162,7 @@ class _Builder:
 
     def __init__(self, d: Derivation) -> None:
         self.d, self.program = d, d.program
-        self.algebra = Algebra(d.program)
+        self.algebra = _algebra(d.program)  # hardening (#16): once per program, not per step
         self.top = top_of(d)
         taken = set(self.program.names) | {s.target for s in d.steps}
         self.placeholders = [n for n in ("G", "H", "K", "U", "V", "G_") if n not in taken]

@@ -149,11 +149,15 @@ def _mat(a: object) -> Mat:
 
 
 def numbers_section(x: Explanation, w: Writer) -> list:
+    import numpy as np
+
     n = x.numbers
     of = x.derivation.program.names[x.step.of]
     m = f"m = {n.m}, " if n.m else ""
     where = _perturbation_words(x, w)
     verdict = "they agree" if n.agree else "THEY DISAGREE"
+    if not np.isfinite(n.max_error):  # hardening (#16): NaN never agrees, and says so
+        verdict = "NaN or ∞ in the numbers: THE CHECK FAILS"
     return [
         Heading(2, (f"A numeric check ({m}seed {n.seed})",)),
         Para(

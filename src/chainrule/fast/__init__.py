@@ -8,7 +8,7 @@ to the seed, elementwise chains computed in place into buffers allocated once â€
     fast = cr.fast.compile(net)
     grads = fast.gradients(params, X, Y)          # views, valid until the next call
     fit(net, X, Y, gradient_fn=fast.gradient_fn())   # what cr.fit plugs in
-    step = cr.fast.Trainer(fast, params, X, Y, cr.fast.Adam(1e-3), batch_size=256)
+    step = cr.fast.Trainer(fast, params, X, Y, cr.Adam(1e-3), batch_size=256)
     J = step()                                    # one training step, update fused
 
 Both forms come from ``net.derive("course")``; the tests check them equal.

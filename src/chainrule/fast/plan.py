@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from .. import scalar
 from ..algebra.simplify import simplify, substitute
-from ..autodiff.derivation import Derivation, Step
+from ..autodiff.derivation import Derivation, Step, needed
 from ..autodiff.program import Program
 from ..ir import build
 from ..ir.expr import Expr, leaves
@@ -62,9 +62,7 @@ def make_plan(program: Program, derivation: Derivation, output: str, rescale: bo
     params = [s for s in derivation.steps if s.kind == "param"]
     position = {name: i for i, name in enumerate(program.params)}
     outputs = tuple(s.target for s in sorted(params, key=lambda s: position[s.of]))
-    steps = {s.target: s for s in derivation.steps}
-    back_names = _needed(outputs, {k: s.expr for k, s in steps.items()})
-    backward = [steps[k] for k in steps if k in back_names]
+    backward = list(derivation.update_steps)  # the teaching code's gradients() prints the same
     rescaled = _rescaled(backward, program.batch) if rescale else {}
     eqs = {eq.name: eq.expr for eq in program.equations}
     rewrite = _shared_values(program)
@@ -72,7 +70,7 @@ def make_plan(program: Program, derivation: Derivation, output: str, rescale: bo
         Statement(s.target, substitute(_formula(s, rescaled), rewrite), s.expr) for s in backward
     )
     reads = [v.name for st in back for v in leaves(st.expr)] + [output]
-    fwd_names = _needed(reads, eqs)
+    fwd_names = needed(reads, eqs)
     forward = tuple(Statement(n, e) for n, e in eqs.items() if n in fwd_names)
     shared = tuple(sorted({v.name for st in back for v in leaves(st.expr)} & _sources(rewrite)))
     return Plan(program, forward, back, outputs, bool(rescaled), output, shared)
@@ -83,18 +81,6 @@ def _formula(s: Step, rescaled: dict[str, Expr]) -> Expr:
     if rescaled:
         return rescaled[s.target]
     return build.scale(SCALE, s.expr) if s.kind == "param" else s.expr
-
-
-def _needed(roots: list[str] | tuple[str, ...], defs: dict[str, Expr]) -> set[str]:
-    """The names in ``defs`` that ``roots`` read, transitively (roots included)."""
-    seen: set[str] = set()
-    stack = list(roots)
-    while stack:
-        name = stack.pop()
-        if name in defs and name not in seen:
-            seen.add(name)
-            stack.extend(v.name for v in leaves(defs[name]))
-    return seen
 
 
 # -- the 1/m moves to the seed --------------------------------------------------------------------

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import SpecError
 from .spec import MLPSpec
 
-__all__ = ["INITS", "COURSE_SEED", "initialize"]
+__all__ = ["INITS", "COURSE_SEED", "initialize", "check_seed"]
 
 INITS = ("default", "zeros", "random", "xavier", "he", "course")
 COURSE_SEED = 2
@@ -29,6 +29,13 @@ def _std(method: str, fan_in: int, scale: float) -> float:
     if method == "xavier":
         return float(np.sqrt(1.0 / fan_in))
     return float(np.sqrt(2.0 / fan_in))  # he
+
+
+def check_seed(seed: object) -> int:
+    """A seed NumPy's legacy and new generators both accept: a whole number in [0, 2³²)."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed < 2**32:
+        raise SpecError(f"seed {seed!r} must be a whole number from 0 to 2**32 − 1", hint="e.g. 0")
+    return int(seed)
 
 
 def initialize(
@@ -52,6 +59,9 @@ def initialize(
         method = "he" if hidden in ("relu", "leaky_relu") else "xavier"
     if seed is None:
         seed = COURSE_SEED if method == "course" else 0
+    check_seed(seed)
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0 < scale < np.inf:
+        raise SpecError(f"init scale {scale!r} must be a finite number > 0", hint="e.g. 0.01")
     rng = np.random.RandomState(seed)
     params: dict[str, np.ndarray] = {}
     cols = spec.layout == "columns"

@@ -161,14 +161,17 @@ class Model(RichDisplay):
     def step(
         self, values: Mapping[str, np.ndarray], convention: str = "exact"
     ) -> dict[str, np.ndarray]:
-        """One call of the derived ``gradients()``: the forward quantities and every gradient."""
-        return self._call("gradients", values, convention)
+        """The forward quantities and every backward step (the module's ``backward()``, or its
+        ``gradients()`` when every step is one an update needs)."""
+        fn = "backward" if "backward" in self._module(convention) else "gradients"
+        return self._call(fn, values, convention)
 
     def gradients(
         self, values: Mapping[str, np.ndarray], convention: str = "exact"
     ) -> dict[str, np.ndarray]:
-        """``{"dZ": …, "dgamma": …}``: the gradients of the ``wrt`` inputs."""
-        out = self.step(values, convention)
+        """``{"dZ": …, "dgamma": …}``: the gradients of the ``wrt`` inputs (only the steps they
+        need are computed)."""
+        out = self._call("gradients", values, convention)
         return {"d" + w: out["d" + w] for w in self.wrt}
 
     def __repr__(self) -> str:

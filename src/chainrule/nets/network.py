@@ -170,9 +170,15 @@ class Network(RichDisplay):
         Y: np.ndarray,
         convention: str = "course",
         masks: Mapping[str, np.ndarray] | None = None,
+        *,
+        every: bool = False,
     ) -> dict[str, np.ndarray]:
-        """Every ``dW``, ``db``, ``dZ``, ``dA`` computed by the derived formulas."""
-        out = self._call("gradients", self.values(params, X, Y, masks), convention)
+        """The ``dW``, ``db``, ``dZ``, ``dA`` the updates need, computed by the derived formulas
+        (the printed ``gradients()``); ``every=True`` adds the steps no update reads, ``dA[L]``
+        (the printed ``backward()``) — infinite where the output saturates, as ∂L/∂A[L] is."""
+        module = self._module(convention)
+        fn = "backward" if every and "backward" in module else "gradients"
+        out = self._call(fn, self.values(params, X, Y, masks), convention)
         return {k: v for k, v in out.items() if k.startswith(_QUANTITY)}
 
     def probabilities(self, params: Mapping[str, np.ndarray], X: np.ndarray) -> np.ndarray:

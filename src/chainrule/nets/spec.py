@@ -6,17 +6,19 @@ network that the mathematics needs; it is what a model file stores, and what ``c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from .. import scalar
 from ..errors import SpecError
 
-__all__ = ["MLPSpec", "OUTPUTS", "LOSSES", "LAYOUTS", "COMPATIBLE"]
+__all__ = ["MLPSpec", "OUTPUTS", "LOSSES", "LAYOUTS", "COMPATIBLE", "MAX_PARAMETERS"]
 
 OUTPUTS = ("sigmoid", "softmax", "linear", "tanh", "relu")
 LOSSES = ("bce", "ce", "mse")
 LAYOUTS = ("columns", "rows")
 COMPATIBLE = {"bce": ("sigmoid",), "ce": ("softmax",), "mse": OUTPUTS}
+MAX_PARAMETERS = 100_000_000  # 800 MB of float64 weights, before gradients and optimizer state
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,12 @@ class MLPSpec:
     @property
     def L(self) -> int:  # noqa: N802 - the course's name for the depth
         return len(self.layers) - 1
+
+    @property
+    def parameters(self) -> int:
+        """Σ_l n[l]·(n[l−1] + 1): the entries of every W[l] and b[l]."""
+        n = self.layers
+        return sum(n[l] * (n[l - 1] + 1) for l in range(1, len(n)))
 
     @property
     def dropout(self) -> bool:
@@ -75,8 +83,14 @@ class MLPSpec:
                 f"binary cross-entropy needs one output unit, not {layers[-1]}",
                 hint="use output='softmax' with loss='ce' for several classes",
             )
-        if l2 < 0:
-            raise SpecError(f"l2 = {l2} must be ≥ 0")
+        if output == "softmax" and layers[-1] == 1:
+            raise SpecError(
+                "a softmax over one output unit is always 1: its cost is 0 whatever the data",
+                hint="use output='sigmoid' with loss='bce' for two classes, "
+                "or one softmax unit per class",
+            )
+        if isinstance(l2, bool) or not isinstance(l2, int | float) or not 0 <= l2 < math.inf:
+            raise SpecError(f"l2 = {l2!r} must be a finite number ≥ 0", hint="e.g. l2=0.7")
         kp = tuple(
             [float(keep_prob)] * (L - 1)
             if not isinstance(keep_prob, list | tuple)
@@ -87,13 +101,15 @@ class MLPSpec:
                 f"keep_prob {keep_prob} must be one value in (0, 1] or one per hidden "
                 f"layer ({L - 1})"
             )
-        return cls(tuple(layers), hidden_fns, output, loss, layout, float(l2), kp)
+        spec = cls(tuple(layers), hidden_fns, output, loss, layout, float(l2), kp)
+        _check_size(spec)
+        return spec
 
 
 def _layers(layers: object) -> list[int]:
     try:
-        out = [int(n) for n in layers]  # type: ignore[union-attr]
-    except (TypeError, ValueError):
+        out = [_whole(n) for n in layers]  # type: ignore[union-attr]
+    except (TypeError, ValueError, OverflowError):
         raise SpecError(
             f"layer sizes {layers!r} must be a list of positive integers",
             hint="e.g. [2, 4, 1]: 2 inputs, 4 hidden units, 1 output",
@@ -104,6 +120,25 @@ def _layers(layers: object) -> list[int]:
             hint="e.g. [2, 4, 1]",
         )
     return out
+
+
+def _whole(n: object) -> int:
+    """``4`` or ``4.0`` → 4; ``2.5``, ``True``, ``"4"`` are refused (int() rounds or parses)."""
+    if isinstance(n, bool) or isinstance(n, str) or int(n) != n:  # type: ignore[call-overload]
+        raise ValueError(n)
+    return int(n)  # type: ignore[call-overload]
+
+
+def _check_size(spec: MLPSpec) -> None:
+    """Refuse, before anything is allocated, a network whose weights alone would not fit."""
+    count = spec.parameters
+    if count > MAX_PARAMETERS:
+        raise SpecError(
+            f"layers {list(spec.layers)} need {count:,} parameters "
+            f"({count * 8 / 1e9:,.1f} GB as float64), above chainrule's limit of "
+            f"{MAX_PARAMETERS:,}",
+            hint="use fewer or smaller layers",
+        )
 
 
 def _hidden(hidden: object, n: int) -> tuple[scalar.ElementwiseFn, ...]:

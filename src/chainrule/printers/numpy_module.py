@@ -1,8 +1,11 @@
 """A whole program (and its derivation) printed as a NumPy module of plain functions.
 
 ``forward(**inputs)`` computes the named quantities of the forward pass; ``gradients(**inputs)``
-also computes every backward step, in the derivation's order, with the derivation's formulas. The
-source is what :func:`chainrule.codegen.compile_module` compiles and what ``net.source()`` shows.
+also computes the backward steps a parameter update reads (:attr:`Derivation.update_steps`: no
+``dL``, no ``dA[L]``, nothing that divides by a saturated output), in the derivation's order,
+with the derivation's formulas; ``backward(**inputs)`` computes every step, for the learner who
+asks about ``dA[L]``. The source is what :func:`chainrule.codegen.compile_module` compiles and what
+``net.source()`` shows.
 """
 
 from __future__ import annotations
@@ -67,11 +70,17 @@ def module_source(
 ) -> str:
     """The module's source: imports, helpers, ``forward`` and (with a derivation) ``gradients``."""
     forward = [(eq.name, eq.expr) for eq in program.equations]
-    backward = [(s.target, s.expr) for s in derivation.steps] if derivation else []
+    every = [(s.target, s.expr) for s in derivation.steps] if derivation else []
     parts = [f'"""NumPy code printed by chainrule from the {title}."""\n', "import numpy as np\n"]
-    parts += helpers_used([e for _, e in forward + backward])
+    parts += helpers_used([e for _, e in forward + every])
     parts.append(_function("forward", "The forward pass: every named quantity.", program, forward))
     if derivation is not None:
-        doc = f"Forward and backward pass ({derivation.convention} convention)."
-        parts.append(_function("gradients", doc, program, forward + backward))
+        update = [(s.target, s.expr) for s in derivation.update_steps]
+        doc = (
+            f"Forward pass and the gradients the updates need ({derivation.convention} convention)."
+        )
+        parts.append(_function("gradients", doc, program, forward + update))
+        if len(update) < len(every):
+            doc = f"Forward pass and every backward step ({derivation.convention} convention)."
+            parts.append(_function("backward", doc, program, forward + every))
     return "\n\n".join(parts)

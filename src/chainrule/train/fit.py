@@ -13,7 +13,8 @@ Full batch or mini-batches (reshuffled every epoch from the seeded generator, th
 partial); counted in ``iterations`` (updates) or ``epochs``. Dropout masks are drawn for each step
 from the same seed. Ctrl-C stops cleanly: the History keeps the last complete parameters and says
 ``interrupted``. A NaN or infinite cost stops training with :class:`TrainingDiverged`, naming the
-first layer whose numbers are not finite and the iteration; its ``history`` attribute keeps the run.
+first layer whose numbers are not finite and the iteration; a finite cost that ends ``GROWTH``
+(10) times above its first value raises it too, after the run. Its ``history`` keeps the run.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import numpy as np
 from ..errors import DataError, SpecError, TrainingDiverged
 from ..ir.shapes import fmt_shape
 from ..nets import Network
+from ..nets.init import check_seed
 from .dropout import draw_masks
 from .history import History
 from .optimizers import Decay, Optimizer, ScheduledDecay, make_optimizer
@@ -54,6 +56,7 @@ class Trainable(Protocol):
     def describe(self) -> str: ...
 
 
+GROWTH = 10  # a final cost this many times the first one is divergence, not noise
 _NORM_POINTS = 200  # gradient norms are recorded about this many times per run
 
 
@@ -88,8 +91,10 @@ def fit(
 
     >>> h = cr.fit(net, X, Y, "gd", lr=1.2, iterations=10000, init="course")  # doctest: +SKIP
     """
+    check_seed(seed)
     X, Y = check_data(net, X, Y) if isinstance(net, Network) else net.check_data(X, Y)
     total, unit = _length(iterations, epochs, batch_size, X.shape[_batch_axis(net)])
+    _check_memory(net, min(batch_size or X.shape[_batch_axis(net)], X.shape[_batch_axis(net)]), X)
     opt = make_optimizer(optimizer, lr, decay)
     if init_seed is None and init != "course":
         init_seed = seed  # the course's recipe keeps its own seed, 2
@@ -168,10 +173,19 @@ class _Loop:
             self.h.grad_norms.setdefault("d" + w, []).append(norm)
 
     def check_final(self) -> None:
-        """The last update is never followed by a forward pass: check its parameters here."""
-        params = self.h.params
+        """The last update is never followed by a forward pass: check its parameters here; and a
+        cost that ends ``GROWTH`` times above where it started has diverged, though finite."""
+        h, params = self.h, self.h.params
         if not all(np.isfinite(v).all() for v in params.values()):
-            raise _diverged(params, {}, self.h, None, self.opt.lr)
+            raise _diverged(params, {}, h, None, self.opt.lr)
+        if len(h.costs) > 1 and h.costs[-1] > GROWTH * h.costs[0] and h.costs[-1] > h.costs[0]:
+            err = TrainingDiverged(
+                f"training diverged: the cost rose from {h.costs[0]:.6g} to {h.costs[-1]:,.6g} "
+                f"over {h.updates} updates",
+                hint=f"lower the learning rate (now {self.opt.lr:g})",
+            )
+            err.history = h
+            raise err
 
 
 def _plan(
@@ -225,6 +239,21 @@ def _length(
     return iterations, "iteration"
 
 
+MAX_STEP_BYTES = 8 * 2**30  # what one training step may hold in arrays
+
+
+def _check_memory(net: Network, m: int, X: np.ndarray) -> None:
+    """Refuse, before allocating, a step whose arrays alone would not fit: Z, A, dZ, dA for every
+    layer and example, and W, dW and two optimizer states for every parameter."""
+    need = X.itemsize * (4 * sum(net.spec.layers[1:]) * m + 4 * net.spec.parameters)
+    if need > MAX_STEP_BYTES:
+        raise SpecError(
+            f"one training step of {net.describe()} on {m:,} examples needs about "
+            f"{need / 2**30:,.1f} GiB of arrays, above the limit of {MAX_STEP_BYTES / 2**30:g} GiB",
+            hint="use smaller layers or mini-batches (batch_size)",
+        )
+
+
 def _positive(what: str, n: object) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise SpecError(f"{what} = {n!r} must be a whole number ≥ 0")
@@ -264,7 +293,60 @@ def check_data(net: Network, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, 
             f"expected X {fmt_shape(want_x)} and Y {fmt_shape(want_y)}",
             hint=_layout_hint(cols, n),
         )
+    _finite("X", X)
+    _finite("Y", Y)
+    _check_labels(net.spec.loss, Y, 0 if cols else 1)
     return X, Y
+
+
+def _finite(name: str, a: np.ndarray) -> None:
+    if not np.isfinite(a).all():
+        at = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        raise DataError(
+            f"{name} holds {a[at]} at {list(at)}: training needs finite numbers",
+            hint="drop or fill the missing values first",
+        )
+
+
+def _check_labels(loss: str, Y: np.ndarray, class_axis: int) -> None:
+    """Labels the loss can read: 0/1 for binary cross-entropy, one-hot columns for softmax.
+
+    Anything else trains to a meaningless number (three classes through BCE give negative costs),
+    so it is refused here with the fix.
+    """
+    if loss == "mse":
+        return
+    values = np.unique(Y)
+    if loss == "bce" and not np.isin(values, (0, 1)).all():
+        message, hint = _bce_labels(values)
+        raise DataError(message, hint=hint)
+    if loss == "ce" and not (np.isin(values, (0, 1)).all() and (Y.sum(class_axis) == 1).all()):
+        raise DataError(
+            "softmax with cross-entropy needs one-hot labels (one 1 per example) or class "
+            f"numbers 0 … {Y.shape[class_axis] - 1}; found values {_few(values)}",
+            hint="pass the class of each example as a whole number",
+        )
+
+
+def _bce_labels(values: np.ndarray) -> tuple[str, str]:
+    if (values == np.round(values)).all() and values.min() >= 0:
+        k = int(values.max()) + 1
+        return (
+            f"labels take the values {_few(values)}: sigmoid with binary cross-entropy needs "
+            "labels 0 or 1 (two classes)",
+            f"use --output softmax --loss ce with {k} output units "
+            f"(cr.mlp([..., {k}], output='softmax', loss='ce'))",
+        )
+    return (
+        f"labels take the values {_few(values)}: a classifier needs class labels, "
+        "0 or 1 for sigmoid with binary cross-entropy",
+        "for a continuous target use --output linear --loss mse",
+    )
+
+
+def _few(values: np.ndarray) -> str:
+    shown = ", ".join(f"{v:g}" for v in values[:5])
+    return shown + (f", … ({len(values)} distinct)" if len(values) > 5 else "")
 
 
 def _one_hot(labels: np.ndarray, k: int, cols: bool) -> np.ndarray:

@@ -41,6 +41,9 @@ class Decay:
 
     rate: float
 
+    def __post_init__(self) -> None:
+        _check_rate(self.rate)
+
     def __call__(self, lr0: float, epoch: int) -> float:
         return lr0 / (1 + self.rate * epoch)
 
@@ -52,11 +55,29 @@ class ScheduledDecay:
     rate: float
     interval: int = 1000
 
+    def __post_init__(self) -> None:
+        _check_rate(self.rate)
+        if (
+            isinstance(self.interval, bool)
+            or not isinstance(self.interval, int)
+            or self.interval < 1
+        ):
+            raise SpecError(
+                f"decay interval {self.interval!r} must be a whole number ≥ 1",
+                hint="e.g. interval=1000 (epochs between decays)",
+            )
+
     def __call__(self, lr0: float, epoch: int) -> float:
         return lr0 / (1 + self.rate * math.floor(epoch / self.interval))
 
 
 Schedule = Decay | ScheduledDecay
+
+
+def _check_rate(rate: object) -> None:
+    """A negative rate divides by zero at epoch 1/|rate|; NaN and ∞ give no learning rate at all."""
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < math.inf:
+        raise SpecError(f"decay rate {rate!r} must be a finite number ≥ 0", hint="e.g. 0.3")
 
 
 class Optimizer:

@@ -161,10 +161,21 @@ def _fn_from_json(d: dict, activations: Mapping[str, scalar.ElementwiseFn]) -> s
             )
         return activations[name]
     if name == "power":
-        return scalar.power(sympy.Rational(d["param"]))
+        return scalar.power(_rational(d["param"]))
     if name == "leaky_relu":
-        return scalar.leaky_relu(sympy.Rational(d["param"]))
+        return scalar.leaky_relu(_rational(d["param"]))
     return scalar.lookup(name)
+
+
+def _rational(text: object) -> sympy.Rational:
+    """``"1/100"`` → 1/100; ``"1/0"`` or ``"nan"`` is not a parameter (ValueError)."""
+    try:
+        value = sympy.Rational(str(text))
+    except (TypeError, ValueError, ArithmeticError, sympy.SympifyError):
+        raise ValueError(f"parameter {text!r} is not a finite rational number") from None
+    if not value.is_finite:
+        raise ValueError(f"parameter {text!r} is not a finite rational number")
+    return value
 
 
 def _spec_from_json(p: Path, text: str, activations: Mapping[str, scalar.ElementwiseFn]) -> MLPSpec:
@@ -175,8 +186,8 @@ def _spec_from_json(p: Path, text: str, activations: Mapping[str, scalar.Element
         return MLPSpec.make(d["layers"], hidden, d["output"], d["loss"], d["layout"], d["l2"], keep)
     except ModelFileError:
         raise
-    except (ChainruleError, ValueError, KeyError, TypeError) as e:
-        raise ModelFileError(f"{str(p)!r} holds an invalid network spec ({e})") from None
+    except (ChainruleError, ValueError, KeyError, TypeError, ArithmeticError) as e:
+        raise ModelFileError(f"{str(p)!r} holds an invalid network spec ({e!r})") from None
 
 
 # -- parameters -----------------------------------------------------------------------------------
