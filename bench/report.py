@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import conv_bench
 import growth
 from workloads import SPECS
 
@@ -205,6 +206,7 @@ def render(results: dict) -> str:
         out += combo_section(combo)
     out += [*gemm_section(results), "", *scaling_section(results)]
     out += growth.section(results.get("growth", []))
+    out += conv_bench.section(results.get("conv", []))
     method = METHOD.format(settle=meta["config"]["settle"])
     out += ["## Method", "", method, *machine_section(results), ""]
     return "\n".join(out)

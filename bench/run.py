@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import conv_bench
 import growth
 import harness
 import machine
@@ -204,6 +205,17 @@ def scaling(plugin, notes: list[str]) -> list[dict] | None:
         return None
 
 
+def convolution(notes: list[str], quick: bool) -> list[dict]:
+    """The convolution rows (conv_bench.py), or a note when PyTorch or scikit-learn is missing."""
+    try:
+        rows = conv_bench.run(quick)
+    except ImportError as exc:
+        notes.append(f"convolution benchmarks skipped: {exc}")
+        return []
+    log("convolution benchmarks done")
+    return rows
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -217,6 +229,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="threads for every library (default: their own defaults; 1 is more robust on a "
         "machine shared with other work)",
     )
+    p.add_argument("--no-conv", action="store_true", help="skip the convolution benchmarks")
     args = p.parse_args(argv)
     args.workloads = [k.strip() for k in args.workloads.split(",") if k.strip()]
     args.dtypes = [np.dtype(d.strip()) for d in args.dtypes.split(",") if d.strip()]
@@ -272,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         results["scaling"] = rows
     results["growth"] = growth.rows(quick=args.quick)
     log("growth with depth done")
+    if not args.no_conv:
+        results["conv"] = convolution(notes, args.quick)
     results["machine"] = machine.machine_info()
     results["meta"] = {
         "command": " ".join(["bench/run.py", *(sys.argv[1:] if argv is None else argv)]),

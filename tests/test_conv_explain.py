@@ -164,3 +164,20 @@ def test_chainrule_explain_on_a_conv_expression(capsys: pytest.CaptureFixture) -
     status = main(["explain", "dW", "np.sum(W)", "--shape", "W=1x2x3x4x5"])
     out, err = capsys.readouterr()
     assert status == 2 and err.startswith("chainrule: error: ") and len(err.splitlines()) == 1
+
+
+def test_the_page_in_chromium_shows_the_grid(tmp_path: object) -> None:
+    """The explanation as a page, laid out by headless Chromium: headings, grid cells, verdict."""
+    from browser import render_in_chromium
+
+    from chainrule.explain.formats import render
+
+    page = tmp_path / "conv_dA_prev.html"
+    page.write_text(render(cr.explain(conv_model(2, 1, 3), "dA_prev"), "html"), encoding="utf-8")
+    facts = render_in_chromium(page, tmp_path / "conv_dA_prev.png")
+    text = facts["text"]
+    for words in ("scatter and gather", "the index substitution", "Which entries of dZ touch"):
+        assert words in text, words
+    assert "W[1,1]" in text and "h=1" in text and "they agree" in text
+    assert facts["math_visible"] == facts["math_count"] > 5
+    assert facts["requests"] == [] and facts["console_errors"] == []

@@ -23,6 +23,7 @@ _EXPORTS = {
     ".autodiff": ("Derivation", "Program", "Step", "backprop"),
     ".calculus": ("Jacobian", "hessian", "jacobian"),
     ".check": ("check_backward", "check_formula", "crosscheck", "gradcheck"),
+    ".check.conv_check": ("check_conv",),
     ".errors": (
         "ChainruleError",
         "DataError",
@@ -123,6 +124,7 @@ __all__ = [
     "UnknownFunctionError",
     "UnknownNameError",
     "accuracy",
+    "check_conv",
     "cnn",
     "activation",
     "backprop",
