@@ -93,7 +93,11 @@ MALFORMED = [
     ('{"action": "build", "state": {"layers": "3,4,1"}}', "start with 2"),
     ('{"action": "build", "state": {"hidden": "banana"}}', "banana"),
     ('{"action": "build", "state": {"data": "blobs"}}', "softmax, layer sizes 2,4,3"),
-    ('{"action": "build", "state": {"data": "blobs", "output": "softmax"}}', "3 classes, not 1"),
+    (
+        '{"action": "build", "state": {"data": "blobs", "layers": "2,4,2", "output": "softmax"}}',
+        "3 classes, not 2",
+    ),
+    ('{"action": "build", "state": {"data": "blobs", "output": "softmax"}}', "one output unit"),
     ('{"action": "build", "state": {"data": "mnist"}}', "data set"),
     ('{"action": "build", "state": {"l2": -1}}', "L2"),
     ('{"action": "build", "state": {"keep_prob": 0}}', "keep_prob"),

@@ -137,6 +137,17 @@ def test_the_course_functions_read_as_numpy_runs_them(L: int) -> None:
         np.testing.assert_allclose(ours[k], theirs[k], rtol=1e-12, atol=1e-15, err_msg=k)
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(1, 5), min_size=2, max_size=4), st.integers(1, 9), st.integers(0, 99))
+def test_any_widths_read_as_numpy_runs_them(widths: list[int], m: int, seed: int) -> None:
+    net = cr.mlp([*widths, 1], hidden="relu", output="sigmoid", loss="bce")
+    draw = Draw(net, m=m, seed=seed)
+    ours = _values(draw, read_backward(COURSE, L=net.L))
+    theirs = _numpy(COURSE, net, draw)
+    for k in theirs:
+        np.testing.assert_allclose(ours[k], theirs[k], rtol=1e-12, atol=1e-15, err_msg=k)
+
+
 def test_each_statement_keeps_the_learners_line_and_its_calls() -> None:
     statements = {s.target: s for s in read_backward(COURSE, L=3)}
     lines = COURSE.split("\n")
@@ -362,6 +373,36 @@ def test_the_sum_over_the_wrong_axis_is_named_in_every_layer() -> None:
     assert all(c.check.mistakes[:1] == ("wrong-sum-axis",) for c in result.wrong), str(result)
 
 
+# A notebook exported whole: the forward functions (never reached from the entry, so never read),
+# the graded cells' test calls and prints at the top level (passed over: nothing is run).
+NOTEBOOK = (
+    COURSE
+    + """
+def L_model_forward(X, parameters):
+    caches = []
+    A = X
+    L = len(parameters) // 2
+    for l in range(1, L):
+        A_prev = A
+        A, cache = linear_activation_forward(A_prev, parameters["W" + str(l)], parameters["b" + str(l)], activation="relu")
+        caches.append(cache)
+    while False:
+        pass
+    return A, caches
+
+t_AL, t_Y_assess, t_caches = L_model_backward_test_case()
+grads = L_model_backward(t_AL, t_Y_assess, t_caches)
+print("dA0 = " + str(grads['dA0']))
+"""  # noqa: E501 - the notebook's own line
+)
+
+
+def test_a_whole_notebook_reads_as_its_backward_pass() -> None:
+    assert [s.formula for s in read_backward(NOTEBOOK, L=3)] == [
+        s.formula for s in read_backward(COURSE, L=3)
+    ]
+
+
 # -- refusals -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("change", "words"),
@@ -432,6 +473,13 @@ PIECES = [
     "    grads = {}", "    return grads", "    x = f(dA, cache)", "    return dA_prev, dW, db",
     "    dA_prev = np.dot(W.T, dZ)", '    k = f"dW{l}"', "    l = l + 1", "    x = caches[-9]",
     "    print(x)", "    y = lambda: 1", "\t", "    ", "    return",
+    "    return linear_activation_backward(dA, cache, 'relu')", "    grads['dW1'] = dA * 2",
+    "    return dA * 2", "    dA_prev, dW, db = linear_backward(dZ, cache)",
+    "def linear_backward(dZ, cache):", "def relu_backward(dA, cache):", "    Z = cache",
+    "    dZ = np.array(dA, copy=True)", "    x = relu_backward(dA, cache[1])", "    c = caches[0]",
+    "    y = f(dA, caches[L-1])", "    return (x, y)", "    a, b = f(AL, caches[0])",
+    "    dW += 1", "    l += 1", "        grads[f'dA{l}'] = c", "    for c in caches:",
+    "        q = c[0][1]",
 ]  # fmt: skip
 files = st.lists(st.sampled_from(PIECES), max_size=14).map("\n".join)
 

@@ -122,9 +122,17 @@ def check_backward(
     exact = _judge_all(net, statements, "exact", draws, seed)
     if exact.correct:
         return BackwardCheck(exact.lines, exact.network, "exact", EXACT_NOTE)
-    if len(exact.wrong) < len(result.wrong):  # 1/m at the top, and another mistake elsewhere
+    if _top_has_1_over_m(exact, net.L) and len(exact.wrong) < len(result.wrong):
         return BackwardCheck(exact.lines, exact.network, "exact", EXACT_PARTLY)
     return result
+
+
+def _top_has_1_over_m(exact: BackwardCheck, L: int) -> bool:
+    """The pass starts the exact way: its dA[L] or dZ[L] is right in the exact convention (the
+    learner did put 1/m at the top), and no later line has to make up for an earlier one."""
+    top = [c for c in exact.lines if c.target in (f"dA{L}", f"dZ{L}")]
+    late = any(c.verdict == "right-in-the-end" for c in exact.lines)
+    return bool(top) and top[0].verdict == "correct" and not late
 
 
 def _known(net: Network, statements: list[Statement], convention: str) -> None:

@@ -192,7 +192,7 @@ class _Interpreter:
         self.steps = 0
 
     def fail(self, node: ast.AST, message: str, hint: str | None = None) -> ParseError:
-        return self.reader.fail(node, message, hint)
+        return self.reader.fail(node, message, hint or _HINT)
 
     # -- the entry --------------------------------------------------------------------------------
     def run(self) -> list[Flat]:
@@ -279,6 +279,9 @@ class _Interpreter:
                 if p not in defaults:
                     raise self.fail(node, f"{name}(…) is called without its argument {p}")
                 args[p] = self.ev(defaults[p], frame)
+        for p, v in args.items():  # an expression passed in is made on the caller's line
+            if isinstance(v, Tree) and v.at is None:
+                args[p] = Tree(v.tree, node, frame.via, frame.function)
         layers = [v.layer for v in args.values() if isinstance(v, Seq) and v.layer]
         return self.call(
             f, {p: args[p] for p in params}, node, layers[0] if layers else frame.layer
@@ -457,8 +460,11 @@ class _Interpreter:
             if not _GRADIENT.fullmatch(key) or key in ("dA0", "dZ0"):
                 base.items[key] = value
                 return
+            saved = frame.env.get(key)
             self.bind(frame, key, value, node, target.slice)
             base.items[key] = frame.env.pop(key)
+            if saved is not None:  # the learner's own local of that name keeps its value
+                frame.env[key] = saved
             return
         if isinstance(base, Arr):  # dZ[Z <= 0] = 0
             sub = ast.Subscript(
@@ -701,6 +707,10 @@ _BUILTINS = {
     "relu": "array",
 }
 _BUILTIN_VALUE = {"int": int, "float": float}
+_HINT = (
+    "a file of functions is read as the course writes it: L_model_backward's loop over "
+    "range(L - 1), the functions it calls, their caches and grads keys (docs/reading.md)"
+)
 _STATIC_HINT = "len(caches), str(l), range(L - 1), reversed(range(L - 1)) are read"
 
 
