@@ -42,9 +42,9 @@ class _Commands(click.Group):
 
 
 def _modules() -> dict[str, str]:
-    """``{"train": "cmd_train", …}``."""
+    """``{"train": "cmd_train", "train-cnn": "cmd_train_cnn", …}``."""
     found = pkgutil.iter_modules(__path__)
-    return {i.name[4:]: i.name for i in found if i.name.startswith("cmd_")}
+    return {i.name[4:].replace("_", "-"): i.name for i in found if i.name.startswith("cmd_")}
 
 
 def _summary(name: str) -> str:

@@ -242,9 +242,11 @@ def _length(
 MAX_STEP_BYTES = 8 * 2**30  # what one training step may hold in arrays
 
 
-def _check_memory(net: Network, m: int, X: np.ndarray) -> None:
+def _check_memory(net: Network | Trainable, m: int, X: np.ndarray) -> None:
     """Refuse, before allocating, a step whose arrays alone would not fit: Z, A, dZ, dA for every
-    layer and example, and W, dW and two optimizer states for every parameter."""
+    layer and example, and W, dW and two optimizer states for every parameter (networks only)."""
+    if not _is_net(net):
+        return
     need = X.itemsize * (4 * sum(net.spec.layers[1:]) * m + 4 * net.spec.parameters)
     if need > MAX_STEP_BYTES:
         raise SpecError(
