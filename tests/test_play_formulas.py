@@ -48,10 +48,15 @@ def planar() -> Session:
 def test_every_backward_formula_is_a_line_of_the_code_that_runs(planar: Session) -> None:
     shown = planar.describe()["equations"]["backward"]
     source = planar.net.source("course")
-    body = source[source.index("def gradients(") :].splitlines()
-    lines = [line.strip() for line in body]
-    positions = [lines.index(e["code"]) for e in shown]  # ValueError: a line that does not run
-    assert positions == sorted(positions)  # in the order the code runs them
+    start, every = source.index("def gradients("), source.index("def backward(")
+    update = [line.strip() for line in source[start:every].splitlines()]
+    run = [e for e in shown if e["runs"]]
+    positions = [update.index(e["code"]) for e in run]  # ValueError: a line that does not run
+    assert positions == sorted(positions)  # in the order the update runs them
+    assert [e["name"] for e in run] == [s.target for s in planar.net.derive().update_steps]
+    rest = [line.strip() for line in source[every:].splitlines()]
+    assert all(e["code"] in rest for e in shown if not e["runs"])  # dA[L]: a line of backward()
+    assert [e["name"] for e in shown if not e["runs"]] == ["dA2"]
     assert [e["name"] for e in shown] == planar.net.quantities("course")
 
 

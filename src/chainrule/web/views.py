@@ -55,15 +55,19 @@ def equations(net: Network, convention: str) -> dict:
     Each backward step also carries ``code``: its line in ``net.source(convention)``, printed from
     the same :class:`Step` (``step.expr``); the MathML shows ``step.expanded``, the same formula
     with the pass-through ``dA[l] = W[l+1]ᵀ dZ[l+1]`` written out, as the course writes it.
+    ``runs`` says whether the update computes it (``gradients()``); a step no update reads, such
+    as ``dA[L]`` (written into ``dZ[L] = A[L] − Y``), is a line of ``backward()`` only.
     """
     d = net.derive(convention)
     printer = NumpyPrinter()
     forward = [_line(eq.name, eq.expr, net) for eq in d.program.equations]
+    runs = {s.target for s in d.update_steps}
     backward = []
     for name in net.quantities(convention):
         s = d[name]
         line = _line(s.target, s.expanded, net)
-        backward.append({**line, "code": f"{s.target} = {printer.shaped(s.expr)}"})
+        code = f"{s.target} = {printer.shaped(s.expr)}"
+        backward.append({**line, "code": code, "runs": name in runs})
     return {"forward": forward, "backward": backward, "convention": d.convention_note}
 
 

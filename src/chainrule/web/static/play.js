@@ -155,6 +155,10 @@ function equationItem(e, clickable) {
   if (e.code) {
     const code = document.createElement("code");
     code.textContent = e.code;
+    if (e.runs === false) {
+      code.title = "not computed by the update: the next line's formula already folds it in";
+      code.className = "unused";
+    }
     const values = document.createElement("div");
     values.className = "values";
     li.append(code, values);
