@@ -403,6 +403,39 @@ def test_a_whole_notebook_reads_as_its_backward_pass() -> None:
     ]
 
 
+# Silva-6/deeplearning.AI-deep_learning 6-linear_backward_prop.py: db squeezed after the sum,
+# np.squeeze(np.sum(dZ, axis=1, keepdims=True)) / m, which drops the keepdims the sum kept.
+SQUEEZE = COURSE.replace(
+    "db = 1 / m * np.sum(dZ, axis=1, keepdims=True)",
+    "db = np.squeeze(np.sum(dZ, axis=1, keepdims=True)) / m",
+)
+
+
+def test_a_squeezed_db_is_named_on_its_line() -> None:
+    assert SQUEEZE != COURSE
+    result = cr.check_backward(NETS[3], SQUEEZE)
+    line = _line_of(SQUEEZE, "db = np.squeeze(np.sum(dZ, axis=1, keepdims=True)) / m")
+    assert result.convention == "course"
+    assert result["db2"].verdict == "wrong" and result["db2"].line == line, str(result)
+    assert result["db2"].check.mistakes[:1] == ("lost-keepdims",)
+    assert result["db3"].verdict == "right-here-only"  # n[3] = 1: squeezed to a scalar
+    assert all(result[q].ok for q in ("dZ1", "dW1", "dA1", "dZ2", "dW2", "dA2"))
+
+
+def test_a_squeezed_db_is_wrong_in_every_hidden_layer_alike() -> None:
+    """db1 used to be "right in the end" (its numbers, ignoring its shape) where db2 on the same
+    line was wrong. NumPy, running the learner's file, shows why both are wrong: the update
+    ``b - lr * db`` broadcasts (n, 1) - (n,) into (n, n)."""
+    result = cr.check_backward(NETS[3], SQUEEZE)
+    for q in ("db1", "db2"):
+        assert result[q].verdict == "wrong", str(result)
+        assert result[q].check.mistakes[:1] == ("lost-keepdims",)
+    draw = Draw(NETS[3], m=7, seed=1)
+    theirs = _numpy(SQUEEZE, NETS[3], draw)
+    for l, n in ((1, 5), (2, 4)):
+        assert (draw.env[f"b{l}"] - 0.01 * theirs[f"db{l}"]).shape == (n, n)
+
+
 # -- refusals -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("change", "words"),

@@ -195,12 +195,16 @@ def _reaches_truth(
     seed: int,
 ) -> bool:
     """The learner's line, on their own earlier values, gives the true values of ``target``
-    (an earlier line's difference is undone here). Both worlds draw the same numbers."""
+    (an earlier line's difference is undone here), in their shape too: a squeezed ``db`` of shape
+    (n,) is not db of shape (n, 1) (``b - lr * db`` would broadcast into (n, n)), whatever came
+    before. Both worlds draw the same numbers."""
     try:
         mine = World(net, convention, target, draws=draws, seed=seed, given=given)
         truth = World(net, convention, target, draws=draws, seed=seed)
         e = mine.read(tree)
     except ChainruleError:
+        return False
+    if not truth.numbers.fits(e.shape, truth.right.shape):
         return False
     n = len(truth.numbers.envs)
     return all(
