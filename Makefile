@@ -46,6 +46,7 @@ test: lint
 bench: test-deps
 	$(PY) bench/run.py
 	$(PY) bench/models.py
+	$(PY) bench/recur.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache

@@ -32,7 +32,7 @@ LAYERS = [
     ["autodiff"],
     ["evaluate", "codegen", "lang", "io"],
     ["printers"],
-    ["nets", "gradient", "data"],
+    ["nets", "gradient", "data", "recur"],
     ["explain", "check", "train", "export", "calculus", "fast"],
     ["exercise"],  # reads explain/ and check/
     ["cli", "web"],  # the interfaces: the command line and the browser playground

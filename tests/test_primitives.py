@@ -45,6 +45,7 @@ SHAPES = {
     "Y": (2, 3, 2, 3),  # conv2d(I, F, stride=2, pad=1)'s shape
     "U": (2, 2, 2, 2),  # a 2×2/stride-2 pooling of I
     "V": (2, 40),  # flatten(I)
+    "E": (4, 3),  # [A; Sᵀ]
 }
 
 
@@ -155,6 +156,10 @@ PRIMITIVE_LINES = [
     ("max pooling", "np.sum(max_pool(I, f=2, stride=2) * U)", "I"),
     ("average pooling", "np.sum(avg_pool(I, f=2, stride=2) * U)", "I"),
     ("flatten", "np.sum(flatten(I) * V)", "I"),
+    ("stack, the top part", "np.sum(np.concatenate((A, S.T), axis=0) * E)", "A"),
+    ("stack, the bottom part", "np.sum(np.concatenate((A, S.T), axis=0) * E)", "S"),
+    ("first rows", "np.sum(np.tanh(M[:2]) * R)", "M"),
+    ("last rows", "np.sum(np.tanh(M[1:]) * R)", "M"),
     # the backward operations, differentiated by their inputs (the references are the forward
     # ones: conv2d_backward_input(D, F) = ∂/∂I Σ conv2d(I, F) ⊙ D, and so on)
     (

@@ -95,6 +95,14 @@ OPS = {
         {"D": (2, 2, 2, 2), "H": (2, 5, 4, 2)},
     ),
     "reshape": ("np.sum(flatten(X) * H)", {"X": (2, 5, 4, 2), "H": (2, 40)}),
+    "vstack": (
+        "np.sum(np.concatenate((A, B), axis=0) * H)",
+        {"A": (2, 4), "B": (3, 4), "H": (5, 4)},
+    ),
+    "rows": (
+        "np.sum(X[:2] * H) + np.sum(np.tanh(X[2:]) * G)",
+        {"X": (5, 4), "H": (2, 4), "G": (3, 4)},
+    ),
 }
 # named compositions (printed with their own names) → (spelling, shapes)
 NAMED = {

@@ -43,6 +43,7 @@ _EXPORTS = {
     ".lang": ("parse",),
     ".nets": ("MLPSpec", "Model", "Network", "mlp", "model"),
     ".nets.cnn": ("ConvNet", "cnn"),
+    ".recur": ("Recurrence", "recurrence"),
     ".train": (
         "Adam",
         "Decay",
@@ -143,6 +144,8 @@ __all__ = [
     "load",
     "mlp",
     "model",
+    "recurrence",
+    "Recurrence",
     "parse",
     "predict",
     "save",

@@ -15,7 +15,7 @@ from .autodiff.derivation import Derivation
 from .autodiff.program import Program
 from .errors import EvaluationError
 from .ir.expr import Expr, walk
-from .ir.shapes import bind_dims, concrete, dim_value
+from .ir.shapes import bind_dims, concrete, dim_value, is_derived
 from .rules.primitives import PRIMITIVES
 
 __all__ = ["evaluate", "bind", "run", "as_array"]
@@ -42,7 +42,8 @@ def bind(
 ) -> dict[str, int]:
     """Check arrays against declared shapes; return the symbolic dimensions they fix."""
     env = dict(dims or {})
-    for v in inputs:
+    # inputs with derived sizes (Wf: (n_a, n_a + n_x)) last, once their names are bound
+    for v in sorted(inputs, key=lambda v: any(is_derived(d) for d in v.shape)):
         if v.name not in values:
             known = ", ".join(x.name for x in inputs)
             raise EvaluationError(f"no value given for {v.name}", hint=f"inputs are {known}")

@@ -18,6 +18,7 @@ from ..explain.formats import FORMATS, render
 from ..nets.model import Model, model
 from ..printers.numpy_code import numpy_source
 from ..printers.text import derivation_lines, forward_lines, text
+from ..recur.report import has_loop, recurrence_report
 from .options import emit, emit_json, format_option, output_option, shape_arg, shapes_option
 
 MAX_BYTES = 1_000_000
@@ -26,7 +27,11 @@ MAX_BYTES = 1_000_000
 @click.command("model")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @shapes_option
-@click.option("--wrt", help="comma-separated inputs to differentiate (default: every input)")
+@click.option(
+    "--wrt",
+    help="comma-separated inputs to differentiate (default: every input); for a loop over "
+    "time: the sequences that get no gradient (X,Y)",
+)
 @click.option("--const", "consts", multiple=True, metavar="NAME=VALUE", help="a named constant")
 @click.option("--explain", "quantity", help="explain one gradient, e.g. --explain dZ")
 @click.option(
@@ -58,11 +63,16 @@ def command(
           --wrt Z,gamma,beta --const eps=1e-5
       chainrule model bn.py ... --explain dZ
       chainrule model bn.py ... --emit torch -o bn_torch.py
+      chainrule model rnn.py --shape x=n_x,m,T_x ... --explain dWaa   (a for loop over time)
     """
     if file.stat().st_size > MAX_BYTES:
         raise SpecError(f"{file} is larger than {MAX_BYTES:,} bytes", hint="is it a model file?")
     source = file.read_text(encoding="utf-8")
     wanted = [w.strip() for w in wrt.split(",") if w.strip()] if wrt else None
+    if has_loop(source):  # a recurrence: the loop is derived once, BPTT is a reverse loop
+        shaped = dict(shape_arg(s) for s in shapes)
+        emit(recurrence_report(source, shaped, wanted, quantity, emit_to, file.stem), out)
+        return
     m = model(
         source, dict(shape_arg(s) for s in shapes), wanted, _constants(consts), name=file.stem
     )

@@ -225,7 +225,9 @@ def shape_arg(value: str) -> tuple[str, tuple]:
         raise SpecError(f"--shape {value!r} must look like NAME=3x4", hint="e.g. --shape W=3x4")
     name, dims = value.split("=", 1)
     name = name.strip()
-    parts = [p.strip() for p in dims.replace(",", "x").replace("×", "x").split("x") if p.strip()]
+    # commas when a name holds an x (x=n_x,m,T_x); any rank up to 4 (images, sequences)
+    cut = dims.split(",") if "," in dims else dims.replace("×", "x").split("x")
+    parts = [p.strip() for p in cut if p.strip()]
     if not name.isidentifier() or not 1 <= len(parts) <= 4:
         raise SpecError(
             f"--shape {value!r} must look like NAME=3x4, NAME=n x 1 or NAME=m,4,4,3 (rank 1 to 4)"

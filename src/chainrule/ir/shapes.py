@@ -171,6 +171,20 @@ def dim_add(d: Dim, k: int) -> Dim:
     return _finish(ast.BinOp(n, ast.Add() if c > 0 else ast.Sub(), ast.Constant(abs(c))))
 
 
+def dim_sum(a: Dim, b: Dim) -> Dim:
+    """``a + b`` (stacked sizes: ``n_a + n_x``), an int when both are."""
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    if isinstance(b, int):
+        return dim_add(a, b)
+    return _finish(ast.BinOp(_node(a), ast.Add(), _node(b)))
+
+
+def normal_dim(d: Dim) -> Dim:
+    """A declared dimension in the form derived ones take: ``"n_a + n_x"`` → ``"(n_a + n_x)"``."""
+    return _finish(_node(d)) if is_derived(d) else d
+
+
 def dim_floordiv(d: Dim, k: int) -> Dim:
     """``d // k``, an int when ``d`` is one."""
     if isinstance(d, int):

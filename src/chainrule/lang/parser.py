@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Mapping
 
 from ..errors import ChainruleError, ParseError, ShapeError, UnknownFunctionError
-from ..ir import build
+from ..ir import build, stack
 from ..ir.expr import Expr
 from ..ir.shapes import check_shape, fmt_shape
 from .functions import COMPARISONS, FUNCTIONS, PREFIXES, Handler, number, one_minus, register
@@ -122,9 +122,32 @@ class _Parser:
         )
 
     def _Subscript(self, node: ast.Subscript) -> Expr:  # noqa: N802
-        """``X.shape[1]``: a size, ``m`` where it is the examples' axis."""
+        """``X.shape[1]``: a size, ``m`` where it is the examples' axis; ``G[:n_a]``, ``G[n_a:]``:
+        a block of rows (the parts of a stacked ``[a_prev; xt]``)."""
+        if isinstance(node.slice, ast.Slice):
+            return self._rows(node)
         d = self._shape_entry(node)
         return build.dim(d) if isinstance(d, str) else build.const(d)
+
+    def _rows(self, node: ast.Subscript) -> Expr:
+        cut = node.slice
+        if cut.step is not None or (cut.lower is None) == (cut.upper is None):
+            raise self.fail(
+                node, f"{self.seg(node)}: take the first rows, X[:k], or the last, X[k:]"
+            )
+        x = self.expr(node.value)
+        k = self._size(cut.upper if cut.lower is None else cut.lower)
+        rest = _rest(x.shape[0], k) if x.shape else None
+        if rest is None:
+            raise self.fail(
+                node,
+                f"{self.seg(node)}: {k} does not cut the {fmt_shape(x.shape[:1])} rows of "
+                f"{self.seg(node.value)} into two parts",
+                hint="cut a stacked array where its parts meet, e.g. dconcat[:n_a]",
+            )
+        if cut.lower is None:
+            return stack.rows(x, "top", k, rest)
+        return stack.rows(x, "bottom", rest, k)
 
     def _shape_entry(self, node: ast.Subscript) -> int | str:
         value, index = node.value, node.slice
@@ -405,6 +428,24 @@ class _Parser:
         c, a, b = (self.expr(x) for x in node.args)
         return build.np_add(build.np_mul(a, c), build.np_mul(b, one_minus(c)))
 
+    def _concatenate(self, node: ast.Call) -> Expr:
+        """np.concatenate((A, B, …), axis=0): the parts stacked, [A; B; …]."""
+        axis = [k.value for k in node.keywords if k.arg == "axis"]
+        ok_axis = not axis or (isinstance(axis[0], ast.Constant) and axis[0].value == 0)
+        if len(node.args) != 1 or not isinstance(node.args[0], ast.Tuple) or not ok_axis:
+            raise self.fail(
+                node,
+                "np.concatenate takes a tuple of arrays stacked along axis 0",
+                hint="np.concatenate((a_prev, xt), axis=0)",
+            )
+        if len(node.args[0].elts) < 2 or len(node.keywords) > len(axis):
+            raise self.fail(node, "np.concatenate needs at least two arrays and only axis=0")
+        parts = [self.expr(x) for x in node.args[0].elts]
+        out = parts[-1]
+        for p in reversed(parts[:-1]):
+            out = stack.vstack(p, out)
+        return out
+
     def _mask_input(self, node: ast.AST) -> bool:
         """An input declared as a 0/1 mask (a model's ``np.where(M, S, -1e9)``)."""
         v = self.vars.get(node.id) if isinstance(node, ast.Name) else None
@@ -421,6 +462,8 @@ _INTEGERS = {"int", "int64", "int32", "int_", "intc", "int8", "int16", "uint8", 
 _INTEGERS |= {f"'{t}'" for t in _INTEGERS}
 _FORMS: dict[str, Callable[[_Parser, ast.Call], Expr]] = {
     "where": _Parser._where,
+    "concatenate": _Parser._concatenate,
+    "vstack": _Parser._concatenate,
     "array": _Parser._array,
     "asarray": _Parser._array,
     "copy": _Parser._array,
@@ -487,6 +530,21 @@ def _boolean(node: ast.AST) -> bool:
     if last == "multiply" and len(args) == 2:
         return _boolean(args[0]) and _boolean(args[1])
     return last in ("bool", "bool_") and len(args) == 1
+
+
+def _rest(total: int | str, k: int | str) -> int | str | None:
+    """``total − k`` when it is known: ints, or the other term of a stacked size ``(p + q)``."""
+    if isinstance(total, int) and isinstance(k, int):
+        return total - k if 0 < k < total else None
+    if isinstance(total, str) and not total.isidentifier():
+        e = ast.parse(total, mode="eval").body
+        if isinstance(e, ast.BinOp) and isinstance(e.op, ast.Add):
+            left, right = ast.unparse(e.left), ast.unparse(e.right)
+            if str(k) == left:
+                return int(right) if right.isdigit() else right
+            if str(k) == right:
+                return int(left) if left.isdigit() else left
+    return None
 
 
 def _mask(node: ast.AST) -> bool:

@@ -44,6 +44,8 @@ PRECEDENCE = {
     "blocks": 60,
     "call": 60,  # conv2d(A_prev, W, stride=2, pad=2) and the other helper calls
     "reshape": 60,
+    "vstack": 60,  # [A; B]
+    "rows": 60,  # G[:n_a]
 }
 
 _LAYERED = re.compile(r"^(d?)([A-Za-z_]*[A-Za-z])(\d+)$")

@@ -188,6 +188,15 @@ class LatexPrinter(Printer):
         title = name.replace("_", r"\_")
         return rf"\operatorname{{{title}}}({inner};\ {options})"
 
+    def _print_vstack(self, e: Expr) -> str:
+        a, b = (self._print(x) for x in e.args)
+        return rf"\begin{{bmatrix}} {a} \\ {b} \end{{bmatrix}}"
+
+    def _print_rows(self, e: Expr) -> str:
+        part, size, rest = e.attrs
+        cut = f"[:{size}]" if part == "top" else f"[{rest}:]"
+        return f"{self.paren(e.args[0], PRECEDENCE['atom'])}_{{{cut}}}"
+
     def _print_reshape(self, e: Expr) -> str:
         return rf"\operatorname{{reshape}}({self._print(e.args[0])})"
 

@@ -23,7 +23,19 @@ _PY = {"add": 10, "neg": 25, "mul": 20, "matmul": 20, "pow": 30, "atom": 40}
 
 
 def _py_prec(e: Expr) -> int:
-    if e.op in ("var", "dim", "eye", "sum", "transpose", "inv", "det", "blocks", "reshape"):
+    if e.op in (
+        "var",
+        "dim",
+        "eye",
+        "sum",
+        "transpose",
+        "inv",
+        "det",
+        "blocks",
+        "reshape",
+        "vstack",
+        "rows",
+    ):
         return _PY["atom"]
     if is_call(e):
         return _PY["atom"]
@@ -136,6 +148,16 @@ class NumpyPrinter(Printer):
         name, args, keywords = call_parts(e)
         printed = [self.shaped(a) for a in args] + [f"{k}={v}" for k, v in keywords]
         return f"{name}({', '.join(printed)})"
+
+    def _print_vstack(self, e: Expr) -> str:
+        a, b = (self.shaped(x) for x in e.args)
+        return f"np.concatenate(({a}, {b}), axis=0)"
+
+    def _print_rows(self, e: Expr) -> str:
+        x = e.args[0]
+        inner = self.shaped(x) if _natural_shape(x) != x.shape else self.paren(x, _PY["atom"])
+        part, size, rest = e.attrs
+        return f"{inner}[:{size}]" if part == "top" else f"{inner}[{rest}:]"
 
     def _print_reshape(self, e: Expr) -> str:
         return f"np.reshape({self.shaped(e.args[0])}, {self.shape(e.shape)})"

@@ -50,7 +50,7 @@ def _dims(program: Program) -> list[str]:
     lines, bound = [], set()
     for v in program.inputs:
         for axis, d in enumerate(v.shape):
-            if isinstance(d, str) and d not in bound:
+            if isinstance(d, str) and d.isidentifier() and d not in bound:
                 bound.add(d)
                 lines.append(f"    {d} = {v.name}.shape[{axis}]")
     return lines

@@ -129,6 +129,14 @@ class TextPrinter(Printer):
         options = ", ".join(f"{k} {v}" for k, v in keywords)
         return f"{name}({', '.join(self._print(a) for a in args)}; {options})"
 
+    def _print_vstack(self, e: Expr) -> str:
+        return f"[{self._print(e.args[0])}; {self._print(e.args[1])}]"
+
+    def _print_rows(self, e: Expr) -> str:
+        part, size, rest = e.attrs
+        cut = f"[:{size}]" if part == "top" else f"[{rest}:]"
+        return f"{self.paren(e.args[0], PRECEDENCE['atom'])}{cut}"
+
     def _print_reshape(self, e: Expr) -> str:
         return f"reshape({self._print(e.args[0])}, {fmt_shape(e.shape)})"
 

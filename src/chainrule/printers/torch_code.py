@@ -93,6 +93,10 @@ class TorchPrinter(NumpyPrinter):
         out = template.format(x=x, a=a, like=self.like)
         return out if _atomic(template) else f"({out})"  # torch.abs(x) ** (1 / 3) in x**2
 
+    def _print_vstack(self, e: Expr) -> str:
+        a, b = (self.shaped(x) for x in e.args)
+        return f"torch.cat(({a}, {b}), dim=0)"
+
     def _print_reshape(self, e: Expr) -> str:
         return f"torch.reshape({self.shaped(e.args[0])}, {self.shape(e.shape)})"
 

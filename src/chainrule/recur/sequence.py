@@ -1,0 +1,235 @@
+"""A recurrence: a cell derived once, and backpropagation through time printed as a reverse loop.
+
+The cell is an ordinary model (its body's statements, with the carried-in state ``a_prev`` and the
+step's input ``xt`` as inputs) whose scalar is ``Σ da_next ⊙ a_next + …``: each output weighted by
+its cotangent, so reverse mode over the cell is its VJP — ``da_prev``, ``dxt`` and the step's
+``dWaa``. Backpropagation through time is then one loop, ``for t in reversed(range(T_x))``, that
+
+* adds the two uses of a⟨t⟩: ``da_next = da[:, :, t] + da_prev`` (the output at t and step t+1),
+* runs the cell's steps, and
+* accumulates ``dWaa += …``: the weights are shared by every step, so their gradient is the sum
+  of the gradients of their uses.
+
+The derivation and the code are independent of T: the loop is never unrolled. The NumPy module
+printed here is what :meth:`Recurrence.backward` runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cached_property
+
+import numpy as np
+
+from ..autodiff import Derivation
+from ..codegen import compile_module
+from ..errors import EvaluationError, UnknownNameError
+from ..evaluate import as_array
+from ..ir.expr import Expr
+from ..lang.program import model_source
+from ..nets.model import Model
+from ..printers.numpy_code import NumpyPrinter
+from ..printers.numpy_module import helpers_used
+from .reader import Loop, read_loop
+
+__all__ = ["Recurrence", "recurrence"]
+
+
+class Recurrence:
+    """A forward pass with a loop over time: its cell, its derivation and its BPTT code."""
+
+    def __init__(self, loop: Loop, name: str = "recurrence", data: tuple[str, ...] = ()) -> None:
+        self.loop, self.name, self.data = loop, name, data  # data: sequences not differentiated
+
+    # -- the mathematics ----------------------------------------------------------------------
+    @cached_property
+    def cell(self) -> Model:
+        """The loop body as a model of one step; its ``wrt`` is every input but the cotangents."""
+        s = self.loop.cell
+        skip = {f"d{v}" for v in self.cell_outputs}
+        skip |= {step for step, seq in self.loop.steps_in if seq in self.data}
+        wrt = tuple(v.name for v in s.inputs if v.name not in skip)
+        return Model(s, wrt, {}, f"{self.name} cell")
+
+    @property
+    def cell_outputs(self) -> list[str]:
+        lp = self.loop
+        return list(dict.fromkeys([n for n, _, _ in lp.carried] + [v for _, v in lp.stacked]))
+
+    @cached_property
+    def derivation(self) -> Derivation:
+        """The cell's backward steps (exact convention): one step of the reverse loop."""
+        return self.cell.derive("exact")
+
+    @property
+    def params(self) -> list[str]:
+        """The inputs shared by every step (weights and biases)."""
+        per_step = {p for _, p, _ in self.loop.carried} | {s for s, _ in self.loop.steps_in}
+        return [w for w in self.cell.wrt if w not in per_step]
+
+    @property
+    def inputs(self) -> list[str]:
+        """The function's inputs: sequences, initial states, parameters (declaration order)."""
+        used = {seq for _, seq in self.loop.steps_in} | {i for _, _, i in self.loop.carried if i}
+        used |= set(self.params)
+        return [n for n in self.loop.shapes if n in used]
+
+    def backward_steps(self) -> list[tuple[str, Expr, str]]:
+        """``(target, formula, how)``; ``how`` is ``"="`` or ``"+="`` (a shared parameter)."""
+        cot = {f"d{v}" for v in self.cell_outputs}
+        out = []
+        for s in self.derivation.steps:
+            if s.target in cot and s.expr.is_leaf and s.expr.name == s.target:
+                continue  # d a_next = d a_next: the loop's own line says what it is
+            out.append((s.target, s.expr, "+=" if s.of in self.params else "="))
+        return out
+
+    # -- code ---------------------------------------------------------------------------------
+    def source(self) -> str:
+        """The NumPy module: ``forward(**inputs)`` and ``backward(upstream, **inputs)``."""
+        p = NumpyPrinter()
+        lp = self.loop
+        cell_eqs = [(eq.name, eq.expr) for eq in lp.cell.equations if eq.name != "J_cell"]
+        steps = self.backward_steps()
+        exprs = [e for _, e in cell_eqs] + [e for _, e, _ in steps]
+        head = [f'"""NumPy code printed by chainrule from {self.name} (BPTT as one loop)."""\n']
+        head.append("import numpy as np\n")
+        head += helpers_used(exprs)
+        return "\n\n".join([*head, self._forward(p, cell_eqs), self._backward(p, steps)])
+
+    def _dims(self) -> list[str]:
+        lines, bound = [], set()
+        for n in self.inputs:
+            for axis, d in enumerate(self.loop.shapes[n]):
+                if isinstance(d, str) and d.isidentifier() and d not in bound:
+                    bound.add(d)
+                    lines.append(f"    {d} = {n}.shape[{axis}]")
+        return lines
+
+    def _forward(self, p: NumpyPrinter, cell_eqs: list) -> str:
+        lp = self.loop
+        sig = ", ".join(self.inputs)
+        lines = [f"def forward(*, {sig}):", '    """The forward loop; caches[t] holds step t."""']
+        lines += self._dims()
+        for arr, _ in lp.stacked:
+            lines.append(f"    {arr} = np.zeros({p.shape(lp.shapes[arr])})")
+        for name, prev, init in lp.carried:
+            start = init or f"np.zeros({p.shape(self._shape(prev))})"
+            lines.append(f"    {name} = {start}")
+        lines += ["    caches = []", f"    for t in range({lp.time}):"]
+        for name, prev, _ in lp.carried:
+            lines.append(f"        {prev} = {name}")
+        for step, seq in lp.steps_in:
+            lines.append(f"        {step} = {seq}[{':, ' * (len(lp.shapes[seq]) - 1)}t]")
+        lines += [f"        {n} = {p.shaped(e)}" for n, e in cell_eqs]
+        for arr, v in lp.stacked:
+            lines.append(f"        {arr}[{':, ' * (len(lp.shapes[arr]) - 1)}t] = {v}")
+        cache = ", ".join(self.cache_names)
+        lines.append(f"        caches.append(({cache},))")
+        lines.append(
+            f"    return {{{', '.join(f'{chr(34)}{a}{chr(34)}: {a}' for a in lp.outputs)}"
+            f", {chr(34)}caches{chr(34)}: caches}}"
+        )
+        return "\n".join(lines) + "\n"
+
+    def _shape(self, name: str) -> tuple:
+        return next(v.shape for v in self.loop.cell.inputs if v.name == name)
+
+    @property
+    def cache_names(self) -> list[str]:
+        lp = self.loop
+        names = [prev for _, prev, _ in lp.carried] + [s for s, _ in lp.steps_in]
+        return names + [eq.name for eq in lp.cell.equations if eq.name != "J_cell"]
+
+    def _backward(self, p: NumpyPrinter, steps: list) -> str:
+        lp = self.loop
+        sig = ", ".join(self.inputs)
+        ups = ", ".join(f"d{a}" for a, _ in lp.stacked)
+        lines = [
+            f"def backward(*, {ups}, caches, {sig}):",
+            '    """Backpropagation through time: one reverse loop over the steps."""',
+            *self._dims(),
+        ]
+        steps_in = [(step, seq) for step, seq in lp.steps_in if seq not in self.data]
+        for _, seq in steps_in:
+            lines.append(f"    d{seq} = np.zeros({seq}.shape)")
+        for w in self.params:
+            lines.append(f"    d{w} = np.zeros({w}.shape)")
+        for _, prev, _ in lp.carried:
+            shape = self._shape(prev)
+            lines.append(f"    d{prev} = np.zeros({p.shape(shape)})")
+        lines.append(f"    for t in reversed(range({lp.time})):")
+        lines.append(f"        ({', '.join(self.cache_names)},) = caches[t]")
+        written = dict((v, a) for a, v in lp.stacked)
+        for v in self.cell_outputs:
+            terms = []
+            if v in written:
+                a = written[v]
+                terms.append(f"d{a}[{':, ' * (len(lp.shapes[a]) - 1)}t]")
+            terms += [f"d{prev}" for name, prev, _ in lp.carried if name == v]
+            lines.append(f"        d{v} = {' + '.join(terms)}")
+        for target, e, how in steps:
+            lines.append(f"        {target} {how} {p.shaped(e)}")
+        for step, seq in steps_in:
+            lines.append(f"        d{seq}[{':, ' * (len(lp.shapes[seq]) - 1)}t] = d{step}")
+        out = [f'"d{w}": d{w}' for w in self.params]
+        out += [f'"d{seq}": d{seq}' for _, seq in steps_in]
+        out += [f'"d{init}": d{prev}' for _, prev, init in lp.carried if init]
+        lines.append(f"    return {{{', '.join(out)}}}")
+        return "\n".join(lines) + "\n"
+
+    @cached_property
+    def module(self) -> dict:
+        return compile_module(self.source(), "recurrence")
+
+    # -- numbers ------------------------------------------------------------------------------
+    def _values(self, given: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        out = {k: as_array(k, v).astype(np.float64) for k, v in given.items()}
+        extra = sorted(set(out) - set(self.inputs))
+        if extra:
+            raise UnknownNameError(
+                f"no input {extra[0]!r}", hint=f"inputs: {', '.join(self.inputs)}"
+            )
+        missing = [n for n in self.inputs if n not in out]
+        if missing:
+            raise EvaluationError(f"missing {', '.join(missing)}")
+        return out
+
+    def forward(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The stacked outputs (``a``, ``y_pred``) and the per-step ``caches``."""
+        return self.module["forward"](**self._values(values))
+
+    def backward(
+        self, values: Mapping[str, np.ndarray], upstream: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """Gradients of the inputs given the gradients of the stacked outputs (the course's
+        ``rnn_backward(da, caches)``: ``upstream={"a": da}``; an output not named gets zeros)."""
+        v = self._values(values)
+        fwd = self.module["forward"](**v)
+        ups = {}
+        for arr, _ in self.loop.stacked:
+            g = upstream.get(arr)
+            ups[f"d{arr}"] = np.zeros_like(fwd[arr]) if g is None else np.asarray(g, np.float64)
+        return self.module["backward"](**ups, caches=fwd["caches"], **v)
+
+
+def recurrence(
+    forward: str | Callable,
+    shapes: Mapping[str, tuple],
+    *,
+    data: tuple[str, ...] | list[str] = (),
+    name: str | None = None,
+) -> Recurrence:
+    """A recurrence from course-style NumPy text with one ``for t in range(T_x):`` loop (read,
+    never run). ``shapes`` declares the inputs; the time axis is the last axis of a sequence;
+    ``data`` names the sequences that get no gradient (the inputs and targets of a model)."""
+    text = model_source(forward)
+    label = name or getattr(forward, "__name__", None) or "recurrence"
+    loop = read_loop(text, shapes)
+    unknown = [d for d in data if d not in {seq for _, seq in loop.steps_in}]
+    if unknown:
+        raise UnknownNameError(
+            f"{unknown[0]} is not a sequence the loop reads",
+            hint=f"sequences: {', '.join(seq for _, seq in loop.steps_in)}",
+        )
+    return Recurrence(loop, label, tuple(data))
