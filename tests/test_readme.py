@@ -5,9 +5,10 @@ The fenced code blocks are read from the file itself:
 * ``python`` blocks are executed in one namespace, in order; an expression statement whose line
   ends in a comment that starts with a number (``net.accuracy(…)  # 90.75 — …``) must evaluate to
   that number (to the digits shown);
-* blocks of ``$ chainrule …`` lines are run through the CLI in-process; every output line shown
-  under a command must appear in what it prints (``…`` stands for text left out, ``...`` alone
-  for lines left out);
+* blocks of ``$ chainrule …`` lines are run through the CLI in-process, from the repository's
+  root; every output line shown under a command must appear in what it prints (``…`` stands for
+  text left out, ``...`` alone for lines left out), and the command must exit 0 unless the block
+  shows ``[exit status N]`` as its last line (a check that finds a mistake exits 1);
 * ``sh`` blocks: each ``make TARGET`` must be a target of the Makefile (``make -n``), each
   ``chainrule …`` line is run and must succeed;
 * the command-line table's commands are run as written, and must succeed.
@@ -58,10 +59,13 @@ def _matches(shown: str, printed: list[str]) -> bool:
     return any(re.fullmatch(pattern, line.strip()) for line in printed)
 
 
-def run(capsys: pytest.CaptureFixture, argv: list[str]) -> str:
+EXIT = re.compile(r"\[exit status (\d+)\]")
+
+
+def run(capsys: pytest.CaptureFixture, argv: list[str], expect: int = 0) -> str:
     status = main(argv)
     out, err = capsys.readouterr()
-    assert status == 0, f"chainrule {' '.join(argv)} → exit {status}: {err}"
+    assert status == expect, f"chainrule {' '.join(argv)} → exit {status}: {err}"
     return out
 
 
@@ -76,8 +80,17 @@ def test_the_readme_has_the_blocks_this_test_reads() -> None:
 
 
 @pytest.mark.parametrize(("argv", "shown"), SESSIONS, ids=[" ".join(a) for a, _ in SESSIONS])
-def test_console_session(capsys: pytest.CaptureFixture, argv: list[str], shown: list[str]) -> None:
-    printed = run(capsys, argv).splitlines()
+def test_console_session(
+    capsys: pytest.CaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    shown: list[str],
+) -> None:
+    monkeypatch.chdir(ROOT)  # the files a command reads (examples/…) are named from the root
+    status = EXIT.fullmatch(shown[-1].strip()) if shown else None
+    if status:
+        shown = shown[:-1]
+    printed = run(capsys, argv, int(status.group(1)) if status else 0).splitlines()
     for line in shown:
         if line.strip() in ("...", ""):
             continue
@@ -98,6 +111,7 @@ def test_table_command_runs_as_written(
 ) -> None:
     assert "…" not in " ".join(argv)
     monkeypatch.chdir(tmp_path)  # the files a command writes (model.npz, plots) go here
+    (tmp_path / "examples").symlink_to(ROOT / "examples")  # and those it reads are there
     run(capsys, argv)
 
 
@@ -122,7 +136,10 @@ def _python_blocks() -> list[str]:
     return [body for lang, body in BLOCKS if lang == "python"]
 
 
-def test_python_blocks_run_and_their_numbers_are_true(capsys: pytest.CaptureFixture) -> None:
+def test_python_blocks_run_and_their_numbers_are_true(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)  # open("examples/…") as from a clone's root
     namespace: dict = {}
     checked = 0
     for body in _python_blocks():
