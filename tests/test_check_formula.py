@@ -194,3 +194,18 @@ def test_cli_check_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "dZ1 = W2.T @@ dZ2", "--layers", "2,4,1"]) == 2
     assert "syntax error" in capsys.readouterr().err
     assert main(["check", "dZ1 = W2.T @ dZ2", "--layers", "2,4,1", "--loss", "nope"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("formula", "corrected"),
+    [
+        # the founding question, as a learner quoted the lecture (Coursera DLS C1W3 forum)
+        ("dz[1] = W[2].T * dz[2] * g[1]'(z[1])", "dz[1] = np.dot(W[2].T, dz[2]) * g[1]'(z[1])"),
+        ("dZ[1] = W[2] @ dZ[2] * (1 - A[1]**2)", "dZ[1] = W[2].T @ dZ[2] * (1 - A[1]**2)"),
+    ],
+)
+def test_the_correction_keeps_the_learners_bracket_notation(formula: str, corrected: str) -> None:
+    net = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")
+    r = cr.check_formula(net, formula)
+    assert not r.correct and r.corrected == corrected
+    assert cr.check_formula(net, r.corrected).correct  # and it is right, read back as written

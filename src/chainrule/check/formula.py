@@ -14,6 +14,9 @@ with no 1/m and no Σ.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from ..nets import Network
 from .backward import BackwardCheck, check_backward
 from .judge import judge_formula
@@ -34,5 +37,17 @@ def check_formula(
         return check_backward(net, formula, convention=convention, draws=draws, seed=seed)
     written = notation(formula)
     if written.per_example:
-        return check_one_example(net, formula, written, draws=draws, seed=seed)
-    return judge_formula(net, formula, convention=convention, draws=draws, seed=seed)
+        r = check_one_example(net, formula, written, draws=draws, seed=seed)
+    else:
+        r = judge_formula(net, formula, convention=convention, draws=draws, seed=seed)
+    return in_brackets(r) if _BRACKETS.search(formula) else r
+
+
+_BRACKETS = re.compile(r"[A-Za-z_]\^?\[\d+\]")  # W[2], dz[1], g[1]'(…): the course's layer brackets
+_LAYERED = re.compile(r"(?<![\w.])(d?[WbZAzaD]|g)(\d+)(?!\w)")
+
+
+def in_brackets(r: FormulaCheck) -> FormulaCheck:
+    """The corrected formula in the learner's own bracket notation: ``W2`` → ``W[2]``,
+    ``g1'(z1)`` → ``g[1]'(z[1])`` — a learner who wrote ``dz[1] = W[2].T …`` reads it back so."""
+    return replace(r, corrected=_LAYERED.sub(r"\1[\2]", r.corrected))
