@@ -43,6 +43,11 @@ _CLASSIFIERS = ("sigmoid", "softmax")
 )
 @network_options
 @click.option(
+    "--batchnorm",
+    is_flag=True,
+    help="batch-normalise every hidden layer (γ, β trained; running statistics to predict)",
+)
+@click.option(
     "--init",
     default="default",
     show_default=True,
@@ -109,6 +114,7 @@ def command(**kw: object) -> None:
     """
     net_kw = {k: kw.pop(k) for k in ("layers", "hidden", "output", "loss", "layout", "l2")}
     net_kw["keep_prob"] = kw.pop("keep_prob")
+    net_kw["batchnorm"] = kw.pop("batchnorm")
     net = network_from(net_kw)
     _keep_model(kw["save_to"], kw["overwrite"])
     writable(kw["save_to"], "--save")  # before training: an unwritable path would lose the run

@@ -155,6 +155,7 @@ def network_from(kw: dict) -> Network:
         kw.pop("layout", "columns"),
         kw.pop("l2", 0.0),
         kw.pop("keep_prob", 1.0),
+        kw.pop("batchnorm", False),
     )
 
 

@@ -73,5 +73,8 @@ def initialize(
             else rng.randn(n, n_prev) * _std(method, n_prev, scale)
         )
         params[f"W{l}"] = (W if cols else W.T.copy()).astype(dtype)
-        params[f"b{l}"] = np.zeros((n, 1) if cols else (1, n), dtype=dtype)
-    return params
+    for k, shape in spec.shapes().items():  # b, β, running mean 0; γ, running variance 1
+        if k not in params:
+            start = np.ones if k.startswith(("gamma", "running_var")) else np.zeros
+            params[k] = start(shape, dtype=dtype)
+    return {k: params[k] for k in spec.shapes()}

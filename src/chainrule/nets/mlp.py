@@ -36,8 +36,12 @@ def _loss(spec: MLPSpec, a: Expr, y: Expr, axis: int) -> Expr:
     return build.scale(build.const(0.5), build.sum_((a - y) ** 2, axis, keepdims=True))
 
 
-def build_program(spec: MLPSpec) -> Program:
-    """The forward pass ``Z[1], A[1], …, A[L], L, J`` as a program."""
+def build_program(spec: MLPSpec, test_mode: bool = False) -> Program:
+    """The forward pass ``Z[1], A[1], …, A[L], L, J`` as a program.
+
+    With batch norm, ``test_mode`` normalises with the inputs ``running_mean[l]``,
+    ``running_var[l]`` instead of the batch's ``μ[l]``, ``σ²[l]`` (the course's test time).
+    """
     cols = spec.layout == "columns"
     m, n, L = spec.batch, spec.layers, spec.L
     classes_axis = 0 if cols else 1
@@ -48,12 +52,18 @@ def build_program(spec: MLPSpec) -> Program:
     a_prev = X
     for l in range(1, L + 1):
         W = build.var(f"W{l}", (n[l], n[l - 1]) if cols else (n[l - 1], n[l]))
-        b = build.var(f"b{l}", (n[l], 1) if cols else (1, n[l]))
-        inputs += [W, b]
-        params += [W.name, b.name]
-        z = Equation(f"Z{l}", W @ a_prev + b if cols else a_prev @ W + b)
-        eqs.append(z)
-        a_prev = _activation(spec, l, z.var, classes_axis, inputs, eqs)
+        if spec.batchnorm and l < L:
+            inputs.append(W)
+            params.append(W.name)
+            eqs.append(Equation(f"Z{l}", W @ a_prev))
+            z = _batchnorm(spec, l, eqs[-1].var, inputs, params, eqs, test_mode)
+        else:
+            b = build.var(f"b{l}", (n[l], 1) if cols else (1, n[l]))
+            inputs += [W, b]
+            params += [W.name, b.name]
+            eqs.append(Equation(f"Z{l}", W @ a_prev + b if cols else a_prev @ W + b))
+            z = eqs[-1].var
+        a_prev = _activation(spec, l, z, classes_axis, inputs, eqs)
     eqs.append(Equation("L", _loss(spec, a_prev, Y, classes_axis)))
     eqs.append(Equation("J", _cost(spec, eqs[-1].var, inputs)))
     return Program(
@@ -69,6 +79,41 @@ def build_program(spec: MLPSpec) -> Program:
             "masks": tuple(v.name for v in inputs if v.name.startswith("D")),
         },
     )
+
+
+def _batchnorm(
+    spec: MLPSpec,
+    l: int,
+    z: Expr,
+    inputs: list[Expr],
+    params: list[str],
+    eqs: list[Equation],
+    test_mode: bool,
+) -> Expr:
+    """Append ``μ[l] = (1/m) Σⱼ Z[l]``, ``σ²[l] = (1/m) Σⱼ (Z[l] − μ[l])²``,
+    ``Z_norm[l] = (Z[l] − μ[l]) / √(σ²[l] + ε)`` and ``Z̃[l] = γ[l] ⊙ Z_norm[l] + β[l]``; return
+    ``Z̃[l]``. In test mode μ[l], σ²[l] are the inputs ``running_mean[l]``, ``running_var[l]``."""
+    n = spec.layers[l]
+    gamma, beta = build.var(f"gamma{l}", (n, 1)), build.var(f"beta{l}", (n, 1))
+    inputs += [gamma, beta]
+    params += [gamma.name, beta.name]
+    if test_mode:
+        mu, var = build.var(f"running_mean{l}", (n, 1)), build.var(f"running_var{l}", (n, 1))
+        inputs += [mu, var]
+    else:
+        inv_m = build.np_pow(build.dim(spec.batch), -1)
+        eqs.append(Equation(f"mu{l}", build.scale(inv_m, build.sum_(z, 1, keepdims=True))))
+        mu = eqs[-1].var
+        centred = build.np_sub(z, mu)
+        eqs.append(Equation(f"var{l}", build.scale(inv_m, build.sum_(centred**2, 1, True))))
+        var = eqs[-1].var
+    eps = next((v for v in inputs if v.name == "eps"), None) or build.var("eps", ())
+    if eps not in inputs:
+        inputs.append(eps)
+    sigma = _f("sqrt", build.np_add(var, eps))
+    eqs.append(Equation(f"Z_norm{l}", build.np_div(build.np_sub(z, mu), sigma)))
+    eqs.append(Equation(f"Z_tilde{l}", build.np_add(build.np_mul(gamma, eqs[-1].var), beta)))
+    return eqs[-1].var
 
 
 def _output(spec: MLPSpec, z: Expr, axis: int) -> Expr:

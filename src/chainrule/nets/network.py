@@ -14,6 +14,7 @@ import numpy as np
 
 from ..algebra.stable import stable_program
 from ..autodiff import Derivation, Program, backprop
+from ..autodiff.compact import compact
 from ..codegen import compile_module
 from ..display import RichDisplay
 from ..errors import EvaluationError, ShapeError, SpecError
@@ -22,11 +23,11 @@ from ..ir.shapes import fmt_shape
 from ..printers.numpy_module import module_source
 from .init import initialize
 from .mlp import build_program
-from .spec import MLPSpec
+from .spec import BN_EPS, MLPSpec
 
 __all__ = ["Network", "mlp"]
 
-_QUANTITY = ("dW", "db", "dZ", "dA")
+_QUANTITY = ("dW", "db", "dZ", "dA", "dgamma")  # db also names dbeta
 
 
 class Network(RichDisplay):
@@ -43,12 +44,20 @@ class Network(RichDisplay):
         """The forward pass as named equations ``Z[l]``, ``A[l]``, ``L``, ``J``."""
         return build_program(self.spec)
 
+    @cached_property
+    def test_program(self) -> Program:
+        """With batch norm, the forward pass at test time: μ[l], σ²[l] are the running
+        statistics (inputs); without, the program itself."""
+        return build_program(self.spec, test_mode=True) if self.spec.batchnorm else self.program
+
     def derive(self, convention: str = "course") -> Derivation:
-        """The backward pass: dZ, dA per example (course) or of J (exact); dW, db of J."""
+        """The backward pass: dZ, dA per example (course) or of J (exact); dW, db of J. With batch
+        norm, dZ[l] is written in its compact form (:mod:`chainrule.autodiff.compact`)."""
         if convention not in ("course", "exact"):
             raise SpecError(f"unknown convention {convention!r}", hint="use 'course' or 'exact'")
         if convention not in self._derivations:
-            self._derivations[convention] = backprop(self.program, convention)
+            d = backprop(self.program, convention)
+            self._derivations[convention] = compact(d) if self.spec.batchnorm else d
         return self._derivations[convention]
 
     @property
@@ -72,7 +81,11 @@ class Network(RichDisplay):
 
     def _module(self, convention: str) -> dict:
         if convention not in self._modules:
-            self._modules[convention] = compile_module(self.source(convention), "mlp")
+            if convention == "test":  # batch norm at test time: the forward pass alone
+                source = module_source(stable_program(self.test_program), None, "test pass")
+            else:
+                source = self.source(convention)
+            self._modules[convention] = compile_module(source, "mlp")
         return self._modules[convention]
 
     def describe(self) -> str:
@@ -100,17 +113,22 @@ class Network(RichDisplay):
         X: np.ndarray,
         Y: np.ndarray | None = None,
         masks: Mapping[str, np.ndarray] | None = None,
+        test_mode: bool = False,
     ) -> dict[str, np.ndarray]:
-        """Every input the program takes: parameters, data, λ, dropout masks (none by default)."""
+        """Every input the program takes: parameters, data, λ, ε, dropout masks (none by
+        default); ``test_mode`` keeps the running statistics batch norm reads at test time."""
         X = as_array("X", X)
         dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-        values = {k: as_array(k, v) for k, v in params.items()}
+        skip = () if test_mode else self.spec.statistics  # what the training pass does not read
+        values = {k: as_array(k, v) for k, v in params.items() if k not in skip}
         values["X"] = X.astype(dtype, copy=False)
         if Y is not None:
             values["Y"] = as_array("Y", Y).astype(dtype, copy=False)
         m = X.shape[1 if self.spec.layout == "columns" else 0]
-        for v in self.program.inputs:
-            if v.name == "lambd":
+        for v in (self.test_program if test_mode else self.program).inputs:
+            if v.name == "eps":
+                values["eps"] = dtype.type(BN_EPS)
+            elif v.name == "lambd":
                 values["lambd"] = dtype.type(self.spec.l2)
             elif v.name.startswith("keep_prob"):
                 layer = int(v.name.removeprefix("keep_prob"))
@@ -128,8 +146,9 @@ class Network(RichDisplay):
         return np.ones(tuple(m if isinstance(d, str) else d for d in v.shape), dtype=dtype)
 
     def _call(self, fn: str, values: dict, convention: str = "course") -> dict[str, np.ndarray]:
-        bind(self.program.inputs, values)
-        missing = [v.name for v in self.program.inputs if v.name not in values]
+        program = self.test_program if convention == "test" else self.program
+        bind(program.inputs, values)
+        missing = [v.name for v in program.inputs if v.name not in values]
         if missing:
             raise EvaluationError(
                 f"missing {', '.join(missing)}", hint="pass every parameter from net.init()"
@@ -182,11 +201,14 @@ class Network(RichDisplay):
         return {k: v for k, v in out.items() if k.startswith(_QUANTITY)}
 
     def probabilities(self, params: Mapping[str, np.ndarray], X: np.ndarray) -> np.ndarray:
-        """The output activation A[L] (no dropout)."""
+        """The output activation A[L] (no dropout; batch norm with its running statistics)."""
         n_out = self.spec.layers[-1]
         cols = self.spec.layout == "columns"
         m = np.shape(X)[1 if cols else 0]
         Y0 = np.zeros((n_out, m) if cols else (m, n_out))
+        if self.spec.batchnorm:
+            values = self.values(params, X, Y0, test_mode=True)
+            return self._call("forward", values, "test")[f"A{self.L}"]
         return self.forward(params, X, Y0)[f"A{self.L}"]
 
     def predict(self, params: Mapping[str, np.ndarray], X: np.ndarray) -> np.ndarray:
@@ -230,11 +252,14 @@ def mlp(
     layout: str = "columns",
     l2: float = 0.0,
     keep_prob: float | list[float] = 1.0,
+    batchnorm: bool = False,
 ) -> Network:
     """A network: ``cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce")``.
 
     ``hidden`` is one activation for every hidden layer or a list with one per layer; ``output`` is
     ``sigmoid``, ``softmax``, ``linear``, ``tanh`` or ``relu``; ``loss`` is ``bce``, ``ce`` or
-    ``mse`` (default: the one that pairs with the output).
+    ``mse`` (default: the one that pairs with the output). ``batchnorm=True`` normalises every
+    hidden layer over the batch (γ[l], β[l] trained, running statistics for prediction).
     """
-    return Network(MLPSpec.make(layers, hidden, output, loss, layout, l2, keep_prob))
+    spec = MLPSpec.make(layers, hidden, output, loss, layout, l2, keep_prob, batchnorm)
+    return Network(spec)

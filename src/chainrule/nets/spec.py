@@ -12,12 +12,24 @@ from dataclasses import dataclass
 from .. import scalar
 from ..errors import SpecError
 
-__all__ = ["MLPSpec", "OUTPUTS", "LOSSES", "LAYOUTS", "COMPATIBLE", "MAX_PARAMETERS"]
+__all__ = [
+    "MLPSpec",
+    "OUTPUTS",
+    "LOSSES",
+    "LAYOUTS",
+    "COMPATIBLE",
+    "MAX_PARAMETERS",
+    "BN_EPS",
+    "BN_MOMENTUM",
+]
 
 OUTPUTS = ("sigmoid", "softmax", "linear", "tanh", "relu")
 LOSSES = ("bce", "ce", "mse")
 LAYOUTS = ("columns", "rows")
 COMPATIBLE = {"bce": ("sigmoid",), "ce": ("softmax",), "mse": OUTPUTS}
+RUNNING = ("running_mean", "running_var")  # batch norm's test-time statistics, per hidden layer
+BN_EPS = 1e-5  # the ε of √(σ² + ε), PyTorch's default
+BN_MOMENTUM = 0.9  # running = 0.9·running + 0.1·(this batch's statistic), the course's β
 MAX_PARAMETERS = 100_000_000  # 800 MB of float64 weights, before gradients and optimizer state
 
 
@@ -28,7 +40,8 @@ class MLPSpec:
     ``layers = [n_x, n_1, …, n_L]``; ``hidden`` one activation name per hidden layer (custom
     activations are records from :func:`chainrule.scalar.custom`); ``l2`` the λ of the penalty
     ``(λ/2m) Σ_l ‖W[l]‖²_F``; ``keep_prob`` the inverted-dropout keep probability per hidden layer
-    (1 means no dropout).
+    (1 means no dropout); ``batchnorm`` normalises every hidden layer over the batch (the course's
+    C2W3: ``Z̃[l] = γ[l] ⊙ (Z[l] − μ[l]) / √(σ²[l] + ε) + β[l]``, no b[l] there: β replaces it).
     """
 
     layers: tuple[int, ...]
@@ -39,6 +52,7 @@ class MLPSpec:
     l2: float = 0.0
     keep_prob: tuple[float, ...] = ()
     batch: str = "m"
+    batchnorm: bool = False
 
     @property
     def L(self) -> int:  # noqa: N802 - the course's name for the depth
@@ -46,9 +60,33 @@ class MLPSpec:
 
     @property
     def parameters(self) -> int:
-        """Σ_l n[l]·(n[l−1] + 1): the entries of every W[l] and b[l]."""
-        n = self.layers
-        return sum(n[l] * (n[l - 1] + 1) for l in range(1, len(n)))
+        """Σ_l n[l]·(n[l−1] + 1): the entries of every W[l] and b[l] (with batch norm, a hidden
+        layer has W[l], γ[l], β[l]: n[l]·(n[l−1] + 2))."""
+        n, extra = self.layers, 2 if self.batchnorm else 1
+        return sum(n[l] * (n[l - 1] + (extra if l < self.L else 1)) for l in range(1, len(n)))
+
+    def shapes(self) -> dict[str, tuple[int, int]]:
+        """``{"W1": shape, "b1": shape, …}`` in the spec's layout: every array a model file holds.
+
+        With batch norm a hidden layer holds ``W[l]``, ``gamma[l]``, ``beta[l]`` and its running
+        statistics ``running_mean[l]``, ``running_var[l]`` (all but W of shape (n[l], 1)).
+        """
+        cols, n, out = self.layout == "columns", self.layers, {}
+        for l in range(1, self.L + 1):
+            out[f"W{l}"] = (n[l], n[l - 1]) if cols else (n[l - 1], n[l])
+            if self.batchnorm and l < self.L:
+                for name in ("gamma", "beta", *RUNNING):
+                    out[f"{name}{l}"] = (n[l], 1)
+            else:
+                out[f"b{l}"] = (n[l], 1) if cols else (1, n[l])
+        return out
+
+    @property
+    def statistics(self) -> tuple[str, ...]:
+        """The running statistics (not trained by gradients): ``running_mean1, running_var1, …``."""
+        if not self.batchnorm:
+            return ()
+        return tuple(f"{name}{l}" for l in range(1, self.L) for name in RUNNING)
 
     @property
     def dropout(self) -> bool:
@@ -64,6 +102,7 @@ class MLPSpec:
         layout: str = "columns",
         l2: float = 0.0,
         keep_prob: float | list[float] = 1.0,
+        batchnorm: bool = False,
     ) -> MLPSpec:
         """Validate user options and build the spec (clear errors for every mistake)."""
         layers = _layers(layers)
@@ -101,9 +140,34 @@ class MLPSpec:
                 f"keep_prob {keep_prob} must be one value in (0, 1] or one per hidden "
                 f"layer ({L - 1})"
             )
-        spec = cls(tuple(layers), hidden_fns, output, loss, layout, float(l2), kp)
+        _check_batchnorm(batchnorm, L, kp, layout)
+        spec = cls(tuple(layers), hidden_fns, output, loss, layout, float(l2), kp, "m", batchnorm)
         _check_size(spec)
         return spec
+
+
+def _check_batchnorm(batchnorm: object, L: int, keep_prob: tuple[float, ...], layout: str) -> None:
+    """Batch norm normalises hidden layers over the examples of a batch: it needs one, and is
+    kept to the course's combination (columns, no dropout)."""
+    if not isinstance(batchnorm, bool):
+        raise SpecError(f"batchnorm = {batchnorm!r} must be True or False")
+    if not batchnorm:
+        return
+    if L < 2:
+        raise SpecError(
+            "batchnorm=True normalises hidden layers, and this network has none",
+            hint="add a hidden layer, e.g. [2, 4, 1]",
+        )
+    if any(k < 1 for k in keep_prob):
+        raise SpecError(
+            "batchnorm=True with dropout (keep_prob < 1) is not supported",
+            hint="use one of the two: batchnorm=True or keep_prob",
+        )
+    if layout != "columns":
+        raise SpecError(
+            "batchnorm=True is written in the course's layout, examples as columns",
+            hint="use layout='columns'",
+        )
 
 
 def _layers(layers: object) -> list[int]:

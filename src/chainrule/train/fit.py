@@ -32,6 +32,7 @@ from ..errors import DataError, SpecError, TrainingDiverged
 from ..ir.shapes import fmt_shape
 from ..nets import Network
 from ..nets.init import check_seed
+from ..nets.spec import BN_MOMENTUM
 from .dropout import draw_masks
 from .history import History
 from .optimizers import Decay, Optimizer, ScheduledDecay, make_optimizer
@@ -156,8 +157,25 @@ class _Loop:
             self.epoch_cost, self.epoch_m = self.epoch_cost + J * m, self.epoch_m + m
         if h.updates % self.norm_every == 0:
             self.record_norms(out)
-        h.params = self.opt.update(params, out)  # new arrays: a Ctrl-C never leaves half a step
+        h.params = self._update(params, out)  # new arrays: a Ctrl-C never leaves half a step
         h.updates += 1
+
+    def _update(self, params: Arrays, out: Arrays) -> dict[str, np.ndarray]:
+        """The optimizer on every trained parameter; batch norm's running statistics as
+        exponentially weighted averages of this batch's μ[l], σ²[l] (momentum 0.9)."""
+        stats = self.net.spec.statistics if _is_net(self.net) else ()
+        trained = self.opt.update({k: v for k, v in params.items() if k not in stats}, out)
+        for k in stats:
+            name = k.replace("running_mean", "mu").replace("running_var", "var")
+            if name not in out:
+                raise SpecError(
+                    f"the gradient function returned no {name}: a batch-norm network keeps "
+                    "running statistics from each batch's μ[l], σ²[l]",
+                    hint="train it with the derived step (no gradient_fn, no --fast)",
+                )
+            batch = out[name]
+            trained[k] = BN_MOMENTUM * params[k] + (1 - BN_MOMENTUM) * batch
+        return {k: trained[k] for k in params}
 
     def end_epoch(self) -> None:
         """Record the finished epoch's cost (epochs mode): Σ_batches J·m_batch / m."""
@@ -365,7 +383,7 @@ def _layout_hint(cols: bool, n: tuple[int, ...]) -> str:
 
 
 # -- divergence -----------------------------------------------------------------------------------
-_NAME = re.compile(r"^(d?[A-Za-z]+?)(\d+)$")
+_NAME = re.compile(r"^(d?[A-Za-z_]+?)(\d+)$")
 
 
 def _diverged(

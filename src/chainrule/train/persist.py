@@ -140,6 +140,7 @@ def _spec_json(spec: MLPSpec) -> dict:
         "layout": spec.layout,
         "l2": spec.l2,
         "keep_prob": list(spec.keep_prob),
+        "batchnorm": spec.batchnorm,
     }
 
 
@@ -183,7 +184,16 @@ def _spec_from_json(p: Path, text: str, activations: Mapping[str, scalar.Element
         d = json.loads(text)
         hidden = [_fn_from_json(h, activations) for h in d["hidden"]]
         keep = d["keep_prob"] or 1.0
-        return MLPSpec.make(d["layers"], hidden, d["output"], d["loss"], d["layout"], d["l2"], keep)
+        return MLPSpec.make(
+            d["layers"],
+            hidden,
+            d["output"],
+            d["loss"],
+            d["layout"],
+            d["l2"],
+            keep,
+            d.get("batchnorm", False),
+        )
     except ModelFileError:
         raise
     except (ChainruleError, ValueError, KeyError, TypeError, ArithmeticError) as e:
@@ -192,12 +202,8 @@ def _spec_from_json(p: Path, text: str, activations: Mapping[str, scalar.Element
 
 # -- parameters -----------------------------------------------------------------------------------
 def _expected(spec: MLPSpec) -> dict[str, tuple[int, int]]:
-    """``{"W1": shape, "b1": shape, …}`` in the spec's layout."""
-    cols, n, out = spec.layout == "columns", spec.layers, {}
-    for l in range(1, spec.L + 1):
-        out[f"W{l}"] = (n[l], n[l - 1]) if cols else (n[l - 1], n[l])
-        out[f"b{l}"] = (n[l], 1) if cols else (1, n[l])
-    return out
+    """``{"W1": shape, "b1": shape, …}`` in the spec's layout (:meth:`MLPSpec.shapes`)."""
+    return spec.shapes()
 
 
 def _check_params(
