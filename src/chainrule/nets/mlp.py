@@ -55,7 +55,7 @@ def build_program(spec: MLPSpec, test_mode: bool = False) -> Program:
         if spec.batchnorm and l < L:
             inputs.append(W)
             params.append(W.name)
-            eqs.append(Equation(f"Z{l}", W @ a_prev))
+            eqs.append(Equation(f"Z{l}", W @ a_prev if cols else a_prev @ W))
             z = _batchnorm(spec, l, eqs[-1].var, inputs, params, eqs, test_mode)
         else:
             b = build.var(f"b{l}", (n[l], 1) if cols else (1, n[l]))
@@ -93,19 +93,21 @@ def _batchnorm(
     """Append ``μ[l] = (1/m) Σⱼ Z[l]``, ``σ²[l] = (1/m) Σⱼ (Z[l] − μ[l])²``,
     ``Z_norm[l] = (Z[l] − μ[l]) / √(σ²[l] + ε)`` and ``Z̃[l] = γ[l] ⊙ Z_norm[l] + β[l]``; return
     ``Z̃[l]``. In test mode μ[l], σ²[l] are the inputs ``running_mean[l]``, ``running_var[l]``."""
-    n = spec.layers[l]
-    gamma, beta = build.var(f"gamma{l}", (n, 1)), build.var(f"beta{l}", (n, 1))
+    shape = spec.shapes()[f"gamma{l}"]  # (n[l], 1), or (1, n[l]) with examples as rows
+    examples = 1 if spec.layout == "columns" else 0
+    gamma, beta = build.var(f"gamma{l}", shape), build.var(f"beta{l}", shape)
     inputs += [gamma, beta]
     params += [gamma.name, beta.name]
     if test_mode:
-        mu, var = build.var(f"running_mean{l}", (n, 1)), build.var(f"running_var{l}", (n, 1))
+        mu, var = build.var(f"running_mean{l}", shape), build.var(f"running_var{l}", shape)
         inputs += [mu, var]
     else:
         inv_m = build.np_pow(build.dim(spec.batch), -1)
-        eqs.append(Equation(f"mu{l}", build.scale(inv_m, build.sum_(z, 1, keepdims=True))))
+        total = build.sum_(z, examples, keepdims=True)
+        eqs.append(Equation(f"mu{l}", build.scale(inv_m, total)))
         mu = eqs[-1].var
-        centred = build.np_sub(z, mu)
-        eqs.append(Equation(f"var{l}", build.scale(inv_m, build.sum_(centred**2, 1, True))))
+        squares = build.sum_(build.np_sub(z, mu) ** 2, examples, keepdims=True)
+        eqs.append(Equation(f"var{l}", build.scale(inv_m, squares)))
         var = eqs[-1].var
     eps = next((v for v in inputs if v.name == "eps"), None) or build.var("eps", ())
     if eps not in inputs:

@@ -91,7 +91,8 @@ class Network(RichDisplay):
     def describe(self) -> str:
         s = self.spec
         hidden = ",".join(h.name for h in s.hidden) or "-"
-        return f"{'-'.join(map(str, s.layers))} ({hidden} → {s.output}, {s.loss})"
+        norm = ", batch norm" if s.batchnorm else ""
+        return f"{'-'.join(map(str, s.layers))} ({hidden} → {s.output}, {s.loss}{norm})"
 
     # -- numbers ------------------------------------------------------------------------------
     def init(

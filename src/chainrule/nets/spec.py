@@ -69,14 +69,14 @@ class MLPSpec:
         """``{"W1": shape, "b1": shape, …}`` in the spec's layout: every array a model file holds.
 
         With batch norm a hidden layer holds ``W[l]``, ``gamma[l]``, ``beta[l]`` and its running
-        statistics ``running_mean[l]``, ``running_var[l]`` (all but W of shape (n[l], 1)).
+        statistics ``running_mean[l]``, ``running_var[l]`` (all but W shaped like b[l]).
         """
         cols, n, out = self.layout == "columns", self.layers, {}
         for l in range(1, self.L + 1):
             out[f"W{l}"] = (n[l], n[l - 1]) if cols else (n[l - 1], n[l])
             if self.batchnorm and l < self.L:
                 for name in ("gamma", "beta", *RUNNING):
-                    out[f"{name}{l}"] = (n[l], 1)
+                    out[f"{name}{l}"] = (n[l], 1) if cols else (1, n[l])
             else:
                 out[f"b{l}"] = (n[l], 1) if cols else (1, n[l])
         return out
@@ -140,15 +140,15 @@ class MLPSpec:
                 f"keep_prob {keep_prob} must be one value in (0, 1] or one per hidden "
                 f"layer ({L - 1})"
             )
-        _check_batchnorm(batchnorm, L, kp, layout)
+        _check_batchnorm(batchnorm, L, kp)
         spec = cls(tuple(layers), hidden_fns, output, loss, layout, float(l2), kp, "m", batchnorm)
         _check_size(spec)
         return spec
 
 
-def _check_batchnorm(batchnorm: object, L: int, keep_prob: tuple[float, ...], layout: str) -> None:
+def _check_batchnorm(batchnorm: object, L: int, keep_prob: tuple[float, ...]) -> None:
     """Batch norm normalises hidden layers over the examples of a batch: it needs one, and is
-    kept to the course's combination (columns, no dropout)."""
+    kept to the course's combination (no dropout)."""
     if not isinstance(batchnorm, bool):
         raise SpecError(f"batchnorm = {batchnorm!r} must be True or False")
     if not batchnorm:
@@ -162,11 +162,6 @@ def _check_batchnorm(batchnorm: object, L: int, keep_prob: tuple[float, ...], la
         raise SpecError(
             "batchnorm=True with dropout (keep_prob < 1) is not supported",
             hint="use one of the two: batchnorm=True or keep_prob",
-        )
-    if layout != "columns":
-        raise SpecError(
-            "batchnorm=True is written in the course's layout, examples as columns",
-            hint="use layout='columns'",
         )
 
 
