@@ -24,6 +24,7 @@ _EXPORTS = {
     ".calculus": ("Jacobian", "hessian", "jacobian"),
     ".check": ("check_backward", "check_formula", "crosscheck", "gradcheck"),
     ".check.conv_check": ("check_conv",),
+    ".check.rnn_check": ("check_rnn",),
     ".errors": (
         "ChainruleError",
         "DataError",
@@ -125,6 +126,7 @@ __all__ = [
     "UnknownNameError",
     "accuracy",
     "check_conv",
+    "check_rnn",
     "cnn",
     "activation",
     "backprop",

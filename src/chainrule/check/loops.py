@@ -1,15 +1,16 @@
-"""Reading a learner's loop code — the course's ``conv_backward`` and ``pool_backward`` — by a
-whitelisting interpreter of Python's syntax tree.
+"""Reading a learner's loop code — the course's ``conv_backward`` and ``pool_backward``,
+``rnn_cell_backward`` and ``rnn_backward`` — by a whitelisting interpreter of Python's syntax tree.
 
 A backward pass written as four nested loops over windows cannot be turned into one formula, so it
 is *interpreted* on chosen arrays: :mod:`ast` parses the text, and this module walks the tree,
 performing only the operations on its whitelist — assignment and unpacking, ``+=``, ``for`` over
-``range``, ``if``, ``return``, ``assert``, arithmetic and comparisons, subscripts and slices,
-``.shape``, ``.copy()``, a handful of NumPy functions (``np.zeros``, ``np.pad``, ``np.max``, …) and
-the learner's own functions defined in the same text (``zero_pad``, ``create_mask_from_window``,
-``distribute_value``). Nothing is imported, compiled or ``exec``-ed; anything else (attributes
-other than those, other calls, ``while``, ``import`` of anything but NumPy, comprehensions) is
-refused with its line, and the number of statements a run may execute is bounded.
+``range`` or ``reversed(range(…))``, ``if``, ``return``, ``assert``, arithmetic and comparisons,
+subscripts and slices, ``.shape``, ``.copy()``, a handful of NumPy functions (``np.zeros``,
+``np.pad``, ``np.tanh``, …) and the learner's own functions defined in the same text
+(``zero_pad``, ``create_mask_from_window``, ``distribute_value``, ``rnn_cell_backward``). Nothing
+is imported, compiled or ``exec``-ed; anything else (attributes other than those, other calls,
+``while``, ``import`` of anything but NumPy, comprehensions) is refused with its line, and the
+number of statements a run may execute is bounded.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ _NUMPY: dict[str, Callable] = {
     "rot90": np.rot90,
     "equal": np.equal,
     "prod": np.prod,
+    "tanh": np.tanh,
+    "square": np.square,
 }
 _BUILTINS: dict[str, Callable] = {
     "range": range,
@@ -172,12 +175,13 @@ class Program:
     def _for(self, s: ast.For, env: dict) -> None:
         if s.orelse or not isinstance(s.target, ast.Name):
             raise self._refuse(s, "this for loop")
-        it = s.iter
-        if not (
-            isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range"
-        ):
-            raise self._refuse(s, "a loop over anything but range(...)")
-        for k in self._expr(it, env):
+        it, backwards = s.iter, False
+        if _is_call(it, "reversed") and len(it.args) == 1 and not it.keywords:
+            it, backwards = it.args[0], True  # the course's reversed(range(T_x))
+        if not _is_call(it, "range"):
+            raise self._refuse(s, "a loop over anything but range(...) or reversed(range(...))")
+        steps = self._expr(it, env)
+        for k in reversed(steps) if backwards else steps:
             env[s.target.id] = k
             self._block(s.body, env)
 
@@ -315,6 +319,10 @@ def _as_load(t: ast.expr) -> ast.expr:
     if isinstance(t, ast.Subscript):
         return ast.Subscript(_as_load(t.value), t.slice, ast.Load())
     return t
+
+
+def _is_call(e: ast.expr, name: str) -> bool:
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == name
 
 
 def _numpy_import(s: ast.stmt) -> bool:

@@ -1,0 +1,385 @@
+"""``cr.check_rnn``: is a learner's ``rnn_cell_backward`` / ``rnn_backward`` right, and if not, why?
+
+The learner's functions are interpreted (:mod:`.loops`, a whitelist over Python's syntax tree;
+never ``exec``) on seeded arrays whose caches come from the course's ``rnn_forward`` read by
+:func:`chainrule.recurrence`, and every gradient is compared with the BPTT that recurrence derives
+(held to the course's published numbers and PyTorch in tests/test_recur.py). Two draws: the
+course's own (seed 1, n_x = 3, n_a = 5, m = 10, T_x = 4) and one with other sizes. A wrong
+function is diagnosed by *repairs* of its syntax tree, as :mod:`.conv_check` does for
+convolutions: the repair (or pair) that makes every gradient right names the mistake, its line,
+and the corrected line in the learner's names.
+
+The mistakes are those learners post about on the course's forum, e.g.
+https://community.deeplearning.ai/t/c5-w1a1-optional-rnn-back-propagation/48297
+(``rnn_cell_backward(da[:, :, t], caches[t])``: the next step's gradient left out) and
+https://community.deeplearning.ai/t/question-on-backpropagation-week-1-prog-assignment-1/555129
+(``rnn_cell_backward(da_prevt, caches[t])``: the output's gradient left out, "all outputs are
+zero").
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import itertools
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from ..errors import ParseError
+from .conv_check import Finding, LoopCheck
+from .loops import LearnerError, Program, read_program
+
+__all__ = ["check_rnn", "MISTAKES"]
+
+MISTAKES = {
+    "next-forgotten": "the gradient from the next step (da_prevt) is left out of da_next",
+    "output-forgotten": "the gradient from the output at t (da[:, :, t]) is left out of da_next",
+    "not-accumulated": "a parameter gradient is overwritten (=) instead of accumulated (+=) over t",
+    "a-wrong-step": "a⟨t⟩ (a_next) is used where a⟨t−1⟩ (a_prev) belongs",
+    "tanh-wrong-step": "tanh′ is evaluated at the wrong step (1 − a⟨t−1⟩² where 1 − a⟨t⟩² belongs)",
+}
+_WHY = {
+    "next-forgotten": "a⟨t⟩ is used twice — by the output at t and by step t+1 — so its gradient "
+    "is the sum of both: da_next = da[:, :, t] + da_prevt.",
+    "output-forgotten": "a⟨t⟩ is used twice — by the output at t and by step t+1 — so its gradient "
+    "is the sum of both: da_next = da[:, :, t] + da_prevt.",
+    "not-accumulated": "Wax, Waa and ba are shared by every step, so their gradient is the sum "
+    "of every step's contribution: dWaa += dWaat.",
+    "a-wrong-step": "a⟨t⟩ = tanh(Waa a⟨t−1⟩ + Wax x⟨t⟩ + ba): Waa multiplies a⟨t−1⟩, so "
+    "dWaa = dtanh · a⟨t−1⟩ᵀ (a_prev from the cache).",
+    "tanh-wrong-step": "the tanh of step t produced a⟨t⟩, so its derivative there is "
+    "1 − tanh² = 1 − a⟨t⟩² (a_next from the cache).",
+}
+_OUTPUTS = {
+    "rnn_cell_backward": ("dxt", "da_prev", "dWax", "dWaa", "dba"),
+    "rnn_backward": ("dx", "da0", "dWax", "dWaa", "dba"),
+}
+_COURSE_RNN = """
+def rnn_forward(x, a0, Waa, Wax, Wya, ba, by):
+    n_x, m, T_x = x.shape
+    n_y, n_a = Wya.shape
+    a = np.zeros((n_a, m, T_x))
+    y_pred = np.zeros((n_y, m, T_x))
+    a_next = a0
+    for t in range(T_x):
+        xt = x[:, :, t]
+        a_next = np.tanh(np.dot(Waa, a_next) + np.dot(Wax, xt) + ba)
+        yt_pred = softmax(np.dot(Wya, a_next) + by)
+        a[:, :, t] = a_next
+        y_pred[:, :, t] = yt_pred
+    return a, y_pred
+"""
+_SHAPES = {
+    "x": ("n_x", "m", "T_x"),
+    "a0": ("n_a", "m"),
+    "Waa": ("n_a", "n_a"),
+    "Wax": ("n_a", "n_x"),
+    "Wya": ("n_y", "n_a"),
+    "ba": ("n_a", 1),
+    "by": ("n_y", 1),
+}
+
+
+# -- the draws and the reference ------------------------------------------------------------------
+@cache
+def _recurrence():  # noqa: ANN202 - a Recurrence (imported late: SymPy)
+    from ..recur import recurrence
+
+    return recurrence(_COURSE_RNN, _SHAPES)
+
+
+def _course_values(T: int) -> tuple[dict, np.ndarray]:
+    """The course's setup for rnn_backward: seed 1, x, a0, Wax, Waa, Wya, ba, by, then da."""
+    rng = np.random.RandomState(1)
+    x, a0 = rng.randn(3, 10, T), rng.randn(5, 10)
+    Wax, Waa, Wya = rng.randn(5, 3), rng.randn(5, 5), rng.randn(2, 5)
+    ba, by = rng.randn(5, 1), rng.randn(2, 1)
+    return dict(x=x, a0=a0, Waa=Waa, Wax=Wax, Wya=Wya, ba=ba, by=by), rng.randn(5, 10, T)
+
+
+def _other_values() -> tuple[dict, np.ndarray]:
+    rng = np.random.default_rng(21)
+    n_x, n_a, n_y, m, T = 4, 3, 2, 6, 5
+    shapes = dict(x=(n_x, m, T), a0=(n_a, m), Waa=(n_a, n_a), Wax=(n_a, n_x))
+    shapes.update(Wya=(n_y, n_a), ba=(n_a, 1), by=(n_y, 1))
+    values = {k: rng.standard_normal(s) for k, s in shapes.items()}
+    return values, rng.standard_normal((n_a, m, T))
+
+
+def _caches(values: dict) -> tuple[list, np.ndarray]:
+    """The course's caches: ``([(a_next, a_prev, xt, parameters) for each t], x)``."""
+    a = _recurrence().forward(values)["a"]
+    params = {k: values[k] for k in ("Wax", "Waa", "Wya", "ba", "by")}
+    x, steps = values["x"], []
+    for t in range(x.shape[2]):
+        a_prev = values["a0"] if t == 0 else a[:, :, t - 1]
+        steps.append((a[:, :, t], a_prev, x[:, :, t], params))
+    return steps, x
+
+
+def _sequence_cases() -> list[tuple[tuple, tuple]]:
+    out = []
+    for values, da in (_course_values(4), _other_values()):
+        g = _recurrence().backward(values, {"a": da})
+        out.append(((da, _caches(values)), tuple(g[k] for k in _OUTPUTS["rnn_backward"])))
+    return out
+
+
+def _cell_cases() -> list[tuple[tuple, tuple]]:
+    """One step: the cell's gradients are the sequence's with T_x = 1."""
+    out = []
+    for values, da in (_course_values(4), _other_values()):
+        steps, _ = _caches(values)
+        a_next, a_prev, xt, params = steps[2]
+        one = dict(values, x=xt[:, :, None], a0=a_prev)
+        g = _recurrence().backward(one, {"a": da[:, :, 2:3]})
+        want = (g["dx"][:, :, 0], g["da0"], g["dWax"], g["dWaa"], g["dba"])
+        out.append(((da[:, :, 2], steps[2]), want))
+    return out
+
+
+def _wrong(program: Program, name: str, cases: list) -> tuple[tuple[str, ...], str | None]:
+    """The gradients that differ on some draw (or the error the code raised)."""
+    labels, bad = _OUTPUTS[name], []
+    for args, want in cases:
+        try:
+            got = program.call(name, *args)
+        except LearnerError as e:
+            return labels, str(e)
+        if not isinstance(got, dict):
+            return labels, f"it returns {type(got).__name__}, not the dictionary gradients"
+        for label, w in zip(labels, want, strict=True):
+            g = got.get(label)
+            if np.shape(g) != w.shape or not np.allclose(g, w, rtol=1e-9, atol=1e-12):
+                bad.append(label)
+    return tuple(dict.fromkeys(bad)), None
+
+
+# -- the repairs ----------------------------------------------------------------------------------
+Edit = tuple[str, ast.stmt, Callable[[ast.stmt], ast.stmt]]
+
+
+def _expr(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
+
+
+def _cache_names(fn: ast.FunctionDef) -> tuple[str, str]:
+    """The learner's names for a⟨t⟩ and a⟨t−1⟩: the first two of ``(…) = cache``."""
+    for s in ast.walk(fn):
+        if isinstance(s, ast.Assign) and isinstance(s.value, ast.Name) and s.value.id == "cache":
+            t = s.targets[0]
+            if isinstance(t, ast.Tuple) and len(t.elts) >= 2:
+                names = [e.id for e in t.elts[:2] if isinstance(e, ast.Name)]
+                if len(names) == 2:
+                    return names[0], names[1]
+    return "a_next", "a_prev"
+
+
+def _cell_edits(fn: ast.FunctionDef) -> list[Edit]:
+    """Swap a⟨t⟩ and a⟨t−1⟩ one occurrence at a time: inside a square, tanh′ at the wrong step;
+    elsewhere, the wrong step's activation."""
+    a_next, a_prev = _cache_names(fn)
+    other = {a_next: a_prev, a_prev: a_next}
+    out: list[Edit] = []
+    for s in ast.walk(fn):
+        if not isinstance(s, ast.Assign | ast.AugAssign):
+            continue
+        squared = {id(n.left) for n in ast.walk(s.value) if _is_square(n)}
+        squared |= {id(n.args[0]) for n in ast.walk(s.value) if _is_np_square(n)}
+        for k, node in enumerate(ast.walk(s.value)):
+            if isinstance(node, ast.Name) and node.id in other:
+                mistake = "tanh-wrong-step" if id(node) in squared else "a-wrong-step"
+                out.append((mistake, s, _rename(k, other[node.id])))
+    return out
+
+
+def _is_square(n: ast.AST) -> bool:
+    return (
+        isinstance(n, ast.BinOp)
+        and isinstance(n.op, ast.Pow)
+        and isinstance(n.right, ast.Constant)
+        and n.right.value == 2
+    )
+
+
+def _is_np_square(n: ast.AST) -> bool:
+    return isinstance(n, ast.Call) and ast.unparse(n.func) == "np.square" and len(n.args) == 1
+
+
+def _rename(k: int, name: str) -> Callable[[ast.stmt], ast.stmt]:
+    def apply(st: ast.stmt) -> ast.stmt:
+        new = copy.deepcopy(st)
+        node = list(ast.walk(new.value))[k]
+        node.id = name
+        return new
+
+    return apply
+
+
+def _sequence_edits(fn: ast.FunctionDef) -> list[Edit]:
+    """In the loop over t: da_next without one of its two terms; a dW assigned, not added."""
+    da = fn.args.args[0].arg if fn.args.args else "da"
+    carried = _carried(fn)
+    before = {
+        t.id
+        for s in fn.body
+        if isinstance(s, ast.Assign)
+        for t in s.targets
+        if isinstance(t, ast.Name)
+    }
+    out: list[Edit] = []
+    for loop in (s for s in ast.walk(fn) if isinstance(s, ast.For)):
+        t = loop.target.id if isinstance(loop.target, ast.Name) else "t"
+        both = _expr(f"{da}[:, :, {t}] + {carried}")
+        for s in ast.walk(loop):
+            if not isinstance(s, ast.Assign | ast.AugAssign) or s is loop:
+                continue
+            text = ast.unparse(s.value)
+            for node in ast.walk(s.value):
+                if _is_step_slice(node, da, t) and carried not in text:
+                    out.append(("next-forgotten", s, _replace(node, both)))
+                if isinstance(node, ast.Name) and node.id == carried and f"{da}[" not in text:
+                    out.append(("output-forgotten", s, _replace(node, both)))
+            target = s.targets[0] if isinstance(s, ast.Assign) else None
+            if (
+                isinstance(target, ast.Name)
+                and target.id in before
+                and target.id.startswith(("dW", "db"))
+            ):
+                out.append(("not-accumulated", s, _accumulate))
+    return out
+
+
+def _carried(fn: ast.FunctionDef) -> str:
+    """The learner's name for the gradient carried back from step t+1 (``gradients["da_prev"]``)."""
+    for s in ast.walk(fn):
+        if not isinstance(s, ast.Assign):
+            continue
+        pairs = [(s.targets[0], s.value)]
+        if isinstance(s.targets[0], ast.Tuple) and isinstance(s.value, ast.Tuple):
+            pairs = list(zip(s.targets[0].elts, s.value.elts, strict=False))
+        for target, value in pairs:
+            key = value.slice if isinstance(value, ast.Subscript) else None
+            if isinstance(target, ast.Name) and isinstance(key, ast.Constant):
+                if key.value == "da_prev":
+                    return target.id
+    return "da_prevt"
+
+
+def _is_step_slice(node: ast.AST, da: str, t: str) -> bool:
+    return (
+        isinstance(node, ast.Subscript) and ast.unparse(node).replace(" ", "") == f"{da}[:,:,{t}]"
+    )
+
+
+def _replace(old: ast.expr, new: ast.expr) -> Callable[[ast.stmt], ast.stmt]:
+    def apply(st: ast.stmt) -> ast.stmt:
+        k = next(k for k, n in enumerate(ast.walk(st)) if n is old)
+        out = copy.deepcopy(st)
+        target = list(ast.walk(out))[k]
+        for parent in ast.walk(out):
+            for field, value in ast.iter_fields(parent):
+                if value is target:
+                    setattr(parent, field, copy.deepcopy(new))
+                    return out
+                if isinstance(value, list) and any(v is target for v in value):
+                    value[[id(v) for v in value].index(id(target))] = copy.deepcopy(new)
+                    return out
+        return out
+
+    return apply
+
+
+def _accumulate(st: ast.stmt) -> ast.stmt:
+    return ast.AugAssign(copy.deepcopy(st.targets[0]), ast.Add(), copy.deepcopy(st.value))
+
+
+def _apply(program: Program, edits: tuple[Edit, ...]) -> Program:
+    tree = copy.deepcopy(program.tree)
+    mapping = dict(zip(ast.walk(program.tree), ast.walk(tree), strict=True))
+    for _, stmt, fix in edits:
+        _swap(tree, mapping[stmt], fix(stmt))
+    return Program(ast.fix_missing_locations(tree), program.text)
+
+
+def _swap(root: ast.AST, old: ast.stmt, new: ast.stmt) -> None:
+    ast.copy_location(new, old)
+    ast.fix_missing_locations(new)
+    for node in ast.walk(root):
+        for name in ("body", "orelse"):
+            body = getattr(node, name, None)
+            if isinstance(body, list) and old in body:
+                body[body.index(old)] = new
+                return
+
+
+# -- the verdict ----------------------------------------------------------------------------------
+def _check(program: Program, name: str, cases: list, edits: list[Edit]) -> tuple[LoopCheck, tuple]:
+    """The verdict, and the repairs that made the function right (to judge its callers by)."""
+    differs, error = _wrong(program, name, cases)
+    if not differs:
+        return LoopCheck(name, True), ()
+    for k in (1, 2):
+        for combo in itertools.combinations(edits, k):
+            if len({id(e[1]) for e in combo}) < k:
+                continue  # two repairs of one statement: one at a time
+            if not _wrong(_apply(program, combo), name, cases)[0]:
+                found = tuple(_finding(e) for e in combo)
+                return LoopCheck(name, False, found, differs, error), combo
+    return LoopCheck(name, False, (), differs, error), ()
+
+
+def _finding(e: Edit) -> Finding:
+    mistake, stmt, fix = e
+    return _RnnFinding(mistake, stmt.lineno, ast.unparse(stmt), ast.unparse(fix(stmt)))
+
+
+class _RnnFinding(Finding):
+    @property
+    def title(self) -> str:
+        return MISTAKES[self.mistake]
+
+    @property
+    def why(self) -> str:
+        return _WHY[self.mistake]
+
+
+def check_rnn(text: str) -> tuple[LoopCheck, ...]:
+    """Judge the ``rnn_cell_backward(da_next, cache)`` and ``rnn_backward(da, caches)`` in
+    ``text`` (the course's signatures, caches and gradient dictionaries) against the derived BPTT.
+    ``rnn_backward`` is judged with the learner's own cell, repaired when the cell was wrong."""
+    program = read_program(text)
+    fns = program.functions
+    if "rnn_cell_backward" not in fns and "rnn_backward" not in fns:
+        raise ParseError(
+            "no rnn_cell_backward(da_next, cache) or rnn_backward(da, caches) in the text",
+            hint="paste the whole functions, as the course's notebook writes them",
+        )
+    found, repairs = [], ()
+    cell_edits = _cell_edits(fns["rnn_cell_backward"]) if "rnn_cell_backward" in fns else []
+    if "rnn_cell_backward" in fns:
+        check, repairs = _check(program, "rnn_cell_backward", _cell_cases(), cell_edits)
+        found.append(check)
+    if "rnn_backward" in fns:
+        repaired = _apply(program, repairs)
+        edits = _sequence_edits(fns["rnn_backward"])
+        edits += [] if found and not found[0].correct else cell_edits
+        remap = dict(zip(ast.walk(program.tree), ast.walk(repaired.tree), strict=True))
+        edits = [(m, remap[s], _on(fix, s)) for m, s, fix in edits]
+        check = _check(repaired, "rnn_backward", _sequence_cases(), edits)[0]
+        if found and not found[0].correct:
+            how = "rnn_cell_backward repaired as above" if repairs else "your rnn_cell_backward"
+            check = LoopCheck(f"rnn_backward (judged with {how})", *_fields(check))
+        found.append(check)
+    return tuple(found)
+
+
+def _fields(c: LoopCheck) -> tuple:
+    return (c.correct, c.findings, c.differs, c.error, c.notes)
+
+
+def _on(fix: Callable[[ast.stmt], ast.stmt], original: ast.stmt) -> Callable:
+    """A repair found on the original statement, applied to its copy (same text, same nodes)."""
+    return lambda _copy: fix(original)

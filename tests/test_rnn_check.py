@@ -1,0 +1,206 @@
+"""``chainrule check-rnn``: a learner's rnn_cell_backward and rnn_backward, judged.
+
+COURSE below is the course's form (Course 5, week 1, "Building your Recurrent Neural Network -
+Step by Step"), written here independently; interpreted by chainrule on caches from a plain NumPy
+rnn_forward it must reproduce the course's published rnn_backward numbers (quoted by learners,
+e.g. https://community.deeplearning.ai/t/c5-w1a1-optional-rnn-back-propagation/48297). Each
+mistake is a one-line edit of it; the checker must name it at its line with the corrected line.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.check.loops import read_program
+from chainrule.cli import main
+from chainrule.errors import ParseError
+
+COURSE = """import numpy as np
+
+
+def rnn_cell_backward(da_next, cache):
+    (a_next, a_prev, xt, parameters) = cache
+    Wax = parameters["Wax"]
+    Waa = parameters["Waa"]
+    Wya = parameters["Wya"]
+    ba = parameters["ba"]
+    by = parameters["by"]
+    dtanh = (1 - a_next ** 2) * da_next
+    dxt = np.dot(Wax.T, dtanh)
+    dWax = np.dot(dtanh, xt.T)
+    da_prev = np.dot(Waa.T, dtanh)
+    dWaa = np.dot(dtanh, a_prev.T)
+    dba = np.sum(dtanh, axis=1, keepdims=True)
+    gradients = {"dxt": dxt, "da_prev": da_prev, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+    return gradients
+
+
+def rnn_backward(da, caches):
+    (caches, x) = caches
+    (a1, a0, x1, parameters) = caches[0]
+    n_a, m, T_x = da.shape
+    n_x, m = x1.shape
+    dx = np.zeros((n_x, m, T_x))
+    dWax = np.zeros((n_a, n_x))
+    dWaa = np.zeros((n_a, n_a))
+    dba = np.zeros((n_a, 1))
+    da0 = np.zeros((n_a, m))
+    da_prevt = np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        gradients = rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])
+        dxt, da_prevt = gradients["dxt"], gradients["da_prev"]
+        dWaxt, dWaat, dbat = gradients["dWax"], gradients["dWaa"], gradients["dba"]
+        dx[:, :, t] = dxt
+        dWax += dWaxt
+        dWaa += dWaat
+        dba += dbat
+    da0 = da_prevt
+    gradients = {"dx": dx, "da0": da0, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+    return gradients
+"""
+
+
+def _line(text: str, needle: str) -> int:
+    return next(k for k, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def course_caches() -> tuple[np.ndarray, tuple]:
+    """The notebook's test: seed 1, x (3, 10, 4), a0, Wax, Waa, Wya, ba, by, then da; the caches
+    of a plain NumPy rnn_forward."""
+    rng = np.random.RandomState(1)
+    x, a0 = rng.randn(3, 10, 4), rng.randn(5, 10)
+    Wax, Waa, Wya = rng.randn(5, 3), rng.randn(5, 5), rng.randn(2, 5)
+    ba, by = rng.randn(5, 1), rng.randn(2, 1)
+    parameters = {"Wax": Wax, "Waa": Waa, "Wya": Wya, "ba": ba, "by": by}
+    steps, a_prev = [], a0
+    for t in range(4):
+        a_next = np.tanh(Waa @ a_prev + Wax @ x[:, :, t] + ba)
+        steps.append((a_next, a_prev, x[:, :, t], parameters))
+        a_prev = a_next
+    return rng.randn(5, 10, 4), (steps, x)
+
+
+def test_the_interpreted_course_code_gives_the_published_numbers() -> None:
+    da, caches = course_caches()
+    g = read_program(COURSE).call("rnn_backward", da, caches)
+    np.testing.assert_allclose(
+        g["dx"][1][2], [-2.07101689, -0.59255627, 0.02466855, 0.01483317], atol=1e-8
+    )
+    assert g["da0"][2][3] == pytest.approx(-0.314942375127, abs=1e-11)
+    assert g["dWax"][3][1] == pytest.approx(11.2641044965, abs=1e-9)
+    assert g["dWaa"][1][2] == pytest.approx(2.30333312658, abs=1e-10)
+    np.testing.assert_allclose(g["dba"][4], [-0.74747722], atol=1e-8)
+
+
+def test_the_course_code_is_correct() -> None:
+    checks = cr.check_rnn(COURSE)
+    assert [c.function for c in checks] == ["rnn_cell_backward", "rnn_backward"]
+    assert all(c.correct and not c.findings for c in checks)
+
+
+@pytest.mark.parametrize(
+    ("mistake", "right", "wrong", "function"),
+    [
+        (
+            "next-forgotten",
+            "rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])",
+            "rnn_cell_backward(da[:, :, t], caches[t])",
+            "rnn_backward",
+        ),
+        (
+            "output-forgotten",
+            "rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])",
+            "rnn_cell_backward(da_prevt, caches[t])",
+            "rnn_backward",
+        ),
+        ("not-accumulated", "dWaa += dWaat", "dWaa = dWaat", "rnn_backward"),
+        ("not-accumulated", "dba += dbat", "dba = dbat", "rnn_backward"),
+        ("a-wrong-step", "np.dot(dtanh, a_prev.T)", "np.dot(dtanh, a_next.T)", "rnn_cell_backward"),
+        ("tanh-wrong-step", "(1 - a_next ** 2)", "(1 - a_prev ** 2)", "rnn_cell_backward"),
+    ],
+)
+def test_each_mistake_is_named_at_its_line(
+    mistake: str, right: str, wrong: str, function: str
+) -> None:
+    assert COURSE.count(right) == 1
+    text = COURSE.replace(right, wrong)
+    checks = {c.function.split(" ")[0]: c for c in cr.check_rnn(text)}
+    check = checks[function]
+    assert not check.correct
+    assert [f.mistake for f in check.findings] == [mistake]
+    (finding,) = check.findings
+    assert finding.line == _line(text, wrong)
+    assert right in finding.corrected and wrong in finding.written
+    if function == "rnn_cell_backward":  # the sequence, judged with the cell repaired, is right
+        assert checks["rnn_backward"].correct
+        assert "repaired" in checks["rnn_backward"].function
+
+
+def test_two_mistakes_at_once() -> None:
+    text = COURSE.replace("dWax += dWaxt", "dWax = dWaxt").replace(
+        "da[:, :, t] + da_prevt, caches", "da[:, :, t], caches"
+    )
+    (_, check) = cr.check_rnn(text)
+    assert sorted(f.mistake for f in check.findings) == ["next-forgotten", "not-accumulated"]
+
+
+# https://community.deeplearning.ai/t/question-on-backpropagation-week-1-prog-assignment-1/555129
+# — a learner's rnn_backward "yields right dimensions, but all outputs are zero": the cell is
+# called with da_prevt alone (which starts at zero), in the learner's one-line unpacking.
+LEARNER_555129 = COURSE.replace(
+    """        gradients = rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])
+        dxt, da_prevt = gradients["dxt"], gradients["da_prev"]
+        dWaxt, dWaat, dbat = gradients["dWax"], gradients["dWaa"], gradients["dba"]""",
+    """        gradients = rnn_cell_backward(da_prevt, caches[t])
+        dxt, da_prevt, dWaxt, dWaat, dbat = gradients["dxt"], gradients["da_prev"], \\
+            gradients["dWax"], gradients["dWaa"], gradients["dba"]""",
+)
+
+
+def test_a_learners_all_zero_rnn_backward_is_diagnosed() -> None:
+    da, caches = course_caches()
+    g = read_program(LEARNER_555129).call("rnn_backward", da, caches)
+    assert not np.any(g["dx"]) and not np.any(g["dWaa"])  # what the learner saw: all zeros
+    (_, check) = cr.check_rnn(LEARNER_555129)
+    (finding,) = check.findings
+    assert finding.mistake == "output-forgotten"
+    assert finding.line == _line(LEARNER_555129, "rnn_cell_backward(da_prevt")
+    assert "rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])" in finding.corrected
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "def rnn_backward(da, caches:\n",
+        "def rnn_backward(da, caches):\n    while True:\n        pass",
+        "def rnn_backward(da, caches):\n    for t in sorted(range(3)):\n        pass",
+        "import os\ndef rnn_backward(da, caches):\n    return os.getcwd()",
+        "def something_else(x):\n    return x",
+    ],
+)
+def test_anything_off_the_whitelist_is_refused(bad: str) -> None:
+    with pytest.raises(ParseError):
+        cr.check_rnn(bad)
+
+
+def test_check_rnn_command(capsys: pytest.CaptureFixture, tmp_path) -> None:  # noqa: ANN001
+    good, wrong, bad = tmp_path / "good.py", tmp_path / "wrong.py", tmp_path / "bad.py"
+    good.write_text(COURSE)
+    wrong.write_text(COURSE.replace("dWaa += dWaat", "dWaa = dWaat"))
+    bad.write_text("def rnn_backward(da, caches):\n    while True:\n        pass\n")
+    assert main(["check-rnn", str(good)]) == 0
+    assert "rnn_backward: correct" in capsys.readouterr().out
+    assert main(["check-rnn", str(wrong)]) == 1
+    out = capsys.readouterr().out
+    assert f"line {_line(COURSE, 'dWaa += dWaat')}:" in out and "dWaa += dWaat" in out
+    assert main(["check-rnn", str(wrong), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report[1]["findings"][0]["mistake"] == "not-accumulated"
+    assert report[1]["findings"][0]["corrected"] == "dWaa += dWaat"
+    assert main(["check-rnn", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("chainrule: error: ")
