@@ -673,4 +673,265 @@ dW1 = np.dot(dZ1, X.T)/m
         "dZ2 = A2 - Y",
         True,
     ),
+    # Held out: added after the checker was written (2026-12-04), not seen by its developers
+    # ---------------------------------------------------------------- held out: wrong formulas
+    _case(
+        "held-tanh-prime-of-z1",
+        FORUM + "c1w3a1-backward-propagation-valueerror-operands-could-not-be-broadcast-"
+        "together-with-shapes-7-9-9-7/31965",
+        "Learner's traceback shows this exact line, tanh' written as 1 - Z1**2 (the derivative "
+        "taken at Z1 as if Z1 were the activation).",
+        PLANAR,
+        "dZ1 = np.multiply(1 - np.power(Z1, 2), np.dot(W2.T, dZ2))",
+        False,
+        mistake_words=("A1",),
+    ),
+    _case(
+        "held-sigmoid-prime-with-cross-entropy",
+        "https://github.com/mnielsen/neural-networks-and-deep-learning/pull/77",
+        "PR 'fixed' network2.py's output delta by multiplying (a - y) by sigmoid_prime, although "
+        "that file's cost is cross-entropy; one sigmoid output here, in the course's names.",
+        {"layers": (4, 5, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "bce"},
+        "dZ2 = (A2 - Y) * A2 * (1 - A2)",
+        False,
+        mistake_words=("sigmoid",),
+    ),
+    _case(
+        "held-sigmoid-prime-of-z-with-cross-entropy",
+        "https://github.com/MichalDanielDobrzanski/DeepLearningPython/issues/17",
+        "Issue 'Missing sigmoid_prime()': delta = cost_derivative(a, y) * sigmoid_prime(z) "
+        "proposed for network2.py (cross-entropy cost); in the course's names.",
+        {"layers": (3, 6, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "bce"},
+        "dZ2 = (A2 - Y) * sigmoid(Z2) * (1 - sigmoid(Z2))",
+        False,
+        mistake_words=("sigmoid",),
+    ),
+    _case(
+        "held-mse-output-delta-without-sigmoid-prime",
+        "https://github.com/jiexunsee/Neural-Network-with-Python/issues/1",
+        "The repo's output delta was the raw error (target - output) with squared error and a "
+        "sigmoid output; the issue adds the sigmoid derivative. Gradient sign, course names.",
+        {"layers": (3, 5, 4, 1), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
+        "dZ3 = A3 - Y",
+        False,
+        mistake_words=("sigmoid",),
+    ),
+    _case(
+        "held-mse-delta-o-without-sigmoid-prime",
+        "https://github.com/Bot-Academy/NeuralNetworkFromScratch/pull/3",
+        "The repo's delta_o = o - l for a sigmoid output with squared error; the PR says the "
+        "sigmoid derivative of the output layer is missing. Course names.",
+        {"layers": (4, 5, 3), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
+        "dZ2 = A2 - Y",
+        False,
+        mistake_words=("sigmoid",),
+    ),
+    _case(
+        "held-relu2deriv-ge-on-activation",
+        "https://github.com/iamtrask/Grokking-Deep-Learning/pull/13",
+        "relu2deriv(layer_1) with >= on the ReLU's output is 1 everywhere (the PR replaces >= by "
+        ">); examples as rows, linear output, squared error, gradient sign.",
+        {"layers": (4, 5, 3), "hidden": "relu", "output": "linear", "loss": "mse"},
+        "dZ1 = np.dot(dZ2, W2.T) * (A1 >= 0)",
+        False,
+        mistake_words=("A1 > 0",),
+        layout="rows",
+    ),
+    _case(
+        "held-dal-both-minus",
+        "Course Q&A thread 'DeepLearning.AI Course 1 Week 4 Programming Assignment #2 Error' "
+        "(community.deeplearning.ai, 2022-09-28, Thendral_Ganesh; read through a public mirror)",
+        "Learner claims the notebook's dAL is wrong and that the 'correct formula' is "
+        "-(Y/AL + (1-Y)/(1-AL)); AL written A2 for a 2-layer network.",
+        TWO_LAYER_RELU,
+        "dA2 = - (np.divide(Y, A2) + np.divide(1 - Y, 1 - A2))",
+        False,
+        mistake_words=("sign",),
+    ),
+    _case(
+        "held-dal-from-lecture-transcription",
+        "Course Q&A thread 'DeepLearning.AI Course 1 Week 4 Programming Assignment #2 Error' "
+        "(community.deeplearning.ai, 2022-09-29, Thendral_Ganesh; read through a public mirror)",
+        "Same learner transcribes the week-4 lecture as da = (y/a) + (1-y)/(1-a) (mentor: "
+        "'you apparently transcribed it incorrectly'); in NumPy.",
+        TWO_LAYER_RELU,
+        "dA2 = np.divide(Y, A2) + np.divide(1 - Y, 1 - A2)",
+        False,
+        mistake_words=("sign",),
+    ),
+    _case(
+        "held-softmax-backward-diagonal-only",
+        "https://github.com/Apiquet/DeepLearningFrameworkFromScratchCpp/issues/1",
+        "The repo's Softmax::backward is dout * s * (1 - s), only the diagonal of the softmax "
+        "Jacobian (the issue asks for the other part); with cross-entropy, course names.",
+        {"layers": (4, 5, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        "dZ2 = dA2 * A2 * (1 - A2)",
+        False,
+        mistake_words=("softmax",),
+    ),
+    _case(
+        "held-dropout-mask-line-left-out",
+        "https://devhide.com/dropout-mask-in-back-propagation-77220003",
+        "Learner asks why 'dA2 = dA2*D2' is needed after dA2 = np.dot(W3.T, dZ3); the pass "
+        "without the mask (and so without the 1/keep_prob), in the course's names.",
+        C2W1_DROPOUT,
+        """
+dA2 = np.dot(W3.T, dZ3)
+dZ2 = np.multiply(dA2, np.int64(A2 > 0))
+""",
+        False,
+        mistake_words=("keep_prob",),
+        line=1,
+    ),
+    _case(
+        "held-dropout-mask-as-relu-derivative",
+        FORUM + "what-is-dz1-np-multiply-da1-np-int64-a1-0/194620",
+        "Learner asks whether np.int64(A1 > 0) is the same as D1 (mentor: no); the pass with D1 "
+        "in its place, in the course's names.",
+        C2W1_DROPOUT,
+        """
+dA1 = np.dot(W2.T, dZ2)
+dA1 = np.multiply(dA1, D1)
+dA1 = dA1 / keep_prob
+dZ1 = np.multiply(dA1, D1)
+""",
+        False,
+        mistake_words=("relu",),
+        line=4,
+    ),
+    _case(
+        "held-linear-backward-multiply-for-dw",
+        FORUM + "exercise-7-linear-backward/241052",
+        "Learner's second try at linear_backward, exact line from the traceback (A_prev "
+        "transposed, still np.multiply); A_prev, dZ, W are A1, dZ2, W2 of a 4-5-3-1 network.",
+        DEEP,
+        "dW2 = 1/m * np.multiply(A1.T, dZ2)",
+        False,
+        mistake_words=("elementwise",),
+    ),
+    _case(
+        "held-linear-backward-db-axis-0",
+        FORUM + "exercise-7-linear-backward/241052",
+        "Same traceback, the learner's db line: summed over axis 0 (the units) instead of axis 1 "
+        "(the examples); for layer 2 of a 4-5-3-1 network.",
+        DEEP,
+        "db2 = 1/m * np.sum(dZ2, axis=0, keepdims=True)",
+        False,
+        mistake_words=("axis",),
+    ),
+    _case(
+        "held-linear-backward-multiply-for-da-prev",
+        FORUM + "exercise-7-linear-backward/241052",
+        "Same traceback, the learner's dA_prev line: np.multiply(dZ, W.T) where the mentor asks "
+        "for a dot product; for layer 2 of a 4-5-3-1 network.",
+        DEEP,
+        "dA1 = np.multiply(dZ2, W2.T)",
+        False,
+        mistake_words=("elementwise",),
+    ),
+    # ---------------------------------------------------------------- held out: correct formulas
+    _case(
+        "held-mse-sigmoid-deltas-fixed",
+        "https://github.com/louisjc/mnist-neural-network/issues/1",
+        "The issue's corrected backpropagate: output_deltas = o(1 - o)(o - t), hidden_deltas = "
+        "h(1 - h) * Wᵀ output_deltas (bias column dropped); course names.",
+        {"layers": (4, 6, 3), "hidden": "sigmoid", "output": "sigmoid", "loss": "mse"},
+        """
+dZ2 = A2 * (1 - A2) * (A2 - Y)
+dZ1 = A1 * (1 - A1) * np.dot(W2.T, dZ2)
+""",
+        True,
+    ),
+    _case(
+        "held-linear-backward-divide-by-m",
+        "https://github.com/Kulbear/deep-learning-coursera/issues/8",
+        "A commenter's linear_backward (cache[0] is A_prev, cache[1] is W), / m written last; "
+        "for layer 2 of a 4-5-3-1 network.",
+        DEEP,
+        """
+dW2 = np.dot(dZ2, A1.T) / m
+db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+dA1 = np.dot(W2.T, dZ2)
+""",
+        True,
+    ),
+    _case(
+        "held-relu2deriv-on-pre-activation",
+        "https://github.com/iamtrask/Grokking-Deep-Learning/issues/9",
+        "Learner separates layer_1 (pre-activation) from layer_1_relu and applies relu2deriv "
+        "(>= 0) to the pre-activation; examples as rows, course names.",
+        {"layers": (4, 5, 3), "hidden": "relu", "output": "linear", "loss": "mse"},
+        "dZ1 = np.dot(dZ2, W2.T) * (Z1 >= 0)",
+        True,
+        layout="rows",
+    ),
+    _case(
+        "held-relu-delta-zeroed-on-output",
+        "https://github.com/scikit-learn/scikit-learn/issues/14244",
+        "Learner proposes delta[Z <= 0] = 0 where Z is the ReLU's output (sklearn MLP: examples "
+        "as rows, softmax + log loss); course names.",
+        {"layers": (3, 4, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        """
+dZ1 = np.dot(dZ2, W2.T)
+dZ1[A1 <= 0] = 0
+""",
+        True,
+        layout="rows",
+    ),
+    _case(
+        "held-sigmoid-bce-without-sigma-prime",
+        "https://github.com/hunkim/DeepLearningZeroToAll/issues/20",
+        "Learner argues the lab's backprop needs no sigma_prime with cross-entropy and must divide "
+        "d_w by N; one sigmoid output here (the lab has 7), examples as rows, course names.",
+        {"layers": (16, 1), "hidden": "relu", "output": "sigmoid", "loss": "bce"},
+        """
+dZ1 = A1 - Y
+dW1 = np.dot(X.T, dZ1) / m
+""",
+        True,
+        layout="rows",
+    ),
+    _case(
+        "held-l2-blog-full-pass",
+        "https://www.jianshu.com/p/5e1e640525d6",
+        "Learner's blog notes on the C2W1 regularisation assignment: their whole "
+        "backward_propagation_with_regularization.",
+        C2W1_L2,
+        """
+dZ3 = A3 - Y
+dW3 = 1./m * np.dot(dZ3, A2.T) +  lambd/m * W3
+db3 = 1./m * np.sum(dZ3, axis=1, keepdims = True)
+dA2 = np.dot(W3.T, dZ3)
+dZ2 = np.multiply(dA2, np.int64(A2 > 0))
+dW2 = 1./m * np.dot(dZ2, A1.T) + lambd/m * W2
+db2 = 1./m * np.sum(dZ2, axis=1, keepdims = True)
+dA1 = np.dot(W2.T, dZ2)
+dZ1 = np.multiply(dA1, np.int64(A1 > 0))
+dW1 = 1./m * np.dot(dZ1, X.T) + lambd/m * W1
+""",
+        True,
+    ),
+    _case(
+        "held-softmax-dz-s-minus-y",
+        "https://github.com/LittletreeZou/Python-Projects/issues/1",
+        "Reader asks why the notebook's softmax backward is dz = s - Y; that line, for a "
+        "relu → softmax network in the course's names.",
+        {"layers": (4, 5, 3), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        "dZ2 = A2 - Y",
+        True,
+    ),
+    _case(
+        "held-dropout-course-lines",
+        FORUM + "what-is-dz1-np-multiply-da1-np-int64-a1-0/194620",
+        "The course's dropout backward lines the learner quotes (dA1 /= keep_prob written "
+        "dA1 = dA1 / keep_prob), after dA1 = W2ᵀ dZ2.",
+        C2W1_DROPOUT,
+        """
+dA1 = np.dot(W2.T, dZ2)
+dA1 = np.multiply(dA1, D1)
+dA1 = dA1 / keep_prob
+dZ1 = np.multiply(dA1, np.int64(A1 > 0))
+""",
+        True,
+    ),
 )
