@@ -119,7 +119,7 @@ def test_the_founding_question_in_the_lectures_notation(capsys: pytest.CaptureFi
     assert main(["check", line, *SEED_FLAGS]) == 1
     out = capsys.readouterr().out
     assert "n[2] = 1" in out and "m = 1" in out
-    assert "corrected: dz1 = np.dot(W2.T, dz2) * g1'(z1)" in out
+    assert "corrected: dz[1] = np.dot(W[2].T, dz[2]) * g[1]'(z[1])" in out  # their brackets
     r = cr.check_formula(PLANAR, line)
     assert r.verdict == "right-here-only" and "no 1/m and no Σ" in r.message
     assert main(["check", "dz[1] = W[2].T @ dz[2] * g[1]'(z[1])", *SEED_FLAGS]) == 0
