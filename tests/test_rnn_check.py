@@ -204,3 +204,180 @@ def test_check_rnn_command(capsys: pytest.CaptureFixture, tmp_path) -> None:  # 
     assert main(["check-rnn", str(bad)]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and err.startswith("chainrule: error: ")
+
+
+# -- the LSTM: lstm_cell_backward and lstm_backward as the course writes them -------------------
+COURSE_LSTM = """import numpy as np
+
+
+def lstm_cell_backward(da_next, dc_next, cache):
+    (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters) = cache
+    n_x, m = xt.shape
+    n_a, m = a_next.shape
+    dot = da_next * np.tanh(c_next) * ot * (1 - ot)
+    dcct = (dc_next * it + ot * (1 - np.tanh(c_next) ** 2) * it * da_next) * (1 - cct ** 2)
+    dit = (dc_next * cct + ot * (1 - np.tanh(c_next) ** 2) * cct * da_next) * it * (1 - it)
+    dft = (dc_next * c_prev + ot * (1 - np.tanh(c_next) ** 2) * c_prev * da_next) * ft * (1 - ft)
+    concat = np.concatenate((a_prev, xt), axis=0)
+    dWf = np.dot(dft, concat.T)
+    dWi = np.dot(dit, concat.T)
+    dWc = np.dot(dcct, concat.T)
+    dWo = np.dot(dot, concat.T)
+    dbf = np.sum(dft, axis=1, keepdims=True)
+    dbi = np.sum(dit, axis=1, keepdims=True)
+    dbc = np.sum(dcct, axis=1, keepdims=True)
+    dbo = np.sum(dot, axis=1, keepdims=True)
+    da_prev = (
+        np.dot(parameters["Wf"][:, :n_a].T, dft)
+        + np.dot(parameters["Wi"][:, :n_a].T, dit)
+        + np.dot(parameters["Wc"][:, :n_a].T, dcct)
+        + np.dot(parameters["Wo"][:, :n_a].T, dot)
+    )
+    dc_prev = dc_next * ft + ot * (1 - np.tanh(c_next) ** 2) * ft * da_next
+    dxt = (
+        np.dot(parameters["Wf"][:, n_a:].T, dft)
+        + np.dot(parameters["Wi"][:, n_a:].T, dit)
+        + np.dot(parameters["Wc"][:, n_a:].T, dcct)
+        + np.dot(parameters["Wo"][:, n_a:].T, dot)
+    )
+    gradients = {"dxt": dxt, "da_prev": da_prev, "dc_prev": dc_prev, "dWf": dWf, "dbf": dbf,
+                 "dWi": dWi, "dbi": dbi, "dWc": dWc, "dbc": dbc, "dWo": dWo, "dbo": dbo}
+    return gradients
+
+
+def lstm_backward(da, caches):
+    (caches, x) = caches
+    (a1, c1, a0, c0, f1, i1, cc1, o1, x1, parameters) = caches[0]
+    n_a, m, T_x = da.shape
+    n_x, m = x1.shape
+    dx = np.zeros((n_x, m, T_x))
+    da0 = np.zeros((n_a, m))
+    da_prevt = np.zeros((n_a, m))
+    dc_prevt = np.zeros((n_a, m))
+    dWf = np.zeros((n_a, n_a + n_x))
+    dWi = np.zeros((n_a, n_a + n_x))
+    dWc = np.zeros((n_a, n_a + n_x))
+    dWo = np.zeros((n_a, n_a + n_x))
+    dbf = np.zeros((n_a, 1))
+    dbi = np.zeros((n_a, 1))
+    dbc = np.zeros((n_a, 1))
+    dbo = np.zeros((n_a, 1))
+    for t in reversed(range(T_x)):
+        gradients = lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, caches[t])
+        da_prevt = gradients["da_prev"]
+        dc_prevt = gradients["dc_prev"]
+        dx[:, :, t] = gradients["dxt"]
+        dWf += gradients["dWf"]
+        dWi += gradients["dWi"]
+        dWc += gradients["dWc"]
+        dWo += gradients["dWo"]
+        dbf += gradients["dbf"]
+        dbi += gradients["dbi"]
+        dbc += gradients["dbc"]
+        dbo += gradients["dbo"]
+    da0 = da_prevt
+    gradients = {"dx": dx, "da0": da0, "dWf": dWf, "dbf": dbf, "dWi": dWi, "dbi": dbi,
+                 "dWc": dWc, "dbc": dbc, "dWo": dWo, "dbo": dbo}
+    return gradients
+"""
+
+
+def _sigmoid(z):  # noqa: ANN001, ANN202
+    return 1 / (1 + np.exp(-z))
+
+
+def course_lstm_caches() -> tuple[np.ndarray, tuple]:
+    """The notebook's lstm_backward test: seed 1, x (3, 10, 7), a0, Wf, bf, Wi, bi, Wo, bo, Wc,
+    bc, then da (5, 10, 4) — the loop runs over da's 4 steps; a plain NumPy lstm_forward."""
+    rng = np.random.RandomState(1)
+    x, a0 = rng.randn(3, 10, 7), rng.randn(5, 10)
+    p = {k: rng.randn(5, 8 if k[0] == "W" else 1) for k in ("Wf", "bf", "Wi", "bi", "Wo", "bo")}
+    p.update(Wc=rng.randn(5, 8), bc=rng.randn(5, 1))
+    da = rng.randn(5, 10, 4)
+    steps, a_prev, c_prev = [], a0, np.zeros((5, 10))
+    for t in range(4):
+        concat = np.concatenate((a_prev, x[:, :, t]), axis=0)
+        ft, it = _sigmoid(p["Wf"] @ concat + p["bf"]), _sigmoid(p["Wi"] @ concat + p["bi"])
+        cct, ot = np.tanh(p["Wc"] @ concat + p["bc"]), _sigmoid(p["Wo"] @ concat + p["bo"])
+        c_next = ft * c_prev + it * cct
+        a_next = ot * np.tanh(c_next)
+        steps.append((a_next, c_next, a_prev, c_prev, ft, it, cct, ot, x[:, :, t], p))
+        a_prev, c_prev = a_next, c_next
+    return da, (steps, x)
+
+
+def test_the_interpreted_course_lstm_gives_the_published_numbers() -> None:
+    da, caches = course_lstm_caches()
+    g = read_program(COURSE_LSTM).call("lstm_backward", da, caches)
+    np.testing.assert_allclose(
+        g["dx"][1][2], [0.00218254, 0.28205375, -0.48292508, -0.43281115], atol=1e-8
+    )
+    assert g["da0"][2][3] == pytest.approx(0.312770310257, abs=1e-11)
+    assert g["dWf"][3][1] == pytest.approx(-0.0809802310938, abs=1e-12)
+    assert g["dWi"][1][2] == pytest.approx(0.40512433093, abs=1e-11)
+    assert g["dWc"][3][1] == pytest.approx(-0.0793746735512, abs=1e-12)
+    assert g["dWo"][1][2] == pytest.approx(0.038948775763, abs=1e-11)
+    for k, v in {"dbf": -0.15745657, "dbi": -0.50848333, "dbc": -0.42510818}.items():
+        np.testing.assert_allclose(g[k][4], [v], atol=1e-8, err_msg=k)
+
+
+def test_the_course_lstm_is_correct() -> None:
+    checks = cr.check_rnn(COURSE_LSTM)
+    assert [c.function for c in checks] == ["lstm_cell_backward", "lstm_backward"]
+    assert all(c.correct and not c.findings for c in checks)
+
+
+@pytest.mark.parametrize(
+    ("mistake", "right", "wrong", "function", "line"),
+    [
+        (
+            "dc-prev-no-forget",
+            "dc_prev = dc_next * ft +",
+            "dc_prev = dc_next +",
+            "lstm_cell_backward",
+            "dc_prev = dc_next",
+        ),
+        (
+            "gate-slices-mixed",
+            'np.dot(parameters["Wi"][:, n_a:].T, dit)',
+            'np.dot(parameters["Wi"][:, :n_a].T, dit)',
+            "lstm_cell_backward",
+            "dxt = (",
+        ),
+        (
+            "gate-slices-mixed",
+            'np.dot(parameters["Wo"][:, :n_a].T, dot)',
+            'np.dot(parameters["Wo"][:, n_a:].T, dot)',
+            "lstm_cell_backward",
+            "da_prev = (",
+        ),
+        (
+            "not-accumulated",
+            'dWc += gradients["dWc"]',
+            'dWc = gradients["dWc"]',
+            "lstm_backward",
+            "",
+        ),
+        (
+            "next-forgotten",
+            "lstm_cell_backward(da[:, :, t] + da_prevt, dc_prevt, caches[t])",
+            "lstm_cell_backward(da[:, :, t], dc_prevt, caches[t])",
+            "lstm_backward",
+            "",
+        ),
+    ],
+)
+def test_each_lstm_mistake_is_named_at_its_line(
+    mistake: str, right: str, wrong: str, function: str, line: str
+) -> None:
+    assert COURSE_LSTM.count(right) == 1
+    text = COURSE_LSTM.replace(right, wrong)
+    checks = {c.function.split(" ")[0]: c for c in cr.check_rnn(text)}
+    check = checks[function]
+    assert not check.correct
+    assert [f.mistake for f in check.findings] == [mistake]
+    (finding,) = check.findings
+    assert finding.line == _line(text, line or wrong)  # a statement's first line
+    assert right.replace('"', "'") in finding.corrected  # as ast.unparse spells it
+    if function == "lstm_cell_backward":
+        assert checks["lstm_backward"].correct

@@ -49,6 +49,7 @@ _NUMPY: dict[str, Callable] = {
     "equal": np.equal,
     "prod": np.prod,
     "tanh": np.tanh,
+    "concatenate": np.concatenate,
     "square": np.square,
 }
 _BUILTINS: dict[str, Callable] = {

@@ -38,6 +38,8 @@ MISTAKES = {
     "output-forgotten": "the gradient from the output at t (da[:, :, t]) is left out of da_next",
     "not-accumulated": "a parameter gradient is overwritten (=) instead of accumulated (+=) over t",
     "a-wrong-step": "a⟨t⟩ (a_next) is used where a⟨t−1⟩ (a_prev) belongs",
+    "dc-prev-no-forget": "dc_prev lacks its Γf factor (dc_next where dc_next * ft belongs)",
+    "gate-slices-mixed": "a gate's weight slices are mixed up ([:, n_a:] and [:, :n_a] swapped)",
     "tanh-wrong-step": "tanh′ is evaluated at the wrong step (1 − a⟨t−1⟩² where 1 − a⟨t⟩² belongs)",
 }
 _WHY = {
@@ -52,7 +54,18 @@ _WHY = {
     "tanh-wrong-step": "the tanh of step t produced a⟨t⟩, so its derivative there is "
     "1 − tanh² = 1 − a⟨t⟩² (a_next from the cache).",
 }
+_WHY["dc-prev-no-forget"] = (
+    "c⟨t⟩ = Γf⟨t⟩ ⊙ c⟨t−1⟩ + Γu⟨t⟩ ⊙ c̃⟨t⟩: c⟨t−1⟩ reaches c⟨t⟩ through Γf, so every path to "
+    "c⟨t−1⟩ through c⟨t⟩ carries the factor ft: dc_prev = dc_next * ft + … * ft * da_next."
+)
+_WHY["gate-slices-mixed"] = (
+    "each gate reads concat = [a_prev; xt], so W[:, :n_a] multiplies a_prev (da_prev takes its "
+    "transpose) and W[:, n_a:] multiplies xt (dxt takes its transpose)."
+)
+_GATES = ("dWf", "dWi", "dWc", "dWo", "dbf", "dbi", "dbc", "dbo")
 _OUTPUTS = {
+    "lstm_cell_backward": ("dxt", "da_prev", "dc_prev", *_GATES),
+    "lstm_backward": ("dx", "da0", *_GATES),
     "rnn_cell_backward": ("dxt", "da_prev", "dWax", "dWaa", "dba"),
     "rnn_backward": ("dx", "da0", "dWax", "dWaa", "dba"),
 }
@@ -349,15 +362,18 @@ class _RnnFinding(Finding):
 def check_rnn(text: str) -> tuple[LoopCheck, ...]:
     """Judge the ``rnn_cell_backward(da_next, cache)`` and ``rnn_backward(da, caches)`` in
     ``text`` (the course's signatures, caches and gradient dictionaries) against the derived BPTT.
-    ``rnn_backward`` is judged with the learner's own cell, repaired when the cell was wrong."""
+    ``rnn_backward`` is judged with the learner's own cell, repaired when the cell was wrong; an
+    ``lstm_cell_backward(da_next, dc_next, cache)`` / ``lstm_backward(da, caches)`` likewise
+    (:mod:`.lstm_check`)."""
     program = read_program(text)
     fns = program.functions
-    if "rnn_cell_backward" not in fns and "rnn_backward" not in fns:
+    if not set(fns) & set(_OUTPUTS):
         raise ParseError(
-            "no rnn_cell_backward(da_next, cache) or rnn_backward(da, caches) in the text",
+            "no rnn_cell_backward, rnn_backward, lstm_cell_backward or lstm_backward in the text",
             hint="paste the whole functions, as the course's notebook writes them",
         )
-    found, repairs = [], ()
+    found: list[LoopCheck] = []
+    repairs: tuple = ()
     cell_edits = _cell_edits(fns["rnn_cell_backward"]) if "rnn_cell_backward" in fns else []
     if "rnn_cell_backward" in fns:
         check, repairs = _check(program, "rnn_cell_backward", _cell_cases(), cell_edits)
@@ -366,14 +382,29 @@ def check_rnn(text: str) -> tuple[LoopCheck, ...]:
         repaired = _apply(program, repairs)
         edits = _sequence_edits(fns["rnn_backward"])
         edits += [] if found and not found[0].correct else cell_edits
-        remap = dict(zip(ast.walk(program.tree), ast.walk(repaired.tree), strict=True))
+        remap = _remap(program, repaired)
         edits = [(m, remap[s], _on(fix, s)) for m, s, fix in edits]
         check = _check(repaired, "rnn_backward", _sequence_cases(), edits)[0]
         if found and not found[0].correct:
             how = "rnn_cell_backward repaired as above" if repairs else "your rnn_cell_backward"
             check = LoopCheck(f"rnn_backward (judged with {how})", *_fields(check))
         found.append(check)
+    if "lstm_cell_backward" in fns or "lstm_backward" in fns:
+        from .lstm_check import check_lstm
+
+        found += check_lstm(program)
     return tuple(found)
+
+
+def _remap(program: Program, repaired: Program) -> dict[ast.AST, ast.AST]:
+    """Each node of the learner's functions to its copy in ``repaired`` (a function whose repair
+    changed its shape is left out: its own repairs are never combined with others)."""
+    out: dict[ast.AST, ast.AST] = {}
+    for name, fn in program.functions.items():
+        old, new = list(ast.walk(fn)), list(ast.walk(repaired.functions[name]))
+        if len(old) == len(new):
+            out.update(zip(old, new, strict=True))
+    return out
 
 
 def _fields(c: LoopCheck) -> tuple:

@@ -1,4 +1,4 @@
-"""``chainrule check-rnn FILE``: judge a learner's ``rnn_cell_backward`` / ``rnn_backward``.
+"""``chainrule check-rnn FILE``: judge a learner's RNN and LSTM backward passes (BPTT).
 
 The file is read as text and interpreted by a whitelist over its syntax tree (never imported or
 run by Python; see :mod:`chainrule.check.loops`); the verdict names each mistake with its line and
@@ -24,10 +24,10 @@ MAX_BYTES = 200_000
 @format_option("text", "json")
 @output_option
 def command(file: Path, fmt: str, out: Path | None) -> None:
-    """Check the rnn_cell_backward(da_next, cache) and rnn_backward(da, caches) in FILE against
-    the derived backpropagation through time; name each mistake (the next step's or the output's
-    gradient left out of da_next, = for +=, a⟨t⟩ for a⟨t−1⟩, tanh′ at the wrong step) with its
-    line and the corrected line.
+    """Check the rnn_cell_backward / rnn_backward (and lstm_cell_backward / lstm_backward) in FILE
+    against the derived backpropagation through time; name each mistake (the next step's or the
+    output's gradient left out of da_next, = for +=, a⟨t⟩ for a⟨t−1⟩, tanh′ at the wrong step,
+    dc_prev without Γf, a gate's slices mixed up) with its line and the corrected line.
 
     \b
     Example:
