@@ -119,6 +119,7 @@ def test_every_mistake_is_planted_and_tested() -> None:
         "dropout-not-rescaled",
         "sum-of-product",
         "inverse-for-transpose",
+        "output-derivative-twice",  # tests/test_verdicts.py
         "mask-always-one",  # named from the learner's syntax: tests/test_verdicts.py
         "wrong-factor",  # the localised factor: tests/test_verdicts.py
         "skipped-weights",  # type-checks only with one unit above: tests/test_verdicts.py

@@ -213,6 +213,56 @@ def test_softmax_differentiated_as_if_elementwise() -> None:
     assert agrees(r.corrected, course((2, 4, 3), "tanh", output="softmax"))
 
 
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "dZ2 = (A2 - Y) * A2 * (1 - A2)",  # mnielsen/neural-networks-and-deep-learning PR 77
+        "dZ2 = (A2 - Y) * sigmoid(Z2) * (1 - sigmoid(Z2))",  # DeepLearningPython issue 17
+    ],
+)
+def test_output_derivative_applied_twice(formula: str) -> None:
+    # A2 - Y already is dZ2 for sigmoid + cross-entropy: σ′ cancelled, multiplying it in again is
+    # the squared error's derivative
+    for layers in ((2, 4, 1), (3, 5, 1)):
+        net = cr.mlp(list(layers), hidden="tanh", output="sigmoid", loss="bce")
+        env = course(layers, "tanh")
+        assert not agrees(formula, env)
+        r = cr.check_formula(net, formula)
+        assert r.mistakes == ("output-derivative-twice",), r.message
+        assert "A2 − Y already contains it" in r.message and "squared error" in r.message
+        assert r.corrected == "dZ2 = A2 - Y" and agrees(r.corrected, env)
+
+
+def test_output_derivative_is_no_mistake_with_squared_error() -> None:
+    # with the squared error g′ belongs in dZ[L]: (A − Y) ⊙ σ′(Z) is then the right formula
+    net = cr.mlp([2, 4, 3], hidden="tanh", output="sigmoid", loss="mse")
+    r = cr.check_formula(net, "dZ2 = A2 - Y")
+    assert not r.correct and "output-derivative-twice" not in r.mistakes
+
+
+WIDE = cr.mlp([2, 4, 3], hidden="tanh", output="softmax", loss="ce")
+
+
+@pytest.mark.parametrize(
+    ("formula", "names", "fix"),
+    [
+        # the forum's linear_backward thread (exercise-7-linear-backward/241052)
+        ("dW2 = 1/m * np.multiply(A1.T, dZ2)", ("elementwise-for-matmul", "product-order"),
+         "dW2 = 1 / m * np.dot(dZ2, A1.T)"),
+        ("dA1 = np.multiply(dZ2, W2.T)", ("elementwise-for-matmul", "product-order"),
+         "dA1 = np.dot(W2.T, dZ2)"),
+        ("dA1 = np.multiply(W2.T, dZ2)", ("elementwise-for-matmul",), "dA1 = np.dot(W2.T, dZ2)"),
+    ],
+)  # fmt: skip
+def test_np_multiply_where_np_dot_belongs(formula: str, names: tuple, fix: str) -> None:
+    env = course((2, 4, 3), "tanh", output="softmax")
+    assert not agrees(formula, env)  # np.multiply does not even broadcast here
+    r = cr.check_formula(WIDE, formula)
+    assert r.mistakes == names, r.message
+    assert "elementwise (np.multiply) where a matrix product (np.dot) belongs" in r.message
+    assert r.corrected == fix and agrees(fix, env)
+
+
 L2 = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", l2=0.7)
 
 

@@ -34,8 +34,10 @@ from .transforms import (
     _change_axis,
     _derivative_at_A,
     _derivative_times_Z,
+    _derivative_twice,
     _derivative_with_Z,
     _drop_constant,
+    _drop_derivative,
     _drop_inv_m,
     _drop_minus,
     _drop_transpose,
@@ -223,7 +225,10 @@ MISTAKES: tuple[Mistake, ...] = (
         {
             "default": "{wrong} multiplies elementwise (*) where a matrix product (@) belongs: "
             "write {fix}. Going back through a matrix product sums over the shared dimension, "
-            "which only @ does."
+            "which only @ does.",
+            "multiply": "{wrong} multiplies elementwise (np.multiply) where a matrix product "
+            "(np.dot) belongs: write {fix}. Going back through a matrix product sums over the "
+            "shared dimension, which only np.dot does.",
         },
         _elementwise_for_matmul,
         _star_to_at,
@@ -409,6 +414,21 @@ MISTAKES: tuple[Mistake, ...] = (
         _output_formula_at_hidden,
         _write_derived,
         prior=0.04,
+    ),
+    Mistake(
+        "output-derivative-twice",
+        "the output activation's derivative applied twice",
+        {
+            "default": "your formula multiplies {A} − Y by {g}′({Z}), but {A} − Y already "
+            "contains it: with cross-entropy "
+            "dA{l} = −Y/{A} + (1 − Y)/(1 − {A}), and multiplying by {g}′({Z}) = {deriv} cancels "
+            "the denominator {A}(1 − {A}), leaving {A} − Y. Multiplying by {g}′ again applies it "
+            "twice; ({A} − Y) ⊙ {g}′({Z}) is the derivative of the squared error, not of the "
+            "cross-entropy. Write {target} = {fix}."
+        },
+        _derivative_twice,
+        _drop_derivative,
+        prior=0.06,
     ),
     Mistake(
         "bce-with-softmax",

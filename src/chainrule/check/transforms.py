@@ -114,13 +114,17 @@ def _elementwise_for_matmul(ctx: Context) -> Iterator[Variant]:
 
 
 def _star_to_at(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
-    """``a * b`` → ``a @ b`` where the learner writes ``@``, else the course's ``np.dot(a, b)``."""
+    """``a * b`` → ``a @ b`` where the learner writes ``@``, else the course's ``np.dot(a, b)``;
+    ``np.multiply(a, b)`` → ``np.dot(a, b)``, the learner's own family of spellings."""
     at = any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.MatMult) for n in ast.walk(tree))
 
     def local(n: ast.AST, tree: ast.Expression) -> Iterator[tuple[ast.AST, dict]]:
         if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
             fixed = ast.BinOp(n.left, ast.MatMult(), n.right) if at else _np_dot(n.left, n.right)
             yield fixed, {"wrong": show(n), "fix": show(fixed)}
+        elif _func(n) == "multiply" and len(n.args) == 2 and not n.keywords:
+            fixed = _np_dot(n.args[0], n.args[1])
+            yield fixed, {"wrong": show(n), "fix": show(fixed), "situation": "multiply"}
 
     return _edits(tree, local)
 
@@ -586,6 +590,38 @@ def _write_derived(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
     if l is not None and l < _output_layer(ctx) and _mentions_Y(tree):
         fixed = ast.parse(np_text(ctx.forms[-1]), mode="eval")
         yield fixed, {"wrong": show(tree), "l": l, "n": l + 1}
+
+
+def _derivative_twice(ctx: Context) -> Iterator[Variant]:
+    """dZ[L] = (A[L] − Y) ⊙ g′(Z[L]) where A[L] − Y already is dZ[L] (sigmoid with
+    cross-entropy: g′ cancelled against the loss's derivative, so it is applied twice)."""
+    c, L, Y = ctx.chain, _output_layer(ctx), ctx.names.get("Y")
+    if c is None or Y is None or ctx.target != f"dZ{L}" or c.layer != L:
+        return
+    delta = build.np_sub(c.A, Y)
+    if delta not in ctx.forms:  # A[L] − Y is not dZ[L] (squared error: there g′ belongs)
+        return
+    for local in dict.fromkeys([c.derivative, derivative_of(c.g, c.Z)]):
+        v = _attempt(lambda g=local: build.np_mul(delta, g))
+        if v is not None:
+            yield v, {**_chain_fields(ctx), "used": np_text(local), "form": delta}
+
+
+def _drop_derivative(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    """The learner's own ``A2 - Y`` out of ``(A2 - Y) * g′``: the whole formula becomes it."""
+    for n in ast.walk(tree.body):
+        if n is not tree.body and _is_delta(n):
+            yield ast.Expression(body=n), {"wrong": show(tree), "fix": show(n)}
+
+
+def _is_delta(n: ast.AST) -> bool:
+    """``A2 - Y`` (any A): the output's error, as the learner wrote it."""
+    return (
+        isinstance(n, ast.BinOp)
+        and isinstance(n.op, ast.Sub)
+        and isinstance(n.right, ast.Name)
+        and n.right.id == "Y"
+    )
 
 
 def _bce_with_softmax(ctx: Context) -> Iterator[Variant]:
