@@ -263,6 +263,40 @@ def test_np_multiply_where_np_dot_belongs(formula: str, names: tuple, fix: str) 
     assert r.corrected == fix and agrees(fix, env)
 
 
+RELU = cr.mlp([2, 4, 1], hidden="relu", output="sigmoid", loss="bce")
+
+
+@pytest.mark.parametrize(
+    ("formula", "fix"),
+    [
+        ("dZ1 = np.dot(W2.T, dZ2) * A1", "dZ1 = np.dot(W2.T, dZ2) * (Z1 > 0)"),
+        ("dZ1 = 2 * np.multiply(np.dot(W2.T, dZ2), np.int64(A1 > 0))",
+         "dZ1 = np.multiply(np.dot(W2.T, dZ2), np.int64(A1 > 0))"),
+        ("dZ1 = np.multiply(np.dot(W2.T, dZ2), A1)",
+         "dZ1 = np.multiply(np.dot(W2.T, dZ2), (Z1 > 0))"),
+    ],
+)  # fmt: skip
+def test_a_relu_mask_is_written_as_the_learner_writes_it(formula: str, fix: str) -> None:
+    env = course((2, 4, 1), "relu")
+    assert not agrees(formula, env)
+    r = cr.check_formula(RELU, formula)
+    assert r.corrected == fix and agrees(fix, env), r.message
+    assert "heaviside" not in r.message
+
+
+def test_dropout_messages_use_the_learners_scalar_keep_prob() -> None:
+    net = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", keep_prob=0.8)
+    env = course((2, 4, 1), "tanh", keep_prob=0.8)
+    for formula in ("dA1 = np.dot(W2.T, dZ2)", "dA1 = np.dot(W2.T, dZ2) * D1"):
+        assert not agrees(formula, env)
+        r = cr.check_formula(net, formula)
+        assert "keep_prob1" not in r.message + r.corrected, r.message
+        assert r.corrected == "dA1 = 1 / keep_prob * (np.dot(W2.T, dZ2) * D1)"
+        assert agrees(r.corrected, env)
+    r = cr.check_formula(net, "dA1 = np.dot(W2.T, dZ2) * D1 / keep_prob1 / 2")  # numbered: kept
+    assert "keep_prob1" in r.corrected and agrees(r.corrected, env)
+
+
 L2 = cr.mlp([2, 4, 1], hidden="tanh", output="sigmoid", loss="bce", l2=0.7)
 
 

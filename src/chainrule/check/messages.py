@@ -9,6 +9,7 @@ nothing: the judge gives it the world, the derived step and the repairs it found
 from __future__ import annotations
 
 import ast
+import re
 
 from ..errors import ChainruleError
 from ..ir.expr import Expr
@@ -152,6 +153,7 @@ class Messages:
             corrected = self._respell(tree, steps, default)
         corrected = corrected or _spelled_like(np_text(default), tree)
         corrected, more = self._everywhere(corrected)
+        corrected, words = self._in_learners_words(corrected, tree)
         steps = (*steps, *more)
         fields = {**self.ctx.fields, "fix": corrected}
         parts = [prefix] if prefix else []
@@ -163,11 +165,39 @@ class Messages:
         return self._result(
             formula,
             first.name,
-            " ".join(parts),
+            words(" ".join(parts)),
             title=" and ".join(titles) if len(titles) > 1 else first.named(first_fields),
             corrected=corrected,
             mistakes=tuple(m.name for m, _ in steps),
         )
+
+    def _in_learners_words(self, corrected: str, tree: ast.Expression | None) -> tuple:
+        """The corrected formula, and a rewriting of the message, in the learner's names: the
+        course's one scalar ``keep_prob`` for ``keep_prob2`` (unless the learner numbers it), and
+        the learner's own relu mask (``np.int64(A1 > 0)``, else ``(Z1 > 0)``) for the derived
+        ``np.heaviside(Z1, 0)``. A respelling is kept only if the formula is still right."""
+        pairs = []
+        learner = set() if tree is None else {n.id for n in ast.walk(tree) if _is_name(n)}
+        numbered = any(re.fullmatch(r"keep_prob\d+", n) for n in learner)
+        if "keep_prob" in self.world.reader.shapes and not numbered:
+            pairs.append((r"\bkeep_prob\d+\b", "keep_prob"))
+        derived = corrected + (np_text(self.ctx.chain.derivative) if self.ctx.chain else "")
+        for z in sorted(set(re.findall(r"np\.heaviside\((Z\d+), 0\)", derived))):
+            pairs.append((re.escape(f"np.heaviside({z}, 0)"), _mask_text(tree, z)))
+
+        def words(text: str) -> str:
+            for pattern, spelling in pairs:
+                text = re.sub(pattern, spelling, text)
+            return text
+
+        respelled = words(corrected)
+        if respelled == corrected:
+            return corrected, words
+        try:
+            ok = self.world.is_right(self.world.reader.tree(respelled))
+        except ChainruleError:
+            ok = False
+        return (respelled, words) if ok else (corrected, lambda text: text)
 
     def _localised(self, formula: str, place: Place) -> FormulaCheck:
         return self._reject(formula, (self._place_step(place),), show(place.fixed))
@@ -224,6 +254,28 @@ class _Fields(dict):
 
     def __missing__(self, key: str) -> str:
         return "…"
+
+
+def _is_name(n: ast.AST) -> bool:
+    return isinstance(n, ast.Name)
+
+
+def _mask_text(tree: ast.Expression | None, z: str) -> str:
+    """The learner's strict relu mask on layer ``z``'s Z or A as written, else ``(Z > 0)``."""
+    a = "A" + z[1:]
+    for n in ast.walk(tree) if tree is not None else ():
+        inner = n.args[0] if isinstance(n, ast.Call) and len(n.args) == 1 else n
+        if (
+            isinstance(inner, ast.Compare)
+            and len(inner.ops) == 1
+            and isinstance(inner.ops[0], ast.Gt)
+            and isinstance(inner.left, ast.Name)
+            and inner.left.id in (z, a)
+            and isinstance(inner.comparators[0], ast.Constant)
+            and inner.comparators[0].value == 0
+        ):
+            return show(n) if n is not inner else f"({show(n)})"
+    return f"({z} > 0)"
 
 
 def _spelled_like(corrected: str, tree: ast.Expression | None) -> str:
