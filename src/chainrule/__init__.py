@@ -24,7 +24,7 @@ _EXPORTS = {
     ".calculus": ("Jacobian", "hessian", "jacobian"),
     ".check": ("check_backward", "check_formula", "crosscheck", "gradcheck"),
     ".check.conv_check": ("check_conv",),
-    ".check.rnn_check": ("check_rnn",),
+    ".check.recur_check": ("check_rnn",),
     ".errors": (
         "ChainruleError",
         "DataError",

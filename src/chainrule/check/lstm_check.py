@@ -18,7 +18,7 @@ import numpy as np
 
 from .conv_check import LoopCheck
 from .loops import Program
-from .rnn_check import Edit, _check, _expr, _replace, _sequence_edits
+from .rnn_check import Edit, _apply, _check, _expr, _fields, _on, _remap, _replace, _sequence_edits
 
 __all__ = ["check_lstm"]
 
@@ -167,8 +167,6 @@ def _swapped_slice(node: ast.AST) -> ast.expr | None:
 def check_lstm(program: Program) -> list[LoopCheck]:
     """The verdicts on the ``lstm_cell_backward(da_next, dc_next, cache)`` and
     ``lstm_backward(da, caches)`` in ``program`` (those it defines)."""
-    from .rnn_check import _apply, _fields, _on, _remap
-
     fns, found, repairs = program.functions, [], ()
     cell_edits = _cell_edits(fns["lstm_cell_backward"]) if "lstm_cell_backward" in fns else []
     if "lstm_cell_backward" in fns:

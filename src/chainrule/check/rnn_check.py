@@ -1,4 +1,4 @@
-"""``cr.check_rnn``: is a learner's ``rnn_cell_backward`` / ``rnn_backward`` right, and if not, why?
+"""The RNN part of ``cr.check_rnn``: is a learner's ``rnn_cell_backward`` / ``rnn_backward`` right?
 
 The learner's functions are interpreted (:mod:`.loops`, a whitelist over Python's syntax tree;
 never ``exec``) on seeded arrays whose caches come from the course's ``rnn_forward`` read by
@@ -27,11 +27,10 @@ from functools import cache
 
 import numpy as np
 
-from ..errors import ParseError
 from .conv_check import Finding, LoopCheck
-from .loops import LearnerError, Program, read_program
+from .loops import LearnerError, Program
 
-__all__ = ["check_rnn", "MISTAKES"]
+__all__ = ["check_rnn_program", "MISTAKES"]
 
 MISTAKES = {
     "next-forgotten": "the gradient from the next step (da_prevt) is left out of da_next",
@@ -359,19 +358,11 @@ class _RnnFinding(Finding):
         return _WHY[self.mistake]
 
 
-def check_rnn(text: str) -> tuple[LoopCheck, ...]:
-    """Judge the ``rnn_cell_backward(da_next, cache)`` and ``rnn_backward(da, caches)`` in
-    ``text`` (the course's signatures, caches and gradient dictionaries) against the derived BPTT.
-    ``rnn_backward`` is judged with the learner's own cell, repaired when the cell was wrong; an
-    ``lstm_cell_backward(da_next, dc_next, cache)`` / ``lstm_backward(da, caches)`` likewise
-    (:mod:`.lstm_check`)."""
-    program = read_program(text)
+def check_rnn_program(program: Program) -> list[LoopCheck]:
+    """The verdicts on the ``rnn_cell_backward(da_next, cache)`` and ``rnn_backward(da, caches)``
+    in ``program`` (those it defines; the course's signatures, caches and gradient dictionaries).
+    ``rnn_backward`` is judged with the learner's own cell, repaired when the cell was wrong."""
     fns = program.functions
-    if not set(fns) & set(_OUTPUTS):
-        raise ParseError(
-            "no rnn_cell_backward, rnn_backward, lstm_cell_backward or lstm_backward in the text",
-            hint="paste the whole functions, as the course's notebook writes them",
-        )
     found: list[LoopCheck] = []
     repairs: tuple = ()
     cell_edits = _cell_edits(fns["rnn_cell_backward"]) if "rnn_cell_backward" in fns else []
@@ -389,11 +380,7 @@ def check_rnn(text: str) -> tuple[LoopCheck, ...]:
             how = "rnn_cell_backward repaired as above" if repairs else "your rnn_cell_backward"
             check = LoopCheck(f"rnn_backward (judged with {how})", *_fields(check))
         found.append(check)
-    if "lstm_cell_backward" in fns or "lstm_backward" in fns:
-        from .lstm_check import check_lstm
-
-        found += check_lstm(program)
-    return tuple(found)
+    return found
 
 
 def _remap(program: Program, repaired: Program) -> dict[ast.AST, ast.AST]:

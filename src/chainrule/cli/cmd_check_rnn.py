@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..check.rnn_check import check_rnn
+from ..check.recur_check import check_rnn
 from ..errors import DataError
 from .options import emit, emit_json, format_option, output_option
 
