@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import ParseError
 from ..rules import conv_kernels as K
-from .loops import LearnerError, Program, read_program
+from .loops import LearnerError, Program, accumulate, read_program, swap_statement
 
 __all__ = ["LoopCheck", "Finding", "check_conv", "MISTAKES"]
 
@@ -248,7 +248,7 @@ def _edits(fn: ast.FunctionDef) -> list[Edit]:
             out.append(("no-stride", s, lambda st, v=strided: _with_value(st, v)))
         if isinstance(s, ast.Assign) and isinstance(target, ast.Subscript) and len(around) >= 2:
             if (_base(target) or "").startswith("d"):
-                out.append(("not-accumulated", s, _accumulate))
+                out.append(("not-accumulated", s, accumulate))
         if isinstance(s, ast.AugAssign) and "max" in ast.unparse(fn) and _base(target) == n.result:
             if "mask" not in ast.unparse(value) and "==" not in ast.unparse(value):
                 window = n.a_prev + ast.unparse(target)[len(_base(target) or "") :]
@@ -284,10 +284,6 @@ def _with_value(st: ast.stmt, value: ast.expr) -> ast.stmt:
     return new
 
 
-def _accumulate(st: ast.stmt) -> ast.stmt:
-    return ast.AugAssign(copy.deepcopy(st.targets[0]), ast.Add(), copy.deepcopy(st.value))
-
-
 def _replace(sub: ast.Subscript, text: str) -> Callable[[ast.stmt], ast.stmt]:
     old = ast.unparse(sub)
 
@@ -305,19 +301,8 @@ def _apply(program: Program, fn_name: str, edits: tuple[Edit, ...]) -> Program:
     old_fn, new_fn = program.tree.body[fn_index], tree.body[fn_index]
     mapping = dict(zip(ast.walk(old_fn), ast.walk(new_fn), strict=True))
     for _, stmt, fix in edits:
-        _swap(new_fn, mapping[stmt], fix(stmt))
+        swap_statement(new_fn, mapping[stmt], fix(stmt))
     return Program(ast.fix_missing_locations(tree), program.text)
-
-
-def _swap(root: ast.AST, old: ast.stmt, new: ast.stmt) -> None:
-    ast.copy_location(new, old)
-    ast.fix_missing_locations(new)
-    for node in ast.walk(root):
-        for name in ("body", "orelse"):
-            body = getattr(node, name, None)
-            if isinstance(body, list) and old in body:
-                body[body.index(old)] = new
-                return
 
 
 # -- the verdict ----------------------------------------------------------------------------------

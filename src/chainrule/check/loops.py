@@ -16,6 +16,7 @@ number of statements a run may execute is bounded.
 from __future__ import annotations
 
 import ast
+import copy
 import operator
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -346,3 +347,21 @@ def read_program(text: str) -> Program:
                 f"level, not {ast.unparse(s).splitlines()[0]!r}"
             )
     return Program(tree, text)
+
+
+# -- repairs of the learner's code (the convolution and recurrence checkers share them) -----------
+def accumulate(st: ast.stmt) -> ast.stmt:
+    """``x = e`` → ``x += e``: the repair of a gradient overwritten where uses must add up."""
+    return ast.AugAssign(copy.deepcopy(st.targets[0]), ast.Add(), copy.deepcopy(st.value))
+
+
+def swap_statement(root: ast.AST, old: ast.stmt, new: ast.stmt) -> None:
+    """Put ``new`` where ``old`` stands in one of ``root``'s statement lists (in place)."""
+    ast.copy_location(new, old)
+    ast.fix_missing_locations(new)
+    for node in ast.walk(root):
+        for name in ("body", "orelse"):
+            body = getattr(node, name, None)
+            if isinstance(body, list) and old in body:
+                body[body.index(old)] = new
+                return

@@ -28,7 +28,7 @@ from functools import cache
 import numpy as np
 
 from .conv_check import Finding, LoopCheck
-from .loops import LearnerError, Program
+from .loops import LearnerError, Program, accumulate, swap_statement
 
 __all__ = ["check_rnn_program", "MISTAKES"]
 
@@ -260,7 +260,7 @@ def _sequence_edits(fn: ast.FunctionDef) -> list[Edit]:
                 and target.id in before
                 and target.id.startswith(("dW", "db"))
             ):
-                out.append(("not-accumulated", s, _accumulate))
+                out.append(("not-accumulated", s, accumulate))
     return out
 
 
@@ -304,27 +304,12 @@ def _replace(old: ast.expr, new: ast.expr) -> Callable[[ast.stmt], ast.stmt]:
     return apply
 
 
-def _accumulate(st: ast.stmt) -> ast.stmt:
-    return ast.AugAssign(copy.deepcopy(st.targets[0]), ast.Add(), copy.deepcopy(st.value))
-
-
 def _apply(program: Program, edits: tuple[Edit, ...]) -> Program:
     tree = copy.deepcopy(program.tree)
     mapping = dict(zip(ast.walk(program.tree), ast.walk(tree), strict=True))
     for _, stmt, fix in edits:
-        _swap(tree, mapping[stmt], fix(stmt))
+        swap_statement(tree, mapping[stmt], fix(stmt))
     return Program(ast.fix_missing_locations(tree), program.text)
-
-
-def _swap(root: ast.AST, old: ast.stmt, new: ast.stmt) -> None:
-    ast.copy_location(new, old)
-    ast.fix_missing_locations(new)
-    for node in ast.walk(root):
-        for name in ("body", "orelse"):
-            body = getattr(node, name, None)
-            if isinstance(body, list) and old in body:
-                body[body.index(old)] = new
-                return
 
 
 # -- the verdict ----------------------------------------------------------------------------------

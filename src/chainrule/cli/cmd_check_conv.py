@@ -13,10 +13,8 @@ from pathlib import Path
 import click
 
 from ..check.conv_check import check_conv
-from ..errors import DataError
-from .options import emit, emit_json, format_option, output_option
-
-MAX_BYTES = 200_000
+from .loop_report import report_loop_checks
+from .options import format_option, output_option
 
 
 @click.command("check-conv")
@@ -32,32 +30,4 @@ def command(file: Path, fmt: str, out: Path | None) -> None:
     Example:
       chainrule check-conv my_conv_backward.py
     """
-    if file.stat().st_size > MAX_BYTES:
-        raise DataError(f"{file} is larger than {MAX_BYTES} bytes: paste only the functions")
-    checks = check_conv(file.read_text(encoding="utf-8"))
-    if fmt == "json":
-        emit_json([_json(c) for c in checks], out)
-    else:
-        emit("\n".join(c.text() for c in checks), out)
-    if not all(c.correct for c in checks):
-        raise SystemExit(1)
-
-
-def _json(c: object) -> dict:
-    return {
-        "function": c.function,
-        "correct": c.correct,
-        "findings": [
-            {
-                "mistake": f.mistake,
-                "title": f.title,
-                "line": f.line,
-                "written": f.written,
-                "corrected": f.corrected,
-                "why": f.why,
-            }
-            for f in c.findings
-        ],
-        "differs": list(c.differs),
-        "error": c.error,
-    }
+    report_loop_checks(file, fmt, out, check_conv)
