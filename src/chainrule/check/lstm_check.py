@@ -18,7 +18,7 @@ import numpy as np
 
 from .conv_check import LoopCheck
 from .loops import Program
-from .rnn_check import Edit, _apply, _check, _expr, _fields, _on, _remap, _replace, _sequence_edits
+from .rnn_check import Edit, _expr, _replace, check_cell_and_sequence
 
 __all__ = ["check_lstm"]
 
@@ -167,20 +167,4 @@ def _swapped_slice(node: ast.AST) -> ast.expr | None:
 def check_lstm(program: Program) -> list[LoopCheck]:
     """The verdicts on the ``lstm_cell_backward(da_next, dc_next, cache)`` and
     ``lstm_backward(da, caches)`` in ``program`` (those it defines)."""
-    fns, found, repairs = program.functions, [], ()
-    cell_edits = _cell_edits(fns["lstm_cell_backward"]) if "lstm_cell_backward" in fns else []
-    if "lstm_cell_backward" in fns:
-        check, repairs = _check(program, "lstm_cell_backward", _cell_cases(), cell_edits)
-        found.append(check)
-    if "lstm_backward" in fns:
-        repaired = _apply(program, repairs)
-        edits = _sequence_edits(fns["lstm_backward"])
-        edits += [] if found and not found[0].correct else cell_edits
-        remap = _remap(program, repaired)
-        edits = [(m, remap[s], _on(fix, s)) for m, s, fix in edits]
-        check = _check(repaired, "lstm_backward", _sequence_cases(), edits)[0]
-        if found and not found[0].correct:
-            how = "lstm_cell_backward repaired as above" if repairs else "your lstm_cell_backward"
-            check = LoopCheck(f"lstm_backward (judged with {how})", *_fields(check))
-        found.append(check)
-    return found
+    return check_cell_and_sequence(program, "lstm", _cell_edits, _cell_cases, _sequence_cases)

@@ -347,23 +347,37 @@ def check_rnn_program(program: Program) -> list[LoopCheck]:
     """The verdicts on the ``rnn_cell_backward(da_next, cache)`` and ``rnn_backward(da, caches)``
     in ``program`` (those it defines; the course's signatures, caches and gradient dictionaries).
     ``rnn_backward`` is judged with the learner's own cell, repaired when the cell was wrong."""
+    return check_cell_and_sequence(program, "rnn", _cell_edits, _cell_cases, _sequence_cases)
+
+
+def check_cell_and_sequence(
+    program: Program,
+    kind: str,
+    cell_edits: Callable[[ast.FunctionDef], list[Edit]],
+    cell_cases: Callable[[], list],
+    sequence_cases: Callable[[], list],
+) -> list[LoopCheck]:
+    """The verdicts on ``<kind>_cell_backward`` and ``<kind>_backward`` (those ``program``
+    defines): the cell first; the sequence then judged with the learner's cell, repaired as the
+    cell's verdict found when it was wrong (so one mistake is named once, where it was made)."""
+    cell_name, sequence_name = f"{kind}_cell_backward", f"{kind}_backward"
     fns = program.functions
     found: list[LoopCheck] = []
     repairs: tuple = ()
-    cell_edits = _cell_edits(fns["rnn_cell_backward"]) if "rnn_cell_backward" in fns else []
-    if "rnn_cell_backward" in fns:
-        check, repairs = _check(program, "rnn_cell_backward", _cell_cases(), cell_edits)
+    edits_of_cell = cell_edits(fns[cell_name]) if cell_name in fns else []
+    if cell_name in fns:
+        check, repairs = _check(program, cell_name, cell_cases(), edits_of_cell)
         found.append(check)
-    if "rnn_backward" in fns:
+    if sequence_name in fns:
         repaired = _apply(program, repairs)
-        edits = _sequence_edits(fns["rnn_backward"])
-        edits += [] if found and not found[0].correct else cell_edits
+        edits = _sequence_edits(fns[sequence_name])
+        edits += [] if found and not found[0].correct else edits_of_cell
         remap = _remap(program, repaired)
         edits = [(m, remap[s], _on(fix, s)) for m, s, fix in edits]
-        check = _check(repaired, "rnn_backward", _sequence_cases(), edits)[0]
+        check = _check(repaired, sequence_name, sequence_cases(), edits)[0]
         if found and not found[0].correct:
-            how = "rnn_cell_backward repaired as above" if repairs else "your rnn_cell_backward"
-            check = LoopCheck(f"rnn_backward (judged with {how})", *_fields(check))
+            how = f"{cell_name} repaired as above" if repairs else f"your {cell_name}"
+            check = LoopCheck(f"{sequence_name} (judged with {how})", *_fields(check))
         found.append(check)
     return found
 
