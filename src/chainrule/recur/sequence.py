@@ -17,6 +17,7 @@ printed here is what :meth:`Recurrence.backward` runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -32,7 +33,22 @@ from ..printers.numpy_code import NumpyPrinter
 from ..printers.numpy_module import helpers_used
 from .reader import Loop, read_loop
 
-__all__ = ["Recurrence", "recurrence"]
+__all__ = ["NUMPY", "Recurrence", "Spelling", "recurrence"]
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """What a loop's module spells differently in NumPy and PyTorch: the printer, and how zeros
+    are made (``zeros("(n_a, m)")``, ``zeros_like("Waa")``); ``no_grad`` marks the backward
+    function as computing its gradients itself (no autograd)."""
+
+    printer: Callable[[], NumpyPrinter]
+    zeros: Callable[[str], str]
+    zeros_like: Callable[[str], str]
+    no_grad: str = ""
+
+
+NUMPY = Spelling(NumpyPrinter, "np.zeros({})".format, "np.zeros({}.shape)".format)
 
 
 class Recurrence:
@@ -87,15 +103,27 @@ class Recurrence:
     # -- code ---------------------------------------------------------------------------------
     def source(self) -> str:
         """The NumPy module: ``forward(**inputs)`` and ``backward(upstream, **inputs)``."""
-        p = NumpyPrinter()
-        lp = self.loop
-        cell_eqs = [(eq.name, eq.expr) for eq in lp.cell.equations if eq.name != "J_cell"]
-        steps = self.backward_steps()
-        exprs = [e for _, e in cell_eqs] + [e for _, e, _ in steps]
         head = [f'"""NumPy code printed by chainrule from {self.name} (BPTT as one loop)."""\n']
         head.append("import numpy as np\n")
-        head += helpers_used(exprs)
-        return "\n\n".join([*head, self._forward(p, cell_eqs), self._backward(p, steps)])
+        head += helpers_used(self.expressions())
+        return "\n\n".join([*head, *self.loop_functions(NUMPY)])
+
+    @property
+    def cell_equations(self) -> list[tuple[str, Expr]]:
+        """The cell's forward equations (without its scalar ``J_cell``)."""
+        return [(eq.name, eq.expr) for eq in self.loop.cell.equations if eq.name != "J_cell"]
+
+    def expressions(self) -> list[Expr]:
+        """Every formula the printed module evaluates (to find the helpers it calls)."""
+        return [e for _, e in self.cell_equations] + [e for _, e, _ in self.backward_steps()]
+
+    def loop_functions(self, spelling: Spelling) -> tuple[str, str]:
+        """The source of ``forward`` (the loop, caching each step) and ``backward`` (BPTT)."""
+        p = spelling.printer()
+        return (
+            self._forward(p, self.cell_equations, spelling),
+            self._backward(p, self.backward_steps(), spelling),
+        )
 
     def _dims(self) -> list[str]:
         lines, bound = [], set()
@@ -106,15 +134,15 @@ class Recurrence:
                     lines.append(f"    {d} = {n}.shape[{axis}]")
         return lines
 
-    def _forward(self, p: NumpyPrinter, cell_eqs: list) -> str:
+    def _forward(self, p: NumpyPrinter, cell_eqs: list, sp: Spelling) -> str:
         lp = self.loop
         sig = ", ".join(self.inputs)
         lines = [f"def forward(*, {sig}):", '    """The forward loop; caches[t] holds step t."""']
         lines += self._dims()
         for arr, _ in lp.stacked:
-            lines.append(f"    {arr} = np.zeros({p.shape(lp.shapes[arr])})")
+            lines.append(f"    {arr} = {sp.zeros(p.shape(lp.shapes[arr]))}")
         for name, prev, init in lp.carried:
-            start = init or f"np.zeros({p.shape(self._shape(prev))})"
+            start = init or sp.zeros(p.shape(self.shape_of(prev)))
             lines.append(f"    {name} = {start}")
         lines += ["    caches = []", f"    for t in range({lp.time}):"]
         for name, prev, _ in lp.carried:
@@ -132,7 +160,8 @@ class Recurrence:
         )
         return "\n".join(lines) + "\n"
 
-    def _shape(self, name: str) -> tuple:
+    def shape_of(self, name: str) -> tuple:
+        """The shape of one of the cell's inputs (``a_prev``: ``(n_a, m)``)."""
         return next(v.shape for v in self.loop.cell.inputs if v.name == name)
 
     @property
@@ -141,23 +170,23 @@ class Recurrence:
         names = [prev for _, prev, _ in lp.carried] + [s for s, _ in lp.steps_in]
         return names + [eq.name for eq in lp.cell.equations if eq.name != "J_cell"]
 
-    def _backward(self, p: NumpyPrinter, steps: list) -> str:
+    def _backward(self, p: NumpyPrinter, steps: list, sp: Spelling) -> str:
         lp = self.loop
         sig = ", ".join(self.inputs)
         ups = ", ".join(f"d{a}" for a, _ in lp.stacked)
         lines = [
+            *([sp.no_grad] if sp.no_grad else []),
             f"def backward(*, {ups}, caches, {sig}):",
             '    """Backpropagation through time: one reverse loop over the steps."""',
             *self._dims(),
         ]
         steps_in = [(step, seq) for step, seq in lp.steps_in if seq not in self.data]
         for _, seq in steps_in:
-            lines.append(f"    d{seq} = np.zeros({seq}.shape)")
+            lines.append(f"    d{seq} = {sp.zeros_like(seq)}")
         for w in self.params:
-            lines.append(f"    d{w} = np.zeros({w}.shape)")
+            lines.append(f"    d{w} = {sp.zeros_like(w)}")
         for _, prev, _ in lp.carried:
-            shape = self._shape(prev)
-            lines.append(f"    d{prev} = np.zeros({p.shape(shape)})")
+            lines.append(f"    d{prev} = {sp.zeros(p.shape(self.shape_of(prev)))}")
         lines.append(f"    for t in reversed(range({lp.time})):")
         lines.append(f"        ({', '.join(self.cache_names)},) = caches[t]")
         written = dict((v, a) for a, v in lp.stacked)
