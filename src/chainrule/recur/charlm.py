@@ -90,11 +90,14 @@ STATES = {"rnn": ("a0",), "lstm": ("a0", "c0")}
 
 
 def char_rnn(cell: str = "rnn") -> Recurrence:
-    """The course's character model as a recurrence (X and Y one-hot, time last)."""
+    """The course's character model as a recurrence (X and Y one-hot, time last): the cost is
+    J = Σ_t L⟨t⟩ and Y is declared one-hot, so the printed loop has dz⟨t⟩ = ŷ⟨t⟩ − y⟨t⟩."""
     if cell not in SHAPES:
         raise DataError(f"unknown cell {cell!r}", hint="rnn or lstm")
     source = CHAR_RNN if cell == "rnn" else CHAR_LSTM
-    return recurrence(source, SHAPES[cell], data=("X", "Y"), name=f"char_{cell}")
+    return recurrence(
+        source, SHAPES[cell], data=("X",), one_hot=("Y",), cost="L", name=f"char_{cell}"
+    )
 
 
 def clip(gradients: Mapping[str, np.ndarray], max_value: float) -> dict[str, np.ndarray]:
@@ -198,7 +201,7 @@ def train(
         X, Y = model.encode(words[order[j % len(words)]])
         values = {"X": X, "Y": Y, **states, **model.params}
         fwd = model.rec.forward(values)
-        grads = model.rec.backward(values, {"L": np.ones_like(fwd["L"])})
+        grads = model.rec.backward(values, {}, fwd)  # the cost is Σ L: its gradient 1 is derived
         grads = clip({k: grads["d" + k] for k in model.params}, max_value)
         for k in model.params:
             model.params[k] = model.params[k] - learning_rate * grads[k]

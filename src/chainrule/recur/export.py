@@ -45,16 +45,17 @@ def _dims(rec: Recurrence) -> list[str]:
 
 def _gradients_function(rec: Recurrence, decorator: str = "") -> str:
     """``gradients(*, da, …, **inputs)``: the forward loop, then the reverse loop on its caches."""
-    ups = ", ".join(f"d{a}" for a, _ in rec.loop.stacked)
-    sig = ", ".join(rec.inputs)
+    ups = "".join(f"d{a}, " for a in rec.upstream_arrays)
     call = ", ".join(f"{n}={n}" for n in rec.inputs)
-    passed = ", ".join(f"d{a}=d{a}" for a, _ in rec.loop.stacked)
-    return (
-        (f"{decorator}\n" if decorator else "") + f"def gradients(*, {ups}, {sig}):\n"
-        '    """The forward loop, then backpropagation through time on its caches."""\n'
-        f"    cache = forward({call})\n"
-        f'    return backward({passed}, caches=cache["caches"], {call})\n'
-    )
+    passed = "".join(f"d{a}=d{a}, " for a in rec.upstream_arrays)
+    lines = [
+        *([decorator] if decorator else []),
+        f"def gradients(*, {ups}{', '.join(rec.inputs)}):",
+        '    """The forward loop, then backpropagation through time on its caches."""',
+        f"    cache = forward({call})",
+        f'    return backward({passed}caches=cache["caches"], {call})',
+    ]
+    return "\n".join(lines) + "\n"
 
 
 # -- PyTorch: the NumPy module's two loops, spelt with torch ---------------------------------------
@@ -134,20 +135,17 @@ def _jax_backward(rec: Recurrence, p: JaxPrinter) -> str:
     like = rec.inputs[0]
     carry = [f"d{prev}" for _, prev, _ in lp.carried] + [f"d{w}" for w in rec.params]
     steps_in = [step for step, seq in lp.steps_in if seq not in rec.data]
-    ups = [f"d{a}" for a, _ in lp.stacked]
+    ups = [f"d{a}" for a in rec.upstream_arrays]
     lines = [
-        f"def backward(*, {', '.join(ups)}, caches, {', '.join(rec.inputs)}):",
+        f"def backward(*, {''.join(u + ', ' for u in ups)}caches, {', '.join(rec.inputs)}):",
         '    """Backpropagation through time: a reverse lax.scan over the steps."""',
         *_dims(rec),
         "    def cell_vjp(carry, step):",
         f"        {_tuple(carry)} = carry",
         f"        {_tuple([*rec.cache_names, *(u + '_t' for u in ups)])} = step",
     ]
-    written = {v: a for a, v in lp.stacked}
-    for v in rec.cell_outputs:
-        terms = [f"d{written[v]}_t"] if v in written else []
-        terms += [f"d{prev}" for name, prev, _ in lp.carried if name == v]
-        lines.append(f"        d{v} = {' + '.join(terms)}")
+    for v in rec.cotangents:
+        lines.append(f"        d{v} = {' + '.join(rec.upstream_terms(v, 'd{}_t'.format))}")
     lines += [f"        {t} {how} {p.shaped(e)}" for t, e, how in rec.backward_steps()]
     lines.append(f"        return {_tuple(carry)}, {_tuple([f'd{s}' for s in steps_in])}")
     zeros = [

@@ -39,9 +39,11 @@ def recurrence_report(
     quantity: str | None,
     emit_to: str | None,
     name: str,
+    one_hot: tuple[str, ...] = (),
+    cost: str | None = None,
 ) -> str:
     """The reverse loop (default), one explanation, or the module that runs it (``emit_to``)."""
-    rec = recurrence(source, shapes, data=tuple(data or ()), name=name)
+    rec = recurrence(source, shapes, data=tuple(data or ()), name=name, one_hot=one_hot, cost=cost)
     if emit_to is not None:  # the forward loop and the BPTT loop, in NumPy, PyTorch or JAX
         return export_recurrence(rec, emit_to)
     if quantity is not None:
