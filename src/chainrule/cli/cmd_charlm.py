@@ -13,7 +13,7 @@ import click
 
 from ..io import write_bytes_atomic
 from ..recur import charlm
-from .options import SEED, Finite, emit, output_option
+from .options import SEED, Finite, emit, output_option, writable
 from .train_charlm import examples, loss_curve
 
 
@@ -35,7 +35,10 @@ from .train_charlm import examples, loss_curve
 @click.option("--samples", default=7, show_default=True, type=click.IntRange(0, 1000))
 @click.option("--print-every", default=500, show_default=True, type=click.IntRange(1))
 @click.option(
-    "--plot", type=click.Path(dir_okay=False, path_type=Path), help="write the loss curve (PNG)"
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=lambda ctx, param, value: writable(value, "--plot"),  # before any work
+    help="write the loss curve (PNG)",
 )
 @output_option
 def command(
