@@ -156,3 +156,12 @@ def test_chainrule_model_declares_one_hot_labels_and_the_cost(tmp_path):
     for bad, words in ((["--one-hot", "Q"], "Q is not a sequence"), (["--cost", "a"], "cost a")):
         r = subprocess.run([*run, *bad], capture_output=True, text=True)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and words in r.stderr
+
+
+def test_the_vanishing_section_runs_on_a_model_with_a_cost():
+    """The cost's step has no upstream input: the norms come from the carried state only."""
+    from chainrule.recur.report import example_values
+
+    rec = charlm.char_rnn("rnn")
+    text = explain_recurrence(rec, "dWaa", example_values(rec, steps=4))
+    assert "k =   4:" in text and "sum over t" in text

@@ -245,7 +245,7 @@ def vanishing(rec: Recurrence, values: Mapping[str, np.ndarray], clip: float = 5
     for t in reversed(range(len(fwd["caches"]))):
         given = dict(zip(rec.cache_names, fwd["caches"][t], strict=True))
         inputs = {k: v for k, v in {**values, **given}.items() if k in cell_in}
-        for v in rec.cell_outputs:
+        for v in rec.cotangents:
             inputs[f"d{v}"] = grad if v == name else np.zeros_like(given[v])
         grad = rec.cell.gradients(inputs)[f"d{prev}"]
         norms.append(float(np.linalg.norm(grad)))
