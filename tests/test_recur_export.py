@@ -189,3 +189,24 @@ def test_chainrule_model_emits_the_loop(tmp_path, to):
     assert ("for t in reversed(range(T_x)):" in out) == (to == "torch")
     assert ("reverse=True" in out) == (to == "jax")
     assert "dWaa += " in out
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm"])
+@pytest.mark.parametrize("to", ["torch", "jax"])
+def test_the_character_models_export_runs_y_hat_minus_y(to, cell):
+    """A cost and one-hot labels: the exported loop has dz⟨t⟩ = ŷ⟨t⟩ − y⟨t⟩ and no upstream input;
+    its gradients are torch's F.cross_entropy ones."""
+    from test_recur_onehot import _torch_gradients
+    from test_recur_onehot import _values as char_values
+
+    from chainrule.recur import charlm
+
+    rec = charlm.char_rnn(cell)
+    source = export_recurrence(rec, to)
+    assert "dzt = yt_pred - yt" in source
+    values = char_values(cell, np.random.default_rng(4), 5, 4, 3, 6)
+    got = _exported_gradients(rec, to, values, {})
+    want = _torch_gradients(cell, values, one_hot=True)
+    assert set(got) == set(want)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-9, atol=1e-12, err_msg=k)
