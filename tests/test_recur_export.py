@@ -210,3 +210,10 @@ def test_the_character_models_export_runs_y_hat_minus_y(to, cell):
     assert set(got) == set(want)
     for k in want:
         np.testing.assert_allclose(got[k], want[k], rtol=1e-9, atol=1e-12, err_msg=k)
+
+
+def test_cr_export_takes_a_recurrence(recs):
+    import chainrule as cr
+
+    for to in ("numpy", "torch", "jax"):
+        assert cr.export(recs["lstm"], to=to) == export_recurrence(recs["lstm"], to)
