@@ -33,16 +33,6 @@ def export_recurrence(rec: Recurrence, to: str = "numpy") -> str:
     raise SpecError(f"cannot export a recurrence to {to!r}", hint="numpy, torch or jax")
 
 
-def _dims(rec: Recurrence) -> list[str]:
-    lines, bound = [], set()
-    for n in rec.inputs:
-        for axis, d in enumerate(rec.loop.shapes[n]):
-            if isinstance(d, str) and d.isidentifier() and d not in bound:
-                bound.add(d)
-                lines.append(f"    {d} = {n}.shape[{axis}]")
-    return lines
-
-
 def _gradients_function(rec: Recurrence, decorator: str = "") -> str:
     """``gradients(*, da, …, **inputs)``: the forward loop, then the reverse loop on its caches."""
     ups = "".join(f"d{a}, " for a in rec.upstream_arrays)
@@ -111,7 +101,7 @@ def _jax_forward(rec: Recurrence, p: JaxPrinter) -> str:
     lines = [
         f"def forward(*, {', '.join(rec.inputs)}):",
         '    """The forward loop as one lax.scan; caches[k][t] is step t\'s k-th quantity."""',
-        *_dims(rec),
+        *rec.dim_lines(),
         "    def cell(carry, step):",
         f"        {_tuple(carried)} = carry",
         f"        {_tuple([s for s, _ in lp.steps_in])} = step",
@@ -139,7 +129,7 @@ def _jax_backward(rec: Recurrence, p: JaxPrinter) -> str:
     lines = [
         f"def backward(*, {''.join(u + ', ' for u in ups)}caches, {', '.join(rec.inputs)}):",
         '    """Backpropagation through time: a reverse lax.scan over the steps."""',
-        *_dims(rec),
+        *rec.dim_lines(),
         "    def cell_vjp(carry, step):",
         f"        {_tuple(carry)} = carry",
         f"        {_tuple([*rec.cache_names, *(u + '_t' for u in ups)])} = step",

@@ -153,7 +153,8 @@ class Recurrence:
             self._backward(p, self.backward_steps(), spelling),
         )
 
-    def _dims(self) -> list[str]:
+    def dim_lines(self) -> list[str]:
+        """``n_x = x.shape[0]`` …: each named dimension, read from the first input having it."""
         lines, bound = [], set()
         for n in self.inputs:
             for axis, d in enumerate(self.loop.shapes[n]):
@@ -166,7 +167,7 @@ class Recurrence:
         lp = self.loop
         sig = ", ".join(self.inputs)
         lines = [f"def forward(*, {sig}):", '    """The forward loop; caches[t] holds step t."""']
-        lines += self._dims()
+        lines += self.dim_lines()
         for arr, _ in lp.stacked:
             lines.append(f"    {arr} = {sp.zeros(p.shape(lp.shapes[arr]))}")
         for name, prev, init in lp.carried:
@@ -206,7 +207,7 @@ class Recurrence:
             *([sp.no_grad] if sp.no_grad else []),
             f"def backward(*, {ups}caches, {sig}):",
             '    """Backpropagation through time: one reverse loop over the steps."""',
-            *self._dims(),
+            *self.dim_lines(),
         ]
         steps_in = [(step, seq) for step, seq in lp.steps_in if seq not in self.data]
         for _, seq in steps_in:
