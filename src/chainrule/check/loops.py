@@ -52,6 +52,13 @@ _NUMPY: dict[str, Callable] = {
     "tanh": np.tanh,
     "concatenate": np.concatenate,
     "square": np.square,
+    "power": np.power,
+    "transpose": np.transpose,
+    "matmul": np.matmul,
+    "vstack": np.vstack,
+    "add": np.add,
+    "subtract": np.subtract,
+    "exp": np.exp,
 }
 _BUILTINS: dict[str, Callable] = {
     "range": range,
@@ -355,13 +362,17 @@ def accumulate(st: ast.stmt) -> ast.stmt:
     return ast.AugAssign(copy.deepcopy(st.targets[0]), ast.Add(), copy.deepcopy(st.value))
 
 
-def swap_statement(root: ast.AST, old: ast.stmt, new: ast.stmt) -> None:
-    """Put ``new`` where ``old`` stands in one of ``root``'s statement lists (in place)."""
-    ast.copy_location(new, old)
-    ast.fix_missing_locations(new)
+def swap_statement(root: ast.AST, old: ast.stmt, new: ast.stmt | list[ast.stmt]) -> None:
+    """Put ``new`` (a statement, or several: lines inserted) where ``old`` stands in one of
+    ``root``'s statement lists (in place)."""
+    news = new if isinstance(new, list) else [new]
+    for n in news:
+        ast.copy_location(n, old)
+        ast.fix_missing_locations(n)
     for node in ast.walk(root):
         for name in ("body", "orelse"):
             body = getattr(node, name, None)
             if isinstance(body, list) and old in body:
-                body[body.index(old)] = new
+                k = body.index(old)
+                body[k : k + 1] = news
                 return
