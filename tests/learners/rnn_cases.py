@@ -184,4 +184,46 @@ CASES = (
         "np.square(np.tanh(c_next)), keepdims = True, parameters['Wf'][:, :n_a].T",
         ("lstm_cell_backward",),
     ),
+    # -- held out: added after the fixes above, measured once, the checker not changed after ------
+    RnnCase(
+        "github_alberthg_lstm",
+        "https://github.com/AlbertHG/Coursera-Deep-Learning-deeplearning.ai/blob/master/"
+        "05-Sequence Models/week1/Building a Recurrent Neural Network Step by Step/"
+        "Building+a+Recurrent+Neural+Network+-+Step+by+Step+-+v1.ipynb",
+        "lstm_backward calls the cell with da[:, :, t] and never reads da_prev/dc_prev back "
+        "(dW = dW + … accumulates); the cell, with concat transposed once, is right",
+        ("lstm_cell_backward", "lstm_backward"),
+        {
+            "lstm_backward": (
+                (_NEXT, "lstm_cell_backward(da[:, :, t], dc_prevt"),
+                (("da_prevt", "dc_prevt"), "dx[:, :, t] = gradients['dxt']"),
+            )
+        },
+    ),
+    RnnCase(
+        "github_alberthg_rnn",
+        "https://github.com/AlbertHG/Coursera-Deep-Learning-deeplearning.ai/blob/master/"
+        "05-Sequence Models/week1/Building a Recurrent Neural Network Step by Step/"
+        "Building+a+Recurrent+Neural+Network+-+Step+by+Step+-+v1.ipynb",
+        "(1 - a_next * a_next), np.sum(dtanh, keepdims=True, axis=-1), np.zeros([n_a, m])",
+        ("rnn_cell_backward", "rnn_backward"),
+    ),
+    RnnCase(
+        "github_shivamaggarwal513_rnn",
+        "https://github.com/shivamaggarwal513/coursera-deep-learning-specialization/blob/master/"
+        "c5-sequence-models/week-1/a1-building-your-recurrent-neural-network/"
+        "a1_building_your_recurrent_neural_network.ipynb",
+        "@ for every product, np.zeros_like(parameters['Wax']) and the cell's gradients read "
+        "straight from the dictionary",
+        ("rnn_cell_backward", "rnn_backward"),
+    ),
+    RnnCase(
+        "github_shivamaggarwal513_lstm",
+        "https://github.com/shivamaggarwal513/coursera-deep-learning-specialization/blob/master/"
+        "c5-sequence-models/week-1/a1-building-your-recurrent-neural-network/"
+        "a1_building_your_recurrent_neural_network.ipynb",
+        "dc_next1 = dc_next + da_next * ot * (1 - tanh(c_next)²) shared by the gates and "
+        "dc_prev = dc_next1 * ft, np.concatenate([a_prev, xt]) with the default axis, @",
+        ("lstm_cell_backward", "lstm_backward"),
+    ),
 )
