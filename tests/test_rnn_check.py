@@ -148,6 +148,30 @@ def test_two_mistakes_at_once() -> None:
     assert sorted(f.mistake for f in check.findings) == ["next-forgotten", "not-accumulated"]
 
 
+def test_every_parameter_gradient_assigned_is_one_mistake_on_each_line() -> None:
+    """Learners who assign one dW assign them all (tests/learners/rnn/github_muhac_lstm.txt):
+    the three lines are repaired together and each is named."""
+    text = COURSE
+    for w in ("dWax", "dWaa", "dba"):
+        text = text.replace(f"{w} += {w}t", f"{w} = {w}t")
+    (_, check) = cr.check_rnn(text)
+    assert [f.mistake for f in check.findings] == ["not-accumulated"] * 3
+    assert [f.line for f in check.findings] == [
+        _line(text, f"{w} = {w}t") for w in ("dWax", "dWaa", "dba")
+    ]
+
+
+def test_the_carried_gradient_never_updated_is_named() -> None:
+    """The loop passes da_prevt but never reads the cell's da_prev into it."""
+    text = COURSE.replace(
+        'dxt, da_prevt = gradients["dxt"], gradients["da_prev"]', 'dxt = gradients["dxt"]'
+    )
+    (_, check) = cr.check_rnn(text)
+    (finding,) = check.findings
+    assert finding.mistake == "next-not-carried"
+    assert finding.corrected.startswith("da_prevt = gradients['da_prev']\n")
+
+
 # https://community.deeplearning.ai/t/question-on-backpropagation-week-1-prog-assignment-1/555129
 # — a learner's rnn_backward "yields right dimensions, but all outputs are zero": the cell is
 # called with da_prevt alone (which starts at zero), in the learner's one-line unpacking.
