@@ -226,4 +226,21 @@ CASES = (
         "dc_prev = dc_next1 * ft, np.concatenate([a_prev, xt]) with the default axis, @",
         ("lstm_cell_backward", "lstm_backward"),
     ),
+    # -- held out, second batch (found after the first held-out measurement), measured once -------
+    RnnCase(
+        "github_kulbear_lstm",
+        "https://github.com/Kulbear/deep-learning-coursera/pull/41 (Sequence Models/Building a "
+        "Recurrent Neural Network - Step by Step - v2.ipynb)",
+        "the cell reads Wf, Wi, Wc, Wo as globals (the notebook's test cell defines them, so its "
+        "check passes) where parameters['Wf'] … belong; lstm_backward never reads da_prev/dc_prev "
+        "back into da_prevt/dc_prevt",
+        ("lstm_cell_backward", "lstm_backward"),
+        {
+            "lstm_cell_backward": (
+                (("parameters",), "da_prev = "),
+                (("parameters",), "dxt = "),
+            ),
+            "lstm_backward": ((("da_prevt", "dc_prevt"), "dx[:, :, t] = gradients['dxt']"),),
+        },
+    ),
 )

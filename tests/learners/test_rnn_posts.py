@@ -144,7 +144,7 @@ def _right_by_mathematics(case: RnnCase, name: str) -> bool:
         args, want = _reference(name, v)
         try:
             got = _run_learner(case, name, args)
-        except (ValueError, IndexError):
+        except (ValueError, IndexError, NameError):  # it cannot run: wrong
             return False
         for k, w in want.items():
             if np.shape(got[k]) != w.shape or not np.allclose(got[k], w, rtol=1e-9, atol=1e-12):

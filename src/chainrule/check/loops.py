@@ -56,6 +56,7 @@ _NUMPY: dict[str, Callable] = {
     "transpose": np.transpose,
     "matmul": np.matmul,
     "vstack": np.vstack,
+    "hstack": np.hstack,
     "add": np.add,
     "subtract": np.subtract,
     "exp": np.exp,

@@ -18,10 +18,16 @@ import numpy as np
 
 from .conv_check import LoopCheck
 from .loops import Program
-from .recur_repairs import Edit, derivative_edits, product_edits, sliced_gate_edits
+from .recur_repairs import (
+    Edit,
+    derivative_edits,
+    global_weight_edits,
+    product_edits,
+    sliced_gate_edits,
+)
 from .recur_repairs import expr as _expr
 from .recur_repairs import replace as _replace
-from .rnn_check import check_cell_and_sequence
+from .rnn_check import cache_parameters, check_cell_and_sequence
 
 __all__ = ["check_lstm"]
 
@@ -136,6 +142,7 @@ def _cell_edits(fn: ast.FunctionDef) -> list[Edit]:
         f"d{ot}": f"{ot} * (1 - {ot})",
     }
     extra = sliced_gate_edits(fn, n_a) + derivative_edits(fn, factors) + product_edits(fn)
+    extra += global_weight_edits(fn, cache_parameters(fn))
     return _gate_edits(fn) + extra
 
 

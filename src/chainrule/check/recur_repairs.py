@@ -180,5 +180,35 @@ def _insert_before(lines: list[ast.stmt]) -> Fix:
 def accumulate_all(edits: list[Edit]) -> list[Repair]:
     """Every ``dW = …`` of the loop accumulated at once, as one repair (when there are two or
     more): a learner who assigns one parameter gradient assigns them all."""
-    group = tuple(e for e in edits if e[0] == "not-accumulated")
+    return grouped(edits, "not-accumulated")
+
+
+def grouped(edits: list[Edit], mistake: str) -> list[Repair]:
+    """The edits of one mistake made together, as one repair (when there are two or more)."""
+    group = tuple(e for e in edits if e[0] == mistake)
     return [group] if len(group) > 1 else []
+
+
+# -- a weight read from a name the function never defines ----------------------------------------
+def global_weight_edits(fn: ast.FunctionDef, parameters: str) -> list[Edit]:
+    """``Wf`` (a global the notebook's test cell happens to define) as ``parameters["Wf"]``,
+    in every line that reads it: the function must take its weights from the cache."""
+    defined = {a.arg for a in fn.args.args} | {
+        t.id
+        for s in ast.walk(fn)
+        if isinstance(s, ast.Assign | ast.AugAssign | ast.For)
+        for target in (s.targets if isinstance(s, ast.Assign) else [s.target])
+        for t in ast.walk(target)
+        if isinstance(t, ast.Name)
+    }
+    out: list[Edit] = []
+    for s in assignments(fn):
+        names = [
+            n
+            for n in ast.walk(s.value)
+            if isinstance(n, ast.Name) and n.id not in defined and n.id[:1] in ("W", "b")
+        ]
+        if names:
+            news = {n: expr(f'{parameters}["{n.id}"]') for n in names}
+            out.append(("weights-not-read", s, replace_all(news)))
+    return out

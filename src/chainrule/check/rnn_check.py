@@ -33,6 +33,8 @@ from .recur_repairs import (
     Edit,
     Repair,
     accumulate_all,
+    global_weight_edits,
+    grouped,
     not_carried_edits,
     product_edits,
     target_name,
@@ -58,6 +60,8 @@ MISTAKES = {
     "xt columns (in dxt) belong",
     "gate-derivative-missing": "a gate's gradient reaches da_prev and dxt without its "
     "activation's derivative (σ′ or tanh′)",
+    "weights-not-read": "a weight read from a name the function never defines (a global of the "
+    "notebook's test cell) instead of from the cache's parameters",
 }
 _WHY = {
     "next-forgotten": "a⟨t⟩ is used twice — by the output at t and by step t+1 — so its gradient "
@@ -76,9 +80,9 @@ _WHY["dc-prev-no-forget"] = (
     "c⟨t−1⟩ through c⟨t⟩ carries the factor ft: dc_prev = dc_next * ft + … * ft * da_next."
 )
 _WHY["next-not-carried"] = (
-    "a⟨t⟩ is used by the output at t and by step t+1, and c⟨t⟩ by step t+1: each loop step must "
-    "pass the cell's da_prev (dc_prev) on to the next call, or the later steps' gradients never "
-    "reach the earlier ones (the carried names stay zero)."
+    "a⟨t⟩ is used by the output at t and by step t+1 (the LSTM's c⟨t⟩ by step t+1): each loop "
+    "step must pass the cell's da_prev (dc_prev) on to the next call, or the later steps' "
+    "gradients never reach the earlier ones (the carried names stay zero)."
 )
 _WHY["transpose-missing"] = (
     "for z = W v, dv = Wᵀ dz and dW = dz vᵀ (dxt = Waxᵀ dz, of shape (n_x, m); dWax = dz xtᵀ, "
@@ -93,6 +97,11 @@ _WHY["gate-derivative-missing"] = (
     "a_prev and xt reach each gate through its pre-activation, so da_prev and dxt sum Wᵀ times "
     "the gradient of the pre-activation: dft · Γf(1 − Γf), dit · Γu(1 − Γu), dot · Γo(1 − Γo), "
     "dcct · (1 − c̃²) — the same quantities dW and db take."
+)
+_WHY["weights-not-read"] = (
+    "the cell is called for every step with its own cache: its weights are the cache's "
+    "parameters. A global Wf only exists where the notebook's test cell defined it (and holds "
+    "whatever it was set to there), so elsewhere the function fails or uses other weights."
 )
 _WHY["gate-slices-mixed"] = (
     "each gate reads concat = [a_prev; xt], so W[:, :n_a] multiplies a_prev (da_prev takes its "
@@ -220,8 +229,19 @@ def _cache_names(fn: ast.FunctionDef) -> tuple[str, str]:
 
 
 def _cell_edits(fn: ast.FunctionDef) -> list[Edit]:
-    """a⟨t⟩ for a⟨t−1⟩ and back (:func:`_step_edits`), then each product transposed."""
-    return _step_edits(fn) + product_edits(fn)
+    """a⟨t⟩ for a⟨t−1⟩ and back (:func:`_step_edits`), then each product transposed, then a
+    global weight read from the cache's parameters."""
+    return _step_edits(fn) + product_edits(fn) + global_weight_edits(fn, cache_parameters(fn))
+
+
+def cache_parameters(fn: ast.FunctionDef) -> str:
+    """The learner's name for the parameters: the last of ``(…) = cache``."""
+    for s in ast.walk(fn):
+        if isinstance(s, ast.Assign) and isinstance(s.value, ast.Name) and s.value.id == "cache":
+            t = s.targets[0]
+            if isinstance(t, ast.Tuple) and t.elts and isinstance(t.elts[-1], ast.Name):
+                return t.elts[-1].id
+    return "parameters"
 
 
 def _step_edits(fn: ast.FunctionDef) -> list[Edit]:
@@ -423,7 +443,7 @@ def check_cell_and_sequence(
     repairs: tuple = ()
     edits_of_cell = cell_edits(fns[cell_name]) if cell_name in fns else []
     if cell_name in fns:
-        check, repairs = _check(program, cell_name, cell_cases(), [(e,) for e in edits_of_cell])
+        check, repairs = _check(program, cell_name, cell_cases(), _cell_repairs(edits_of_cell))
         found.append(check)
     if sequence_name in fns:
         repaired = _apply(program, repairs)
@@ -439,6 +459,11 @@ def check_cell_and_sequence(
             check = LoopCheck(f"{sequence_name} (judged with {how})", *_fields(check))
         found.append(check)
     return found
+
+
+def _cell_repairs(edits: list[Edit]) -> list[Repair]:
+    """One repair per edit; a global weight read from the parameters everywhere at once too."""
+    return [(e,) for e in edits] + grouped(edits, "weights-not-read")
 
 
 _STEP_MISTAKES = {"a-wrong-step", "tanh-wrong-step", "dc-prev-no-forget", "gate-slices-mixed"}
