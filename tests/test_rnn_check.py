@@ -148,6 +148,30 @@ def test_two_mistakes_at_once() -> None:
     assert sorted(f.mistake for f in check.findings) == ["next-forgotten", "not-accumulated"]
 
 
+@pytest.mark.parametrize(
+    ("right", "other"),
+    [
+        ("for t in reversed(range(T_x)):", "for t in range(T_x)[::-1]:"),
+        ("for t in reversed(range(T_x)):", "for t in range(T_x - 1, -1, -1):"),
+        ("dxt = np.dot(Wax.T, dtanh)", "dxt = np.matmul(np.transpose(Wax), dtanh)"),
+        (
+            "dtanh = (1 - a_next ** 2) * da_next",
+            "dtanh = np.multiply(da_next, 1 - np.power(a_next, 2))",
+        ),
+        ("dba = np.sum(dtanh, axis=1, keepdims=True)", "dba = dtanh.sum(axis=-1, keepdims=1)"),
+        (
+            'gradients = {"dx": dx, "da0": da0, "dWax": dWax, "dWaa": dWaa, "dba": dba}',
+            "gradients = dict(dx=dx, da0=da0, dWax=dWax, dWaa=dWaa, dba=dba)",
+        ),
+    ],
+)
+def test_other_spellings_of_the_course_code_are_right(right: str, other: str) -> None:
+    """Ways learners write the same lines (np.matmul, np.transpose, np.power, a reversed range,
+    dict(...)) are read and judged right."""
+    assert COURSE.count(right) == 1
+    assert all(c.correct for c in cr.check_rnn(COURSE.replace(right, other)))
+
+
 def test_every_parameter_gradient_assigned_is_one_mistake_on_each_line() -> None:
     """Learners who assign one dW assign them all (tests/learners/rnn/github_muhac_lstm.txt):
     the three lines are repaired together and each is named."""

@@ -4,7 +4,7 @@
 A backward pass written as four nested loops over windows cannot be turned into one formula, so it
 is *interpreted* on chosen arrays: :mod:`ast` parses the text, and this module walks the tree,
 performing only the operations on its whitelist — assignment and unpacking, ``+=``, ``for`` over
-``range`` or ``reversed(range(…))``, ``if``, ``return``, ``assert``, arithmetic and comparisons,
+``range`` (``reversed(range(…))``, ``range(…)[::-1]``), ``if``, ``return``, ``assert``, arithmetic and comparisons,
 subscripts and slices, ``.shape``, ``.copy()``, a handful of NumPy functions (``np.zeros``,
 ``np.pad``, ``np.tanh``, …) and the learner's own functions defined in the same text
 (``zero_pad``, ``create_mask_from_window``, ``distribute_value``, ``rnn_cell_backward``). Nothing
@@ -68,6 +68,7 @@ _BUILTINS: dict[str, Callable] = {
     "len": len,
     "abs": abs,
     "print": lambda *a, **k: None,
+    "dict": dict,
 }
 _BIN = {
     ast.Add: operator.add,
@@ -185,12 +186,15 @@ class Program:
     def _for(self, s: ast.For, env: dict) -> None:
         if s.orelse or not isinstance(s.target, ast.Name):
             raise self._refuse(s, "this for loop")
-        it, backwards = s.iter, False
+        it, backwards, cut = s.iter, False, None
         if _is_call(it, "reversed") and len(it.args) == 1 and not it.keywords:
             it, backwards = it.args[0], True  # the course's reversed(range(T_x))
+        if isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Slice):
+            it, cut = it.value, it.slice  # range(T_x)[::-1]
         if not _is_call(it, "range"):
             raise self._refuse(s, "a loop over anything but range(...) or reversed(range(...))")
         steps = self._expr(it, env)
+        steps = steps if cut is None else steps[self._index(cut, env)]
         for k in reversed(steps) if backwards else steps:
             env[s.target.id] = k
             self._block(s.body, env)
