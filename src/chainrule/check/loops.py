@@ -5,8 +5,8 @@ A backward pass written as four nested loops over windows cannot be turned into 
 is *interpreted* on chosen arrays: :mod:`ast` parses the text, and this module walks the tree,
 performing only the operations on its whitelist — assignment and unpacking, ``+=``, ``for`` over
 ``range`` (``reversed(range(…))``, ``range(…)[::-1]``), ``if``, ``return``, ``assert``, arithmetic
-and comparisons, subscripts and slices, ``.shape``, ``.copy()``, a handful of NumPy functions (``np.zeros``,
-``np.pad``, ``np.tanh``, …) and the learner's own functions defined in the same text
+and comparisons, subscripts and slices, ``.shape``, ``.copy()``, a handful of NumPy functions
+(``np.zeros``, ``np.pad``, ``np.tanh``, …) and the learner's own functions defined in the same text
 (``zero_pad``, ``create_mask_from_window``, ``distribute_value``, ``rnn_cell_backward``). Nothing
 is imported, compiled or ``exec``-ed; anything else (attributes other than those, other calls,
 ``while``, ``import`` of anything but NumPy, comprehensions) is refused with its line, and the
