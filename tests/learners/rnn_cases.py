@@ -67,8 +67,9 @@ CASES = (
         "forum_157244",
         "https://community.deeplearning.ai/t/d5w1-a1-assignment-exercise-6-rnn-backward-need-help/157244",
         "the learner's cell recomputes tanh′ from Wax xt + Waa a_prev + ba (right, it matched "
-        "the expected output) and rnn_backward calls it with da_prevt alone; the lines shown in "
-        "the traceback, the rest of rnn_backward the course's",
+        "the expected output: the fixture prints the post's numbers) and rnn_backward calls it "
+        "with da_prevt alone; the lines shown in the traceback, the rest of rnn_backward the "
+        "course's",
         ("rnn_cell_backward", "rnn_backward"),
         {"rnn_backward": ((_OUTPUT, "rnn_cell_backward(da_prevt"),)},
     ),
@@ -91,7 +92,9 @@ CASES = (
         "https://community.deeplearning.ai/t/dls-c5-week-1-ex7-lstm-cell-backward/405415",
         "the gates' whole weights (W.T, shape (8, 5)) in da_prev and dxt, so both come out "
         "(8, 10); the mentor: equation 19 takes W[:, :n_a], equation 21 W[:, n_a:]; code not "
-        "shown, the mistake written into the course's cell",
+        "shown, the mistake written into the course's cell, which then prints the post's "
+        "dxt[1][2] = 0.3695862892930779 (the same question: Manu_Dwivedi, Course Q&A, 16 Feb "
+        "2023, in https://huggingface.co/datasets/nvidia/Nemotron-CC-Math-v1)",
         ("lstm_cell_backward",),
         {"lstm_cell_backward": ((("n_a",), "da_prev = ("), (("n_a",), "dxt = ("))},
     ),
@@ -100,7 +103,8 @@ CASES = (
         "https://github.com/ernestng11/rnn-from-scratch/blob/main/lstm_backward.py",
         "lstm_backward calls the cell with da[:, :, t] and never updates da_prevt or dc_prevt "
         "from the cell's da_prev/dc_prev (the same loop is in zhaojiachen1994/rnnLearning "
-        "LSTM_BACKWARD.py); the cell is right",
+        "LSTM_BACKWARD.py and sagarnildass/andrew_ng_deep_learning, whose issue #1 reports "
+        "'da_prevt never get update, always zeros'); the cell is right",
         ("lstm_cell_backward", "lstm_backward"),
         {
             "lstm_backward": (

@@ -218,3 +218,48 @@ def test_the_mistakes_are_named_on_their_lines(outcomes: list[Outcome]) -> None:
     named = [o for o in wrong if o.named]
     missed = [f"{o.case.id}/{o.function}:\n{o.said}" for o in wrong if not o.named]
     assert len(named) / len(wrong) >= NAMED, "\n\n".join(missed)
+
+
+# -- the forum fixtures are the learners' code: they print what the learners posted --------------
+def _case(case_id: str) -> RnnCase:
+    return next(c for c in CASES if c.id == case_id)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
+
+
+def test_the_405415_fixture_prints_the_learners_numbers() -> None:
+    """The notebook's lstm_cell_backward test (seed 1), run on the fixture, prints the learner's
+    post: dxt[1][2] = 0.3695862892930779 with dxt and da_prev of shape (8, 10)."""
+    np.random.seed(1)
+    xt, a_prev, c_prev = np.random.randn(3, 10), np.random.randn(5, 10), np.random.randn(5, 10)
+    p = {k: np.random.randn(5, 8 if k[0] == "W" else 1) for k in ("Wf", "bf", "Wi", "bi")}
+    p.update({k: np.random.randn(5, 8 if k[0] == "W" else 1) for k in ("Wo", "bo", "Wc", "bc")})
+    p.update(Wy=np.random.randn(2, 5), by=np.random.randn(2, 1))
+    z = np.concatenate((a_prev, xt), axis=0)
+    ft, it = _sigmoid(p["Wf"] @ z + p["bf"]), _sigmoid(p["Wi"] @ z + p["bi"])
+    cct, ot = np.tanh(p["Wc"] @ z + p["bc"]), _sigmoid(p["Wo"] @ z + p["bo"])
+    c_next = ft * c_prev + it * cct
+    cache = (ot * np.tanh(c_next), c_next, a_prev, c_prev, ft, it, cct, ot, xt, p)
+    da_next, dc_next = np.random.randn(5, 10), np.random.randn(5, 10)
+    g = _run_learner(_case("forum_405415"), "lstm_cell_backward", (da_next, dc_next, cache))
+    assert g["dxt"].shape == g["da_prev"].shape == (8, 10)
+    assert g["dxt"][1][2] == pytest.approx(0.3695862892930779, abs=1e-13)
+    assert g["da_prev"][2][3] == pytest.approx(-0.06396214197109236, abs=1e-13)
+
+
+def test_the_157244_fixture_prints_the_learners_numbers() -> None:
+    """The notebook's rnn_cell_backward test (seed 1) on the learner's cell prints their post."""
+    np.random.seed(1)
+    xt, a_prev = np.random.randn(3, 10), np.random.randn(5, 10)
+    p = {"Wax": np.random.randn(5, 3), "Waa": np.random.randn(5, 5)}
+    p.update(Wya=np.random.randn(2, 5), ba=np.random.randn(5, 1), by=np.random.randn(2, 1))
+    a_next = np.tanh(p["Waa"] @ a_prev + p["Wax"] @ xt + p["ba"])
+    da_next = np.random.randn(5, 10)
+    g = _run_learner(_case("forum_157244"), "rnn_cell_backward", (da_next, (a_next, a_prev, xt, p)))
+    posted = {"dxt": (1, 2, -1.3872130506020925), "da_prev": (2, 3, -0.15239949377395495)}
+    posted.update(dWax=(3, 1, 0.4107728249354584), dWaa=(1, 2, 1.1503450668497135))
+    for k, (i, j, v) in posted.items():
+        assert g[k][i][j] == pytest.approx(v, abs=1e-12), k
+    assert g["dba"][4][0] == pytest.approx(0.20023491, abs=1e-8)
