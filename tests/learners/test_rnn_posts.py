@@ -263,3 +263,21 @@ def test_the_157244_fixture_prints_the_learners_numbers() -> None:
     for k, (i, j, v) in posted.items():
         assert g[k][i][j] == pytest.approx(v, abs=1e-12), k
     assert g["dba"][4][0] == pytest.approx(0.20023491, abs=1e-8)
+
+
+@pytest.mark.parametrize(
+    "case_id", ["github_ernestng11_lstm", "github_bosonfields_lstm", "github_alberthg_lstm"]
+)
+def test_the_learners_lstm_numbers_are_diagnosed(case_id: str) -> None:
+    """From the numbers alone (``recur.mistakes.diagnose``, the derived loop and its mistaken
+    variants): the learners' lstm_backward never carries da_prev/dc_prev back, which is the loop
+    with the next step's gradients forgotten — exactly."""
+    from chainrule.check.lstm_check import _recurrence
+    from chainrule.recur.mistakes import diagnose
+
+    v = _draws(True)[1]
+    theirs = _run_learner(_case(case_id), "lstm_backward", (v["da"], _caches(v, True)))
+    values = {k: v[k] for k in v if k not in ("da", "dc")}
+    verdict = diagnose(_recurrence(), values, {"a": v["da"]}, theirs)
+    assert verdict.mistake is not None, str(verdict)
+    assert verdict.mistake.name == "forgot the gradient from the next step"
