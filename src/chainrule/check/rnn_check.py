@@ -14,7 +14,9 @@ https://community.deeplearning.ai/t/c5-w1a1-optional-rnn-back-propagation/48297
 (``rnn_cell_backward(da[:, :, t], caches[t])``: the next step's gradient left out) and
 https://community.deeplearning.ai/t/question-on-backpropagation-week-1-prog-assignment-1/555129
 (``rnn_cell_backward(da_prevt, caches[t])``: the output's gradient left out, "all outputs are
-zero").
+zero"); the repairs that real learners' posts and repositories called for beyond those (a
+product without its transpose, the carried gradients never read back, …) are in
+:mod:`.recur_repairs`, and tests/learners/rnn_cases.py measures the checker on them.
 """
 
 from __future__ import annotations
