@@ -119,7 +119,8 @@ CASES = (
         "Dinosaurus_name_-_shakespear/rnn_stepbystep.py",
         "lstm_backward passes da[:, :, t] + da_prevt and dc_prevt but never updates them from "
         "the cell's da_prev/dc_prev (they stay zero); the cell, with np.concatenate inline in "
-        "each dW, is right",
+        "each dW, is right (the same code in a learner's blog, ZJUFangzh/ZJUFangzh.github.io "
+        "source/_posts/dl-ai-5-1h.md)",
         ("lstm_cell_backward", "lstm_backward"),
         {"lstm_backward": ((("da_prevt", "dc_prevt"), "dx[:, :, t] = gradients['dxt']"),)},
     ),
