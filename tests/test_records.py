@@ -103,6 +103,16 @@ OPS = {
         "np.sum(X[:2] * H) + np.sum(np.tanh(X[2:]) * G)",
         {"X": (5, 4), "H": (2, 4), "G": (3, 4)},
     ),
+    # the matrix functions (X near 3 I: eigenvalues off (−∞, 0], as logm and sqrtm need) and their
+    # Fréchet derivatives, which the backward pass calls
+    **{
+        f: (f"np.sum(scipy.linalg.{f}(X) * H)", {"X": (3, 3), "H": (3, 3)})
+        for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
+    },
+    **{
+        f"frechet_{f}": (f"np.sum(frechet_{f}(X, E) * H)", {"X": (3, 3), "E": (3, 3), "H": (3, 3)})
+        for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
+    },
 }
 # named compositions (printed with their own names) → (spelling, shapes)
 NAMED = {

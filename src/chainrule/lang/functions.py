@@ -23,7 +23,15 @@ __all__ = ["FUNCTIONS", "COMPARISONS", "PREFIXES", "register", "step", "one_minu
 
 Handler = Callable[..., Expr]
 FUNCTIONS: dict[str, Handler] = {}
-PREFIXES = ("np.", "numpy.", "np.linalg.", "numpy.linalg.", "linalg.", "scipy.special.")
+PREFIXES = (
+    "np.",
+    "numpy.",
+    "np.linalg.",
+    "numpy.linalg.",
+    "linalg.",
+    "scipy.special.",
+    "scipy.linalg.",
+)
 
 
 def register(*names: str) -> Callable[[Handler], Handler]:

@@ -16,6 +16,7 @@ import sympy
 
 from ..ir.expr import Expr
 from ..ir.linalg import Named
+from ..rules.primitives import PRIMITIVES
 from ..scalar import ElementwiseFn
 from .base import (
     PRECEDENCE,
@@ -185,8 +186,9 @@ class LatexPrinter(Printer):
         name, args, keywords = call_parts(e)
         options = r",\ ".join(rf"\mathrm{{{k.replace('_', '')}}}={v}" for k, v in keywords)
         inner = ", ".join(self._print(a) for a in args)
-        title = name.replace("_", r"\_")
-        return rf"\operatorname{{{title}}}({inner};\ {options})"
+        escaped = name.replace("_", r"\_")
+        title = PRIMITIVES[e.op].latex or rf"\operatorname{{{escaped}}}"
+        return rf"{title}({inner};\ {options})" if keywords else rf"{title}({inner})"
 
     def _print_vstack(self, e: Expr) -> str:
         a, b = (self._print(x) for x in e.args)

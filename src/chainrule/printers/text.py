@@ -15,6 +15,7 @@ from ..display import provide
 from ..ir.expr import Expr, leaves
 from ..ir.linalg import Named
 from ..ir.shapes import fmt_shape
+from ..rules.primitives import PRIMITIVES
 from .base import (
     PRECEDENCE,
     Printer,
@@ -126,8 +127,9 @@ class TextPrinter(Printer):
     # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
     def _print_call(self, e: Expr) -> str:
         name, args, keywords = call_parts(e)
-        options = ", ".join(f"{k} {v}" for k, v in keywords)
-        return f"{name}({', '.join(self._print(a) for a in args)}; {options})"
+        options = "; " + ", ".join(f"{k} {v}" for k, v in keywords) if keywords else ""
+        title = PRIMITIVES[e.op].text or name
+        return f"{title}({', '.join(self._print(a) for a in args)}{options})"
 
     def _print_vstack(self, e: Expr) -> str:
         return f"[{self._print(e.args[0])}; {self._print(e.args[1])}]"
