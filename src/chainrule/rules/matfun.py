@@ -49,41 +49,30 @@ def _scipy() -> None:
         ) from None
 
 
-def _domain(name: str, x: np.ndarray) -> None:
-    """logm and sqrtm (and their derivatives) need no eigenvalue on (−∞, 0]."""
-    if not np.isfinite(x).all():
+def _checked(kernel: Callable[..., np.ndarray], name: str, *arrays: np.ndarray) -> np.ndarray:
+    """The kernel on float64 arrays; a refusal of its domain becomes an EvaluationError."""
+    _scipy()
+    if not all(np.isfinite(a).all() for a in arrays):
         raise EvaluationError(f"{name} of a matrix with infinite or NaN entries")
-    if name not in ("logm", "sqrtm"):
-        return
-    lam = np.linalg.eigvals(x)
-    tol = 1e-10 * max(1.0, float(np.max(np.abs(lam), initial=0.0)))
-    bad = lam[(np.abs(lam.imag) <= tol) & (lam.real <= tol)]
-    if bad.size:
-        what = "singular" if np.min(np.abs(bad)) <= tol else "has a negative real eigenvalue"
-        raise EvaluationError(
-            f"{name} needs a matrix without eigenvalues on (−∞, 0], but this "
-            f"{x.shape[0]}×{x.shape[1]} matrix is {what} (eigenvalue {bad.real[0]:.3g})",
-            hint=f"the principal {'logarithm' if name == 'logm' else 'square root'} is real and "
-            "differentiable only there, e.g. for a symmetric positive definite matrix",
-        )
+    try:
+        return kernel(*(np.asarray(a, dtype=np.float64) for a in arrays))
+    except np.linalg.LinAlgError as e:
+        raise EvaluationError(str(e), hint=DOMAIN_HINT) from None
+
+
+DOMAIN_HINT = (
+    "the principal logarithm and square root are real and differentiable only there, e.g. for a "
+    "symmetric positive definite matrix"
+)
 
 
 def _forward(name: str) -> Callable[..., np.ndarray]:
-    def run(shape: tuple, attrs: tuple, x: np.ndarray) -> np.ndarray:
-        _scipy()
-        _domain(name, np.asarray(x))
-        return K.KERNELS[name](np.asarray(x, dtype=np.float64))
-
-    return run
+    return lambda shape, attrs, x: _checked(K.KERNELS[name], name, x)
 
 
 def _backward(name: str) -> Callable[..., np.ndarray]:
-    def run(shape: tuple, attrs: tuple, a: np.ndarray, e: np.ndarray) -> np.ndarray:
-        _scipy()
-        _domain(name, np.asarray(a))
-        return K.KERNELS[f"frechet_{name}"](np.asarray(a, np.float64), np.asarray(e, np.float64))
-
-    return run
+    fr = f"frechet_{name}"
+    return lambda shape, attrs, a, e: _checked(K.KERNELS[fr], fr, a, e)
 
 
 # -- the rules (G is the adjoint of the node's output) -------------------------------------------
@@ -161,7 +150,8 @@ _BODIES = {
     "sinm": "{exp}(1j * X).imag",
     "cosm": "{exp}(1j * X).real",
 }
-_NEEDS = {"logm": ("sqrtm",)}
+_NEEDS = {"logm": ("sqrtm",)}  # PyTorch's and JAX's logm call their sqrtm
+_NUMPY_NEEDS = {"logm": ("principal",), "sqrtm": ("principal",)}  # the domain check
 
 
 def _language(name: str, words: dict[str, str]) -> dict[str, str]:
@@ -176,17 +166,20 @@ def _helpers(name: str) -> dict[str, tuple[tuple[str, str], ...]]:
     first."""
     fr, chain = f"frechet_{name}", (*_NEEDS.get(name, ()), name)
     sources = {
-        "numpy": {n: K.kernel_source(n) for n in (*chain, "frechet", fr)},
-        "torch": {**_language("sqrtm", _TORCH), **_language(name, _TORCH)},
-        "jax": {**_language("sqrtm", _JAX), **_language(name, _JAX)},
+        "numpy": {
+            n: K.kernel_source(n) for n in (*_NUMPY_NEEDS.get(name, ()), name, "frechet", fr)
+        },
+        "torch": {k: v for n in chain for k, v in _language(n, _TORCH).items()},
+        "jax": {k: v for n in chain for k, v in _language(n, _JAX).items()},
     }
     for lang, words in (("torch", _TORCH), ("jax", _JAX)):
         sources[lang]["frechet"] = _FRECHET.format(**words)
         sources[lang][fr] = f"def {fr}(A, E):\n    return frechet({name}, A, E)\n"
-    forward = {lang: tuple((n, src[n]) for n in chain) for lang, src in sources.items()}
-    backward = {
-        lang: tuple((n, src[n]) for n in (*chain, "frechet", fr)) for lang, src in sources.items()
+    forward = {
+        lang: tuple((n, src[n]) for n in src if n not in ("frechet", fr))
+        for lang, src in sources.items()
     }
+    backward = {lang: tuple(src.items()) for lang, src in sources.items()}
     return forward, backward
 
 

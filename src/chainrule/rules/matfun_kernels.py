@@ -26,11 +26,26 @@ def expm(X):
     return scipy.linalg.expm(X)
 
 
+def principal(X, name):
+    """Refuse X with an eigenvalue on (−∞, 0]: there the principal logarithm and square root are
+    not real (a negative eigenvalue) or not differentiable (a zero one, X singular)."""
+    lam = np.linalg.eigvals(X)
+    tol = 1e-10 * max(1.0, float(np.max(np.abs(lam), initial=0.0)))
+    bad = lam[(np.abs(lam.imag) <= tol) & (lam.real <= tol)]
+    if bad.size:
+        what = "singular" if np.min(np.abs(bad)) <= tol else "has a negative real eigenvalue"
+        raise np.linalg.LinAlgError(
+            f"{name} needs a matrix without eigenvalues on (−∞, 0], but this "
+            f"{X.shape[0]}×{X.shape[1]} matrix is {what} (eigenvalue {bad.real[0]:.3g})"
+        )
+
+
 def logm(X):
     """The principal logarithm: e^L = X, eigenvalues of L with imaginary parts in (−π, π); real for
     a real X without eigenvalues on (−∞, 0]."""
     import scipy.linalg
 
+    principal(X, "logm")
     return np.real(scipy.linalg.logm(X))
 
 
@@ -39,6 +54,7 @@ def sqrtm(X):
     real X without eigenvalues on (−∞, 0]."""
     import scipy.linalg
 
+    principal(X, "sqrtm")
     return np.real(scipy.linalg.sqrtm(X))
 
 
@@ -94,7 +110,7 @@ def frechet_cosm(A, E):
 
 KERNELS = {
     f.__name__: f
-    for f in (expm, logm, sqrtm, sinm, cosm, frechet)
+    for f in (expm, principal, logm, sqrtm, sinm, cosm, frechet)
     + (frechet_expm, frechet_logm, frechet_sqrtm, frechet_sinm, frechet_cosm)
 }
 
