@@ -96,6 +96,9 @@ def test_domain_errors_are_clear() -> None:
         s(X=np.array([[1.0, 2.0], [2.0, 4.0]]))
     with pytest.raises(cr.ShapeError, match="square"):
         cr.grad("np.sum(expm(X))", "X", {"X": (2, 3)})
+    model = cr.model("J = np.trace(logm(X))", {"X": (2, 2)}, wrt=["X"])
+    with pytest.raises(cr.EvaluationError, match="has a negative real eigenvalue"):
+        model.gradients({"X": np.array([[0.0, 1.0], [2.0, 0.0]])})  # eigenvalues ±√2
 
 
 def test_missing_scipy_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

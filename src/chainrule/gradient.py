@@ -14,9 +14,9 @@ import numpy as np
 
 from .algebra.simplify import substitute
 from .autodiff import Derivation, Equation, Program, backprop
-from .codegen import compile_module
+from .codegen import compile_module, kernel_errors
 from .display import RichDisplay
-from .errors import ChainruleError, EvaluationError, ShapeError, UnknownNameError
+from .errors import EvaluationError, ShapeError, UnknownNameError
 from .evaluate import as_array, bind
 from .ir import build
 from .ir.expr import Expr, leaves, walk
@@ -101,15 +101,9 @@ class Gradient(RichDisplay):
     def _run(self, fn: str, arrays: dict) -> dict:
         """Call the compiled code; a singular matrix becomes an :class:`EvaluationError`."""
         try:
-            return self._compiled[fn](**{v.name: arrays[v.name] for v in self.program.inputs})
-        except ImportError as e:
-            raise ChainruleError(
-                f"{e.name or 'a module'} is needed to evaluate this expression",
-                hint="pip install 'chainrule[linalg]' (SciPy, for expm, logm, sqrtm, sinm, cosm)",
-            ) from None
+            with kernel_errors():
+                return self._compiled[fn](**{v.name: arrays[v.name] for v in self.program.inputs})
         except np.linalg.LinAlgError as e:
-            if "eigenvalues on" in str(e):  # logm or sqrtm outside its domain
-                raise EvaluationError(str(e)) from None
             inverted = sorted({text(n.args[0]) for n in walk(self.expr) if n.op == "inv"})
             raise EvaluationError(
                 f"singular matrix: cannot invert {', '.join(inverted) or 'a matrix'} at these "

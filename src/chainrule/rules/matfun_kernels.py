@@ -33,10 +33,10 @@ def principal(X, name):
     tol = 1e-10 * max(1.0, float(np.max(np.abs(lam), initial=0.0)))
     bad = lam[(np.abs(lam.imag) <= tol) & (lam.real <= tol)]
     if bad.size:
-        what = "singular" if np.min(np.abs(bad)) <= tol else "has a negative real eigenvalue"
+        what = "is singular" if np.min(np.abs(bad)) <= tol else "has a negative real eigenvalue"
         raise np.linalg.LinAlgError(
             f"{name} needs a matrix without eigenvalues on (−∞, 0], but this "
-            f"{X.shape[0]}×{X.shape[1]} matrix is {what} (eigenvalue {bad.real[0]:.3g})"
+            f"{X.shape[0]}×{X.shape[1]} matrix {what} (eigenvalue {bad.real[0]:.3g})"
         )
 
 
