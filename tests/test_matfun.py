@@ -182,13 +182,20 @@ def test_power_by_its_exponent() -> None:
     shapes = {"x": (3, 2), "i": (), "G": (3, 2)}
     rng = np.random.default_rng(4)
     v = {"x": rng.uniform(0.5, 2, (3, 2)), "i": np.float64(1.7), "G": rng.normal(size=(3, 2))}
-    di = cr.grad("np.sum(x ** i * G)", "i", shapes)(**v)
+    g = cr.grad("np.sum(x ** i * G)", "i", shapes)
+    assert str(g) == "Σ (G ⊙ x^i ⊙ log(x))"
+    di = g(**v)
     assert rel(di, np.sum(v["G"] * v["x"] ** 1.7 * np.log(v["x"]))) < 1e-14
     f = lambda i: np.sum(v["x"] ** i * v["G"])  # noqa: E731
     assert abs(di - (f(1.7 + 1e-6) - f(1.7 - 1e-6)) / 2e-6) < 1e-7
     dx = cr.grad("np.sum(x ** i * G)", "x", shapes)(**v)
     assert rel(dx, 1.7 * v["G"] * v["x"] ** 0.7) < 1e-14
     J = cr.jacobian("x ** i", "i", {"x": (3, 1), "i": ()})
+    assert str(J) == "x^i ⊙ log(x)"
+    M = cr.jacobian("X ** i", "i", {"X": (3, 2), "i": ()})  # a matrix by a scalar: X's shape
+    assert (
+        str(M) == "X^i ⊙ log(X)" and rel(M(X=v["x"], i=1.7), v["x"] ** 1.7 * np.log(v["x"])) < 1e-14
+    )
     assert rel(J(x=v["x"][:, :1], i=1.7).ravel(), (v["x"] ** 1.7 * np.log(v["x"]))[:, 0]) < 1e-14
     model = cr.model("J = np.sum(np.power(x, i) * G)", shapes, wrt=["x", "i"])
     assert rel(model.gradients(v)["di"], di) < 1e-14

@@ -124,7 +124,10 @@ NAMED = {
     "norm": ("np.linalg.norm(X)", {"X": (3, 4)}),
     "softmax": ("np.sum(softmax(X, axis=-1) * G)", M),
     "logsumexp": ("np.sum(logsumexp(X, axis=0, keepdims=True) * g)", {"X": (3, 4), "g": (1, 4)}),
+    # x ** s with a variable exponent is exp(s log x), defined for x > 0
+    "variable_power": ("np.sum(X**s * G + X**B)", {"X": (3, 4), "s": (), "B": (3, 4), "G": (3, 4)}),
 }
+DOMAINS = {"variable_power": "positive"}  # the domain of a named composition's draws, if not any
 
 
 def _values(shapes: dict, domain: str = "any", seed: int = 0) -> dict[str, np.ndarray]:
@@ -252,7 +255,7 @@ def test_primitive(op: str) -> None:
 @pytest.mark.parametrize("name", sorted(NAMED))
 def test_named_composition(name: str) -> None:
     source, shapes = NAMED[name]
-    _through_every_consumer(_case(source, shapes), _values(shapes))
+    _through_every_consumer(_case(source, shapes), _values(shapes, DOMAINS.get(name, "any")))
 
 
 def test_a_printer_refuses_what_it_cannot_spell() -> None:

@@ -178,14 +178,8 @@ class TensorJacobian:
         if not self.f.shape:
             return Gradient(self.f, self.wrt).expr, "numerator"
         v = self.vjp
-        if (
-            not self.x.shape
-            and v.op == "sum"
-            and v.args[0].op == "mul"
-            and self.u in v.args[0].args
-        ):
-            a, b = v.args[0].args
-            return (b if a == self.u else a), "numerator"
+        if not self.x.shape and v.op == "sum" and (d := _factor_of(v.args[0], self.u)) is not None:
+            return d, "numerator"
         try:  # not simplified: I ⊗ A stays a Kronecker product the printers name
             return vec_jacobian(v, self.u, self.x.shape), "vec"
         except NotLinear:
@@ -240,6 +234,22 @@ class TensorJacobian:
             row = evaluate(self.vjp, {**arrays, self.u.name: e}, dims)
             j[idx] = np.broadcast_to(np.asarray(row, dtype=np.float64), x_shape)
         return j
+
+
+def _factors(e: Expr) -> list[Expr]:
+    return [f for a in e.args for f in _factors(a)] if e.op == "mul" else [e]
+
+
+def _factor_of(e: Expr, u: Expr) -> Expr | None:
+    """D from a product U ⊙ D (in any order and grouping) where D does not contain U."""
+    factors = _factors(e)
+    rest = [f for f in factors if f != u]
+    if not rest or len(rest) != len(factors) - 1 or any(u in leaves(f) for f in rest):
+        return None
+    out = rest[0]
+    for f in rest[1:]:
+        out = build.mul(out, f)
+    return out
 
 
 def _count(shape: tuple) -> object:

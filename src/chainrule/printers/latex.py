@@ -230,6 +230,10 @@ class LatexPrinter(Printer):
     def _print_matrix_power(self, m: Named) -> str:
         return f"{self.paren(m.args[0], PRECEDENCE['atom'])}^{{{m.param}}}"
 
+    def _print_variable_power(self, m: Named) -> str:
+        x, k = m.args
+        return f"{self.paren(x, PRECEDENCE['atom'])}^{{{self._print(k)}}}"
+
     def _print_norm(self, m: Named) -> str:
         x = m.args[0]
         return f"\\lVert {self._print(x)} \\rVert" + ("" if 1 in x.shape else "_F")

@@ -168,6 +168,11 @@ class TextPrinter(Printer):
     def _print_matrix_power(self, m: Named) -> str:
         return f"{self.paren(m.args[0], PRECEDENCE['atom'])}{str(m.param).translate(_SUP)}"
 
+    def _print_variable_power(self, m: Named) -> str:
+        x, k = m.args
+        exponent = self._print(k) if k.op in ("var", "dim") else f"({self._print(k)})"
+        return f"{self.paren(x, PRECEDENCE['atom'])}^{exponent}"
+
     def _print_norm(self, m: Named) -> str:
         x = m.args[0]
         return f"‖{self._print(x)}‖" + ("" if 1 in x.shape else "_F")
