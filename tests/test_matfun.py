@@ -138,6 +138,38 @@ def test_d_Xt_dX_is_the_commutation_matrix() -> None:
     assert np.array_equal(K @ vec(X), vec(X.T)) and np.array_equal(K @ K.T, np.eye(6))
 
 
+def commutation(r: int, c: int) -> np.ndarray:
+    """K with K vec(X) = vec(Xᵀ) for X of shape (r, c), column by column from its definition."""
+    K = np.zeros((r * c, r * c))
+    for i in range(r * c):
+        e = np.zeros(r * c)
+        e[i] = 1.0
+        K[:, i] = vec(e.reshape((r, c), order="F").T)
+    return K
+
+
+def test_d_AXtB_dX_is_Bt_kron_A_times_K() -> None:
+    # vec(A Xᵀ B) = (Bᵀ ⊗ A) vec(Xᵀ) = (Bᵀ ⊗ A) K vec X             Magnus & Neudecker, Thm 3.9
+    shapes = {"A": (2, 3), "X": (4, 3), "B": (4, 2)}
+    J = cr.jacobian("A @ X.T @ B", "X", shapes, layout="vec")
+    assert str(J) == "(Bᵀ ⊗ A) K(4,3)"
+    v = values(shapes)
+    assert rel(J(**v), np.kron(v["B"].T, v["A"]) @ commutation(4, 3)) < 1e-14
+    f = lambda x: vec(v["A"] @ x.T @ v["B"])  # noqa: E731
+    assert rel(J(**v), central(f, v["X"]).reshape(4, -1, order="F")) < 1e-8
+
+
+def test_hessian_through_a_matrix_function() -> None:
+    # f(x) = tr e^(x xᵀ): the Hessian needs the Fréchet derivative's own rule (second order)
+    H = cr.hessian("np.trace(expm(np.outer(x, x)))", "x", {"x": (3, 1)})
+    x = values({"x": (3, 1)})["x"]
+    grad = cr.grad("np.trace(expm(np.outer(x, x)))", "x", {"x": (3, 1)})
+    fd = central(lambda y: grad(x=y)[:, 0], x)[:, :, 0]
+    # closed form: ∇f = 2 e^(x xᵀ) x, since x xᵀ is symmetric and commutes with its exponential
+    assert rel(grad(x=x), 2 * sl.expm(x @ x.T) @ x) < 1e-12
+    assert rel(H(x=x), fd) < 1e-7 and rel(H(x=x), H(x=x).T) < 1e-12
+
+
 def test_numerator_layout_is_the_four_index_array() -> None:
     # J[i, j, k, l] = ∂(X²)_ij/∂X_kl = δ_ik X_lj + X_ik δ_jl; vec layout Xᵀ ⊗ I + I ⊗ X
     J = cr.jacobian("X @ X", "X", {"X": (3, 3)})

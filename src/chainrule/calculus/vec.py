@@ -9,10 +9,11 @@ the coefficient of h. The transpose is built directly, T_h = Mₕᵀ, one rule p
     U ↦ I ⊗ I      a g ↦ T_g (I ⊗ aᵀ)      g b ↦ T_g (b ⊗ I)      gᵀ ↦ T_g K_(c,r)
     s g ↦ s T_g      g + g′ ↦ T_g + T_g′
 
-and products of Kronecker factors are merged by the mixed-product rule (P ⊗ Q)(R ⊗ S) = PR ⊗ QS,
-so d(A X B)/dX reads Bᵀ ⊗ A and d(Xᵀ)/dX reads K. Anything else (a Hadamard product, a sum over an
-axis, U twice, a product after a transpose) raises :class:`NotLinear` and the caller evaluates
-the Jacobian with basis cotangents instead. Shapes must be concrete (a Kronecker product is).
+Products of Kronecker factors are merged by the mixed-product rule (P ⊗ Q)(R ⊗ S) = PR ⊗ QS, and
+a commutation matrix moves to the right end by K (R ⊗ S) = (S ⊗ R) K′, so d(A X B)/dX reads
+Bᵀ ⊗ A, d(Xᵀ)/dX reads K and d(A Xᵀ B)/dX reads (Bᵀ ⊗ A) K. Anything else (a Hadamard product, a
+sum over an axis, U twice, two transposes) raises :class:`NotLinear` and the caller evaluates the
+Jacobian with basis cotangents instead. Shapes must be concrete (a Kronecker product is).
 """
 
 from __future__ import annotations
@@ -36,10 +37,13 @@ class _Term:
     k: tuple[int, int] | None = None  # a trailing commutation matrix K_(r,c)
 
     def then(self, p: Expr | None, q: Expr | None) -> _Term:
-        """This term times (p ⊗ q), by the mixed-product rule."""
-        if self.k is not None:
-            raise NotLinear("a product after a transpose")
-        return _Term(self.s, _mul(self.p, p), _mul(self.q, q))
+        """This term times (p ⊗ q), by the mixed-product rule; past a commutation matrix by
+        K_(r,c) (p ⊗ q) = (q ⊗ p) K_(q's columns, p's columns) (Magnus & Neudecker, Thm 3.9)."""
+        if self.k is None:
+            return _Term(self.s, _mul(self.p, p), _mul(self.q, q))
+        r, c = self.k
+        k = (q.shape[1] if q is not None else r, p.shape[1] if p is not None else c)
+        return _Term(self.s, _mul(self.p, q), _mul(self.q, p), k)
 
 
 def _t(a: Expr) -> Expr:

@@ -248,7 +248,8 @@ def _kron(e: Expr) -> Named | None:
     if e.op != "mul":
         return None
     a, b = _gather(e.args[0], "repeat"), _gather(e.args[1], "tile")
-    return Named("kron", (a, b), binds="matmul") if a is not None and b is not None else None
+    both = a is not None and b is not None  # binds like ⊙: (A ⊗ B) C keeps its parentheses
+    return Named("kron", (a, b), binds="mul") if both else None
 
 
 def _exp_of(e: Expr) -> Expr | None:

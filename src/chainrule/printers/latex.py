@@ -225,7 +225,7 @@ class LatexPrinter(Printer):
     def _print_kron(self, m: Named) -> str:
         a, b = m.args
         p = PRECEDENCE["matmul"]
-        return f"{self.paren(a, p)} \\otimes {self.paren(b, p, strict=True)}"
+        return f"{self.paren(a, p, strict=True)} \\otimes {self.paren(b, p, strict=True)}"
 
     def _print_matrix_power(self, m: Named) -> str:
         return f"{self.paren(m.args[0], PRECEDENCE['atom'])}^{{{m.param}}}"

@@ -163,7 +163,7 @@ class TextPrinter(Printer):
     def _print_kron(self, m: Named) -> str:
         a, b = m.args
         p = PRECEDENCE["matmul"]
-        return f"{self.paren(a, p)} ⊗ {self.paren(b, p, strict=True)}"
+        return f"{self.paren(a, p, strict=True)} ⊗ {self.paren(b, p, strict=True)}"
 
     def _print_matrix_power(self, m: Named) -> str:
         return f"{self.paren(m.args[0], PRECEDENCE['atom'])}{str(m.param).translate(_SUP)}"
