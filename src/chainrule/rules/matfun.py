@@ -76,8 +76,16 @@ def _backward(name: str) -> Callable[..., np.ndarray]:
 
 
 # -- the rules (G is the adjoint of the node's output) -------------------------------------------
+def _t(a: Expr) -> Expr:
+    """aᵀ, undoing a transpose (and transposing zeros) rather than stacking another."""
+    if a.op == "transpose":
+        return a.args[0]
+    return stack.zeros(a.shape[::-1]) if a.op == "broadcast" and a.args[0].op == "const" else a.T
+
+
 def _hstack(a: Expr, b: Expr) -> Expr:
-    return stack.vstack(a.T, b.T).T
+    """[A, B]: side by side, as the transpose of [Aᵀ; Bᵀ]."""
+    return stack.vstack(_t(a), _t(b)).T
 
 
 def _block(m: Expr, top: bool, left: bool, n: object) -> Expr:
@@ -92,9 +100,10 @@ def _frechet_vjp_a(name: str) -> Callable[[Expr, Expr], Expr]:
     def rule(h: Expr, node: Expr) -> Expr:
         a, e = node.args
         n, zero = a.shape[0], stack.zeros(a.shape)
-        b = stack.vstack(_hstack(a, e), _hstack(zero, a))
-        h_tilde = stack.vstack(_hstack(zero, h), _hstack(zero, zero))
-        b_bar = M.frechet(name, b.T, h_tilde)
+        b_t = stack.vstack(_hstack(_t(a), zero), _hstack(_t(e), _t(a)))  # Bᵀ = [[Aᵀ, 0], [Eᵀ, Aᵀ]]
+        top = _hstack(zero, h)
+        h_tilde = stack.vstack(top, stack.zeros(top.shape))
+        b_bar = M.frechet(name, b_t, h_tilde)
         return _block(b_bar, True, True, n) + _block(b_bar, False, False, n)
 
     return rule
