@@ -103,6 +103,12 @@ OPS = {
         "np.sum(X[:2] * H) + np.sum(np.tanh(X[2:]) * G)",
         {"X": (5, 4), "H": (2, 4), "G": (3, 4)},
     ),
+    "einsum": (
+        'np.sum(np.einsum("bij,bjk->bik", A, B) * H) + np.einsum("ii->", np.einsum("bij->ij", T))',
+        {"A": (2, 3, 4), "B": (2, 4, 3), "H": (2, 3, 3), "T": (2, 3, 3)},
+    ),
+    "permute": ("np.sum(np.transpose(X, (0, 2, 1)) * H)", {"X": (2, 3, 4), "H": (2, 4, 3)}),
+    "max": ("np.sum(np.max(X, axis=1) * H)", {"X": (2, 3, 4), "H": (2, 4)}),
 }
 # named compositions (printed with their own names) → (spelling, shapes)
 NAMED = {

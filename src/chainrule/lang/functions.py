@@ -137,11 +137,6 @@ def _squeeze(x: Expr) -> Expr:
     return x
 
 
-@register("transpose")
-def _transpose(x: Expr) -> Expr:
-    return build.transpose(x)
-
-
 @register("dot")
 def _dot(a: Expr, b: Expr) -> Expr:
     """np.dot: the matrix product, or a product with a scalar (np.dot(2, A) is 2 * A)."""

@@ -46,6 +46,9 @@ PRECEDENCE = {
     "reshape": 60,
     "vstack": 60,  # [A; B]
     "rows": 60,  # G[:n_a]
+    "einsum": 60,  # einsum(ij,jk→ik; A, B)
+    "permute": 60,  # transpose(X; (0, 2, 1))
+    "max": 50,  # max₁(X), a function
 }
 
 _LAYERED = re.compile(r"^(d?)([A-Za-z_]*[A-Za-z])(\d+)$")

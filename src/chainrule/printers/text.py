@@ -140,6 +140,19 @@ class TextPrinter(Printer):
     def _print_reshape(self, e: Expr) -> str:
         return f"reshape({self._print(e.args[0])}, {fmt_shape(e.shape)})"
 
+    # -- tensors of any rank (see chainrule.ir.tensor) ---------------------------------------
+    def _print_einsum(self, e: Expr) -> str:
+        subscripts = e.attrs[0].replace("->", "→")
+        return f"einsum({subscripts}; {', '.join(self._print(a) for a in e.args)})"
+
+    def _print_permute(self, e: Expr) -> str:
+        return f"transpose({self._print(e.args[0])}; {e.attrs[0]})"
+
+    def _print_max(self, e: Expr) -> str:
+        axis = e.attrs[0]
+        sign = "max" if axis is None else f"max{str(axis).translate(_SUB)}"
+        return f"{sign}({self._print(e.args[0])})"
+
     def _print_inv(self, e: Expr) -> str:
         return f"{self.paren(e.args[0], PRECEDENCE['atom'])}⁻¹"
 
