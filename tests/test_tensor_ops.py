@@ -192,6 +192,20 @@ def test_the_record_states_the_tie_convention() -> None:
     assert "every tied maximum" in justification and "torch.amax" in justification
 
 
+@pytest.mark.parametrize("name", ["sum", "mean", "var"])
+@pytest.mark.parametrize("axis", [0, 1, 2, -1])
+def test_reductions_without_keepdims_agree_with_torch(name: str, axis: int) -> None:
+    rng = np.random.default_rng(axis + 4)
+    x = draw((2, 3, 4), rng)
+    out = np.sum(x, axis=axis).shape
+    h = draw(out, rng)
+    g = cr.grad(f"np.sum(np.{name}(X, axis={axis}) ** 2 * H)", "X", {"X": x.shape, "H": out})
+    t = torch.tensor(x, requires_grad=True)
+    f = {"sum": torch.sum, "mean": torch.mean}.get(name, lambda y, dim: y.var(dim, correction=0))
+    (f(t, dim=axis) ** 2 * torch.tensor(h)).sum().backward()
+    np.testing.assert_allclose(g(X=x, H=h), t.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
 # -- a model: attention written with einsum, rank 3 ------------------------------------------------
 ATTENTION = """
 S = np.einsum("bqd,bkd->bqk", Q, K) / np.sqrt(d_k)

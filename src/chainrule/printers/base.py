@@ -21,6 +21,7 @@ __all__ = [
     "precedence",
     "layer_name",
     "is_negation",
+    "is_ones",
     "is_reciprocal",
     "denominator",
     "is_call",
@@ -62,6 +63,11 @@ def layer_name(name: str) -> tuple[str, str | None]:
 
 def is_negation(e: Expr) -> bool:
     return e.op == "scale" and e.args[0].op == "const" and e.args[0].attrs[0] == -1
+
+
+def is_ones(e: Expr) -> bool:
+    """An array of ones (a broadcast 1), written 𝟏 in the notation."""
+    return e.op == "broadcast" and e.args[0].op == "const" and e.args[0].attrs[0] == 1
 
 
 def is_reciprocal(e: Expr) -> bool:

@@ -23,6 +23,7 @@ from .base import (
     call_parts,
     denominator,
     is_negation,
+    is_ones,
     is_reciprocal,
     layer_name,
 )
@@ -203,7 +204,7 @@ class LatexPrinter(Printer):
     # -- tensors of any rank (see chainrule.ir.tensor) ---------------------------------------
     def _print_einsum(self, e: Expr) -> str:
         subscripts = e.attrs[0].replace("->", r" \to ")
-        inner = ", ".join(self._print(a) for a in e.args)
+        inner = ", ".join(r"\mathbf{1}" if is_ones(a) else self._print(a) for a in e.args)
         return rf"\operatorname{{einsum}}_{{{subscripts}}}({inner})"
 
     def _print_permute(self, e: Expr) -> str:

@@ -21,6 +21,7 @@ from .base import (
     call_parts,
     denominator,
     is_negation,
+    is_ones,
     is_reciprocal,
     layer_name,
 )
@@ -143,7 +144,8 @@ class TextPrinter(Printer):
     # -- tensors of any rank (see chainrule.ir.tensor) ---------------------------------------
     def _print_einsum(self, e: Expr) -> str:
         subscripts = e.attrs[0].replace("->", "→")
-        return f"einsum({subscripts}; {', '.join(self._print(a) for a in e.args)})"
+        args = ("𝟏" if is_ones(a) else self._print(a) for a in e.args)  # a vector of ones
+        return f"einsum({subscripts}; {', '.join(args)})"
 
     def _print_permute(self, e: Expr) -> str:
         return f"transpose({self._print(e.args[0])}; {e.attrs[0]})"

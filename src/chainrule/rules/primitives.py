@@ -20,8 +20,7 @@ import numpy as np
 
 from .. import scalar
 from ..algebra.bridge import Atoms, from_sympy
-from ..errors import ShapeError
-from ..ir import build
+from ..ir import build, tensor
 from ..ir.expr import Expr
 
 __all__ = ["Primitive", "VariadicPrimitive", "PRIMITIVES", "vjp", "derivative_of", "READING"]
@@ -90,13 +89,9 @@ def _sum_to(g: Expr, shape: tuple) -> Expr:
 
 
 def _sum_vjp(g: Expr, n: Expr) -> Expr:
-    x, (axis, keep) = n.args[0], n.attrs
-    if not keep and axis is not None:
-        raise ShapeError(
-            "cannot differentiate through np.sum(..., axis=k) without keepdims",
-            hint="write keepdims=True so the result stays two-dimensional",
-        )
-    return build.broadcast(g, x.shape)
+    """G spread back over the summed axis (put back as size 1 first where keepdims dropped it)."""
+    x, axis = n.args[0], n.attrs[0]
+    return tensor.keep(g, x.shape, axis)
 
 
 def _scale_vjp_s(g: Expr, n: Expr) -> Expr:
