@@ -206,6 +206,21 @@ def test_reductions_without_keepdims_agree_with_torch(name: str, axis: int) -> N
     np.testing.assert_allclose(g(X=x, H=h), t.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
+def test_a_softmax_shifted_by_its_max_agrees_with_torch() -> None:
+    # the stable softmax written by hand: the max's own gradient cancels (Σ dS_shift = 0)
+    model = cr.model(
+        "S_shift = S - np.max(S, axis=-1, keepdims=True)\nE = np.exp(S_shift)\n"
+        "P = E / np.sum(E, axis=-1, keepdims=True)\nJ = np.sum(P * G)",
+        {"S": ("b", "q", "k"), "G": ("b", "q", "k")},
+        wrt=["S"],
+    )
+    rng = np.random.default_rng(0)
+    s, g = 5 * draw((2, 3, 4), rng), draw((2, 3, 4), rng)
+    t = torch.tensor(s, requires_grad=True)
+    (torch.softmax(t, -1) * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(model.gradients({"S": s, "G": g})["dS"], t.grad, atol=1e-14)
+
+
 # -- a model: attention written with einsum, rank 3 ------------------------------------------------
 ATTENTION = """
 S = np.einsum("bqd,bkd->bqk", Q, K) / np.sqrt(d_k)
