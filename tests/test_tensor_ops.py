@@ -206,6 +206,40 @@ def test_reductions_without_keepdims_agree_with_torch(name: str, axis: int) -> N
     np.testing.assert_allclose(g(X=x, H=h), t.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
+AXES = [
+    ("sum", (1, 2), False, lambda t: t.sum(dim=(1, 2))),
+    ("mean", (0, 2), True, lambda t: t.mean(dim=(0, 2), keepdim=True)),
+    ("var", (0, -1), False, lambda t: t.var(dim=(0, 2), correction=0)),
+    ("std", (1, 2), True, lambda t: t.std(dim=(1, 2), correction=0, keepdim=True)),
+    ("max", (2, 0), False, lambda t: torch.amax(t, dim=(0, 2))),
+    ("min", (0, 1), True, lambda t: torch.amin(t, dim=(0, 1), keepdim=True)),
+    ("sum", (), False, lambda t: t),  # NumPy: no axes, nothing summed
+]
+
+
+@pytest.mark.parametrize(("name", "axes", "keep", "reference"), AXES)
+def test_reductions_over_several_axes_agree_with_torch(name, axes, keep, reference) -> None:
+    rng = np.random.default_rng(len(axes) + 2 * keep)
+    x = draw((2, 3, 4), rng)
+    out = getattr(np, name)(x, axis=axes, keepdims=keep).shape
+    h = draw(out, rng)
+    source = f"np.sum(np.{name}(X, axis={axes}, keepdims={keep}) * H)"
+    g = cr.grad(source, "X", {"X": x.shape, "H": out})(X=x, H=h)
+    t = torch.tensor(x, requires_grad=True)
+    (reference(t) * torch.tensor(h)).sum().backward()
+    np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_a_max_over_several_axes_sends_the_gradient_to_every_tie() -> None:
+    x = np.zeros((2, 2, 3))
+    x[0, 1, 2] = x[0, 0, 0] = 4.0  # two maxima in the first slice, one in the second
+    x[1, 1, 1] = 3.0
+    g = cr.grad("np.sum(np.max(X, axis=(1, 2)) * h)", "X", {"X": (2, 2, 3), "h": (2,)})
+    h = np.array([5.0, -2.0])
+    mask = x == x.max(axis=(1, 2), keepdims=True)
+    np.testing.assert_array_equal(g(X=x, h=h), mask * h[:, None, None])
+
+
 def test_a_softmax_shifted_by_its_max_agrees_with_torch() -> None:
     # the stable softmax written by hand: the max's own gradient cancels (Σ dS_shift = 0)
     model = cr.model(
@@ -320,6 +354,7 @@ BAD = [
     ("np.swapaxes(X, 0, 3)", {"X": (2, 3, 4)}, ["(2, 3, 4)"]),
     ("np.max(X, axis=3)", {"X": (2, 3, 4)}, ["X", "(2, 3, 4)", "axis"]),
     ("max(X)", {"X": (2, 3)}, ["Python's max", "np.max(X"]),
+    ("np.sum(X, axis=(1, 1))", {"X": (2, 3, 4)}, ["(1, 1)", "twice"]),
 ]
 
 

@@ -12,15 +12,10 @@ from __future__ import annotations
 from ..errors import ParseError
 from ..ir import build, tensor
 from ..ir.expr import Expr
-from .functions import _axis, register
+from .functions import _axis, over_axes, register, takes_axes
 from .functions import number as _number
 
 __all__: list[str] = []
-
-
-def _axes(f):  # noqa: ANN001, ANN202 - a decorator on the handlers below
-    f.takes_axes = True  # the parser reads (0, 2, 1) as axis numbers, 'ij->i' as a string
-    return f
 
 
 def _int(v: object, what: str) -> int:
@@ -37,7 +32,7 @@ def _array(x: object, what: str) -> Expr:
 
 
 @register("einsum")
-@_axes
+@takes_axes
 def _einsum(subscripts: object, *operands: object, optimize: object = False) -> Expr:
     """np.einsum('ij,jk->ik', A, B); ``optimize`` only changes the order of the products."""
     if not isinstance(subscripts, str):
@@ -49,7 +44,7 @@ def _einsum(subscripts: object, *operands: object, optimize: object = False) -> 
 
 
 @register("transpose", "permute_dims")
-@_axes
+@takes_axes
 def _transpose(x: object, *given: object, axes: object = None) -> Expr:
     """np.transpose(X), np.transpose(X, (0, 2, 1)), np.transpose(X, axes=…), X.transpose(0, 1)."""
     x = _array(x, "the first argument of np.transpose")
@@ -74,7 +69,7 @@ def _swapaxes(x: Expr, axis1: object, axis2: object) -> Expr:
 
 
 @register("moveaxis")
-@_axes
+@takes_axes
 def _moveaxis(x: object, source: object, destination: object) -> Expr:
     """np.moveaxis(X, 0, -1): axis ``source`` moved to position ``destination``."""
     x = _array(x, "the first argument of np.moveaxis")
@@ -96,12 +91,15 @@ def _within(a: int, rank: int) -> int:
 
 
 @register("max", "amax")
+@takes_axes
 def _max(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
-    """np.max(X, axis=1, keepdims=True): the largest entry along the axis."""
-    return tensor.amax(x, _axis(axis, x), bool(_number(keepdims, "keepdims")))
+    """np.max(X, axis=1, keepdims=True): the largest entry along the axis (or axes: the max of
+    the maxes, whose mask is again every entry equal to the largest)."""
+    return over_axes(tensor.amax, x, _axis(axis, x), bool(_number(keepdims, "keepdims")))
 
 
 @register("min", "amin")
+@takes_axes
 def _min(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
     """np.min(X) = −max(−X): the same mask rule, sent to the minima."""
     return build.scale(build.const(-1), _max(-x, axis, keepdims))
