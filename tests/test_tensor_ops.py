@@ -366,3 +366,21 @@ def test_bad_input_is_one_clear_error(source: str, shapes: dict, words: list[str
     for w in words:
         assert w in message, (w, message)
     assert re.search(r"at column \d+", message), message
+
+
+def test_a_rank_3_explanation_renders_in_every_format() -> None:
+    import json
+
+    from chainrule.explain.formats import FORMATS, render
+
+    model = cr.model(
+        'S = np.einsum("bqd,bkd->bqk", Q, K)\nJ = np.sum(np.max(S, axis=-1) * H)',
+        {"Q": (2, 3, 4), "K": (2, 5, 4), "H": (2, 3)},
+        wrt=["Q", "K"],
+    )
+    x = cr.explain(model, "dK")
+    assert all(render(x, f) for f in FORMATS)
+    numbers = json.loads(render(x, "json"))["numbers"]
+    formula, fd = (np.array(numbers[k]) for k in ("formula", "finite_differences"))
+    assert formula.shape == fd.shape == (2, 5, 4)  # nested lists of the array's own rank
+    np.testing.assert_allclose(formula, fd, rtol=1e-5, atol=1e-8)
