@@ -102,7 +102,8 @@ def einsum(subscripts: str, *operands: Expr) -> Expr:
     """``np.einsum(subscripts, *operands)``: C[out] = Σ over the other letters of the product.
 
     Scalar operands (subscripts ``""``) come out as a scale, and a single operand whose
-    subscripts are the output's is that operand: ``einsum(",ij->ij", g, I)`` is ``g I``.
+    subscripts the output only reorders is a permutation: ``einsum(",ij->ij", g, I)`` is ``g I``,
+    ``einsum("ij->ji", A)`` is ``Aᵀ``.
     """
     if not operands:
         raise ShapeError("einsum needs at least one operand after the subscripts")
@@ -115,8 +116,9 @@ def einsum(subscripts: str, *operands: Expr) -> Expr:
         for s in scalars:
             inner = build.scale(s, inner)
         return inner
-    if len(operands) == 1 and terms[0] == out:
-        return operands[0]
+    (first, *rest), x = terms, operands[0]
+    if not rest and len(set(first)) == len(first) == len(out) and set(first) == set(out):
+        return permute(x, tuple(first.index(c) for c in out))  # "ij->ij" is x, "ij->ji" is xᵀ
     shape = tuple(sizes[c] for c in out)
     return Expr("einsum", (*operands,), shape, (",".join(terms) + "->" + out,))
 
