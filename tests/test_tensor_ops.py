@@ -306,6 +306,31 @@ def test_einsum_attention_backward_is_again_einsum(attention: cr.Model) -> None:
     d = attention.derive()
     assert text(d["dV"].expr) == "einsum(bqv,bqk→bkv; dO, P)"  # dV = Pᵀ dO, batch by batch
     assert text(d["dP"].expr) == "einsum(bqv,bkv→bqk; dO, V)"  # dP = dO Vᵀ
+    # the softmax's Jacobian diag(p) − p pᵀ collapses along the last axis, as at rank 2
+    assert text(d["dS_masked"].expr) == "P ⊙ (dP − Σ₂ (P ⊙ dP))"
+
+
+def test_layer_norm_over_the_last_axis_of_a_rank_3_tensor_agrees_with_torch() -> None:
+    model = cr.model(
+        "mu = np.mean(X, axis=-1, keepdims=True)\n"
+        "var = np.var(X, axis=-1, keepdims=True)\n"
+        "X_norm = (X - mu) / np.sqrt(var + eps)\n"
+        "J = np.sum((gamma * X_norm + beta) * G)",
+        {"X": ("b", "t", "d"), "gamma": (1, 1, "d"), "beta": (1, 1, "d"), "G": ("b", "t", "d")},
+        wrt=["X", "gamma", "beta"],
+        constants={"eps": 1e-5},
+    )
+    rng = np.random.default_rng(2)
+    v = {"X": draw((2, 3, 5), rng), "gamma": draw((1, 1, 5), rng), "beta": draw((1, 1, 5), rng)}
+    v["G"] = draw((2, 3, 5), rng)
+    t = {k: torch.tensor(a, requires_grad=k != "G") for k, a in v.items()}
+    y = torch.nn.functional.layer_norm(t["X"], (5,), t["gamma"][0, 0], t["beta"][0, 0], 1e-5)
+    (y * t["G"]).sum().backward()
+    ours = model.gradients(v)
+    for k in ("X", "gamma", "beta"):
+        np.testing.assert_allclose(ours["d" + k], t[k].grad.numpy(), atol=1e-10, err_msg=k)
+    # the three paths of X (direct, through mu, through var) collapse into one formula of dX_norm
+    assert "dmu" not in text(model.derive()["dX"].expr)
 
 
 def test_log_softmax_over_any_axis_of_a_rank_3_tensor() -> None:
