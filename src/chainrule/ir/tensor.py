@@ -109,15 +109,15 @@ def einsum(subscripts: str, *operands: Expr) -> Expr:
         raise ShapeError("einsum needs at least one operand after the subscripts")
     terms, out = parse_subscripts(subscripts, len(operands))
     sizes = letter_sizes(terms, operands, subscripts)
-    scalars = [x for t, x in zip(terms, operands, strict=True) if t == "" and x.shape == ()]
+    scalars = [x for t, x in zip(terms, operands, strict=True) if t == ""]
     if scalars and len(scalars) < len(operands):
-        rest = [(t, x) for t, x in zip(terms, operands, strict=True) if t != ""]
-        inner = einsum(",".join(t for t, _ in rest) + "->" + out, *(x for _, x in rest))
+        arrays = [(t, x) for t, x in zip(terms, operands, strict=True) if t != ""]
+        inner = einsum(",".join(t for t, _ in arrays) + "->" + out, *(x for _, x in arrays))
         for s in scalars:
             inner = build.scale(s, inner)
         return inner
-    (first, *rest), x = terms, operands[0]
-    if not rest and len(set(first)) == len(first) == len(out) and set(first) == set(out):
+    (first, *others), x = terms, operands[0]
+    if not others and len(set(first)) == len(first) == len(out) and set(first) == set(out):
         return permute(x, tuple(first.index(c) for c in out))  # "ij->ij" is x, "ij->ji" is xᵀ
     shape = tuple(sizes[c] for c in out)
     return Expr("einsum", (*operands,), shape, (",".join(terms) + "->" + out,))

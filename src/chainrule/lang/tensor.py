@@ -32,7 +32,6 @@ def _array(x: object, what: str) -> Expr:
 
 
 @register("einsum")
-@takes_axes
 def _einsum(subscripts: object, *operands: object, optimize: object = False) -> Expr:
     """np.einsum('ij,jk->ik', A, B); ``optimize`` only changes the order of the products."""
     if not isinstance(subscripts, str):
@@ -41,6 +40,9 @@ def _einsum(subscripts: object, *operands: object, optimize: object = False) -> 
         )
     arrays = [_array(x, f"operand {k + 1} of np.einsum") for k, x in enumerate(operands)]
     return tensor.einsum(subscripts, *arrays)
+
+
+_einsum.takes_options = True  # type: ignore[attr-defined] # its subscripts are a string
 
 
 @register("transpose", "permute_dims")
