@@ -380,6 +380,7 @@ BAD = [
     ("np.max(X, axis=3)", {"X": (2, 3, 4)}, ["X", "(2, 3, 4)", "axis"]),
     ("max(X)", {"X": (2, 3)}, ["Python's max", "np.max(X"]),
     ("np.sum(X, axis=(1, 1))", {"X": (2, 3, 4)}, ["(1, 1)", "twice"]),
+    ("np.max((2, 3))", {"X": (2, 3)}, ["must be an array", "(2, 3)"]),
 ]
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "number",
     "takes_axes",
     "over_axes",
+    "array",
 ]
 
 Handler = Callable[..., Expr]
@@ -199,6 +200,7 @@ def over_axes(reduce: Callable[..., Expr], x: Expr, axis: int | tuple | None, ke
 @register("sum")
 @takes_axes
 def _sum(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
+    x = array(x, "the first argument of sum")
     keep = bool(number(keepdims, "keepdims"))
     return over_axes(build.sum_, x, _axis(axis, x), keep)
 
@@ -244,6 +246,13 @@ def _softmax(x: Expr, axis: object = 0) -> Expr:
 @register("logsumexp")
 def _logsumexp(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
     return build.fn(scalar.lookup("log"), _sum(build.fn(scalar.lookup("exp"), x), axis, keepdims))
+
+
+def array(x: object, what: str) -> Expr:
+    """``x`` itself when it is an array (an expression), else a ParseError naming ``what``."""
+    if not isinstance(x, Expr):
+        raise ParseError(f"{what} must be an array, not {x!r}")
+    return x
 
 
 def _tuple(axis: int | tuple) -> tuple:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..errors import ParseError
 from ..ir import build, tensor
 from ..ir.expr import Expr
-from .functions import _axis, over_axes, register, takes_axes
+from .functions import _axis, array, over_axes, register, takes_axes
 from .functions import number as _number
 
 __all__: list[str] = []
@@ -25,12 +25,6 @@ def _int(v: object, what: str) -> int:
     return int(k)
 
 
-def _array(x: object, what: str) -> Expr:
-    if not isinstance(x, Expr):
-        raise ParseError(f"{what} must be an array, not {x!r}")
-    return x
-
-
 @register("einsum")
 def _einsum(subscripts: object, *operands: object, optimize: object = False) -> Expr:
     """np.einsum('ij,jk->ik', A, B); ``optimize`` only changes the order of the products."""
@@ -38,7 +32,7 @@ def _einsum(subscripts: object, *operands: object, optimize: object = False) -> 
         raise ParseError(
             "the first argument of np.einsum is its subscripts string, such as 'ij,jk->ik'"
         )
-    arrays = [_array(x, f"operand {k + 1} of np.einsum") for k, x in enumerate(operands)]
+    arrays = [array(x, f"operand {k + 1} of np.einsum") for k, x in enumerate(operands)]
     return tensor.einsum(subscripts, *arrays)
 
 
@@ -49,7 +43,7 @@ _einsum.takes_options = True  # type: ignore[attr-defined] # its subscripts are 
 @takes_axes
 def _transpose(x: object, *given: object, axes: object = None) -> Expr:
     """np.transpose(X), np.transpose(X, (0, 2, 1)), np.transpose(X, axes=…), X.transpose(0, 1)."""
-    x = _array(x, "the first argument of np.transpose")
+    x = array(x, "the first argument of np.transpose")
     if axes is not None:
         given = (axes,)
     if len(given) == 1 and isinstance(given[0], tuple):
@@ -74,7 +68,7 @@ def _swapaxes(x: Expr, axis1: object, axis2: object) -> Expr:
 @takes_axes
 def _moveaxis(x: object, source: object, destination: object) -> Expr:
     """np.moveaxis(X, 0, -1): axis ``source`` moved to position ``destination``."""
-    x = _array(x, "the first argument of np.moveaxis")
+    x = array(x, "the first argument of np.moveaxis")
     src, dst = (v if isinstance(v, tuple) else (v,) for v in (source, destination))
     if len(src) != len(dst):
         raise ParseError("np.moveaxis needs as many destinations as sources")
@@ -97,6 +91,7 @@ def _within(a: int, rank: int) -> int:
 def _max(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
     """np.max(X, axis=1, keepdims=True): the largest entry along the axis (or axes: the max of
     the maxes, whose mask is again every entry equal to the largest)."""
+    x = array(x, "the first argument of max")
     return over_axes(tensor.amax, x, _axis(axis, x), bool(_number(keepdims, "keepdims")))
 
 
@@ -104,4 +99,5 @@ def _max(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
 @takes_axes
 def _min(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
     """np.min(X) = −max(−X): the same mask rule, sent to the minima."""
+    x = array(x, "the first argument of min")
     return build.scale(build.const(-1), _max(-x, axis, keepdims))
