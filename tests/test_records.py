@@ -113,6 +113,12 @@ OPS = {
         f"frechet_{f}": (f"np.sum(frechet_{f}(X, E) * H)", {"X": (3, 3), "E": (3, 3), "H": (3, 3)})
         for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
     },
+    "einsum": (
+        'np.sum(np.einsum("bij,bjk->bik", A, B) * H) + np.einsum("ii->", np.einsum("bij->ij", T))',
+        {"A": (2, 3, 4), "B": (2, 4, 3), "H": (2, 3, 3), "T": (2, 3, 3)},
+    ),
+    "permute": ("np.sum(np.transpose(X, (0, 2, 1)) * H)", {"X": (2, 3, 4), "H": (2, 4, 3)}),
+    "max": ("np.sum(np.max(X, axis=1) * H)", {"X": (2, 3, 4), "H": (2, 4)}),
 }
 # named compositions (printed with their own names) → (spelling, shapes)
 NAMED = {

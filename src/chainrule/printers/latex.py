@@ -24,6 +24,7 @@ from .base import (
     call_parts,
     denominator,
     is_negation,
+    is_ones,
     is_reciprocal,
     layer_name,
 )
@@ -201,6 +202,21 @@ class LatexPrinter(Printer):
 
     def _print_reshape(self, e: Expr) -> str:
         return rf"\operatorname{{reshape}}({self._print(e.args[0])})"
+
+    # -- tensors of any rank (see chainrule.ir.tensor) ---------------------------------------
+    def _print_einsum(self, e: Expr) -> str:
+        subscripts = e.attrs[0].replace("->", r" \to ")
+        inner = ", ".join(r"\mathbf{1}" if is_ones(a) else self._print(a) for a in e.args)
+        return rf"\operatorname{{einsum}}_{{{subscripts}}}({inner})"
+
+    def _print_permute(self, e: Expr) -> str:
+        axes = ",".join(str(a) for a in e.attrs[0])
+        return rf"\operatorname{{transpose}}_{{({axes})}}({self._print(e.args[0])})"
+
+    def _print_max(self, e: Expr) -> str:
+        axis = e.attrs[0]
+        sign = r"\max" if axis is None else rf"\max_{{{axis}}}"
+        return f"{sign}({self._print(e.args[0])})"
 
     def _print_inv(self, e: Expr) -> str:
         return f"{self.paren(e.args[0], PRECEDENCE['atom'])}^{{-1}}"

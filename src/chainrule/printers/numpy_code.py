@@ -35,6 +35,9 @@ def _py_prec(e: Expr) -> int:
         "reshape",
         "vstack",
         "rows",
+        "einsum",
+        "permute",
+        "max",
     ):
         return _PY["atom"]
     if is_call(e):
@@ -161,6 +164,22 @@ class NumpyPrinter(Printer):
 
     def _print_reshape(self, e: Expr) -> str:
         return f"np.reshape({self.shaped(e.args[0])}, {self.shape(e.shape)})"
+
+    # -- tensors of any rank (see chainrule.ir.tensor) ---------------------------------------
+    def _print_einsum(self, e: Expr) -> str:
+        return f"np.einsum({self.operands(e)})"
+
+    def operands(self, e: Expr) -> str:
+        """An einsum's arguments: its subscripts, quoted, then the operands at full shape."""
+        return ", ".join([f'"{e.attrs[0]}"', *(self.shaped(a) for a in e.args)])
+
+    def _print_permute(self, e: Expr) -> str:
+        return f"np.transpose({self.shaped(e.args[0])}, {e.attrs[0]})"
+
+    def _print_max(self, e: Expr) -> str:
+        axis, keep = e.attrs
+        where = "" if axis is None else f", axis={axis}"
+        return f"np.max({self.shaped(e.args[0])}{where}" + (", keepdims=True)" if keep else ")")
 
     # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
     def _print_inv(self, e: Expr) -> str:

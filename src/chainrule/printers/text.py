@@ -22,6 +22,7 @@ from .base import (
     call_parts,
     denominator,
     is_negation,
+    is_ones,
     is_reciprocal,
     layer_name,
 )
@@ -141,6 +142,20 @@ class TextPrinter(Printer):
 
     def _print_reshape(self, e: Expr) -> str:
         return f"reshape({self._print(e.args[0])}, {fmt_shape(e.shape)})"
+
+    # -- tensors of any rank (see chainrule.ir.tensor) ---------------------------------------
+    def _print_einsum(self, e: Expr) -> str:
+        subscripts = e.attrs[0].replace("->", "→")
+        args = ("𝟏" if is_ones(a) else self._print(a) for a in e.args)  # a vector of ones
+        return f"einsum({subscripts}; {', '.join(args)})"
+
+    def _print_permute(self, e: Expr) -> str:
+        return f"transpose({self._print(e.args[0])}; {e.attrs[0]})"
+
+    def _print_max(self, e: Expr) -> str:
+        axis = e.attrs[0]
+        sign = "max" if axis is None else f"max{str(axis).translate(_SUB)}"
+        return f"{sign}({self._print(e.args[0])})"
 
     def _print_inv(self, e: Expr) -> str:
         return f"{self.paren(e.args[0], PRECEDENCE['atom'])}⁻¹"
