@@ -121,25 +121,57 @@ def _simplified(e: Expr) -> Expr:
 
 def _simplify(e: Expr, names: Definitions) -> Expr:
     memo: dict[Expr, Expr] = {}
+    root = substitute(e, names.table)
+    large = large_arguments(root)
 
     def go(n: Expr) -> Expr:
         if n not in memo:
             if is_elementwise(n) and n.op != "const":
-                memo[n] = _elementwise(n, go, names)
+                memo[n] = _elementwise(n, go, names, large)
             else:
                 args = tuple(go(a) for a in n.args)
                 memo[n] = _structural(Expr(n.op, args, n.shape, n.attrs))
         return memo[n]
 
-    return go(substitute(e, names.table))
+    for n in walk(root):  # innermost first: each is simplified once, the recursion stays shallow
+        if n in large or not is_elementwise(n):
+            go(n)
+    return go(root)
 
 
-def _elementwise(n: Expr, go: Callable[[Expr], Expr], names: Definitions) -> Expr:
+LARGE = 24  # nodes of a function's argument that SymPy sees written out; a larger one is an atom
+
+
+def large_arguments(root: Expr, limit: int = LARGE) -> dict[Expr, int]:
+    """The arguments of elementwise functions whose written-out tree has more than ``limit`` nodes.
+
+    SymPy's trees are written out: the chain rule through n nested tanh is ∏ₖ (1 − tanhᵏ(x)²), a
+    DAG of 5n nodes but n²/2 written out. Each large argument is simplified once, on its own, and
+    stands in the formulas around it as an atom, so SymPy's work per node is bounded and the whole
+    simplification is linear in depth (and its small forms, shared by every level, are cached).
+    Each is given its place in a topological order (inner ones first).
+    """
+    size: dict[Expr, int] = {}
+    out: dict[Expr, int] = {}
+    for n in walk(root):
+        size[n] = min(1 + sum(size[a] for a in n.args), limit + 1)
+        if n.op == "fn" and size[n.args[0]] > limit:
+            out.setdefault(n.args[0], len(out))
+    return out
+
+
+def _elementwise(
+    n: Expr, go: Callable[[Expr], Expr], names: Definitions, large: Mapping[Expr, int]
+) -> Expr:
     """Simplify the atoms first, then the whole tree as SymPy (atoms may simplify into it)."""
-    found = Atoms()
+    found = Atoms(large, n)
     to_sympy(n, found)
-    n = substitute(n, {a: go(a) for a in found.by_expr})
-    atoms = Atoms()
+    done = {a: go(a) for a in found.by_expr}
+    n = substitute(n, done)
+    inner_first = sorted((a for a in found.by_expr if a in large), key=large.__getitem__)
+    atoms = Atoms({done[a] for a in inner_first})
+    for a in inner_first:  # numbered innermost first, so SymPy orders the factors by depth
+        atoms.symbol(done[a])
     s = to_sympy(n, atoms)
     present = set(atoms.by_expr)
     refold = [(to_sympy(d, atoms), atoms.symbol(v)) for v, d in names.relevant(n.shape, present)]

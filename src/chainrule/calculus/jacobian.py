@@ -26,7 +26,7 @@ from ..ir.expr import Expr, leaves
 from ..ir.shapes import concrete, fmt_shape
 from ..lang import parse
 from ..printers.text import text
-from .cse import formula_lines
+from ..printers.cse import formula_lines
 from .linear import NotLinear, coefficient
 
 __all__ = ["Jacobian", "jacobian", "hessian"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..algebra.stable import stable_program
 from ..autodiff import Derivation, Program, backprop
 from ..autodiff.compact import compact
-from ..calculus.cse import common_subexpressions
+from ..printers.cse import common_subexpressions
 from ..errors import SpecError
 from ..gradient import Gradient, as_program
 from ..ir.expr import Expr, leaves
