@@ -22,9 +22,8 @@ from .ir import build
 from .ir.expr import Expr, leaves, walk
 from .ir.shapes import fmt_shape
 from .lang import parse
-from .printers.cse import where_text
 from .printers.numpy_module import module_source
-from .printers.text import text
+from .printers.text import text, where_text
 
 __all__ = ["Gradient", "grad", "as_program"]
 

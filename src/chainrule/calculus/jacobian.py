@@ -25,8 +25,7 @@ from ..ir import build, linalg
 from ..ir.expr import Expr, leaves
 from ..ir.shapes import concrete, fmt_shape
 from ..lang import parse
-from ..printers.cse import formula_lines
-from ..printers.text import text
+from ..printers.text import formula_lines, text
 from .linear import NotLinear, coefficient
 
 __all__ = ["Jacobian", "jacobian", "hessian"]

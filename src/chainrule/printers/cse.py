@@ -3,8 +3,8 @@
 Trees are hash-consed DAGs, so a subexpression used twice is literally the same node; counting how
 many distinct parents refer to each node finds them. A node is worth a name when it is used more
 than once and is not already cheap to write (a leaf, a transpose of a leaf, a spread constant).
-The code exporters print the named definitions first; :func:`formula_lines` does the same for the
-reader.
+The code exporters print the named definitions first; :func:`chainrule.printers.text.formula_lines`
+does the same for the reader.
 
 A derivative can be a small DAG whose written-out form is not small: through n nested tanh it is
 ∏ₖ (1 − tanhᵏ(x)²), 5n nodes but n²/2 written out. :func:`repetitive` says when printing it
@@ -22,15 +22,8 @@ from itertools import count
 from ..algebra.simplify import substitute
 from ..ir import build, linalg
 from ..ir.expr import Expr, walk
-from .text import text
 
-__all__ = [
-    "common_subexpressions",
-    "formula_lines",
-    "where_text",
-    "written_size",
-    "repetitive",
-]
+__all__ = ["common_subexpressions", "written_size", "repetitive"]
 
 SPREAD = 2  # written out more than this many times the DAG: name the shared parts
 SMALL = 200  # nodes; below this a formula is printed written out whatever its sharing
@@ -121,20 +114,3 @@ def _fresh(prefix: str, taken: set[str], numbers: Iterator[int]) -> str:
     name = next(f"{prefix}{i}" for i in numbers if f"{prefix}{i}" not in taken)
     taken.add(name)
     return name
-
-
-def formula_lines(target: str, e: Expr, min_weight: int = 5) -> list[str]:
-    """``e`` for the reader, its larger repeated subexpressions named first (``T1 = …``)."""
-    taken = {v.name for v in walk(e) if v.op == "var"}
-    defs, (body,) = common_subexpressions([e], "T", taken, min_weight)
-    return [f"{name} = {text(d)}" for name, d in defs] + [f"{target} = {text(body)}"]
-
-
-def where_text(e: Expr, min_weight: int = 5) -> str:
-    """``e`` written out when that is short; otherwise its formula with the shared parts named,
-    then ``where`` and their definitions (``T1 = tanh(tanh(tanh(tanh(x))))``, ``T2 = tanh(T1)``)."""
-    if not repetitive([e]):
-        return text(e)
-    taken = {v.name for v in walk(e) if v.op == "var"}
-    defs, (body,) = common_subexpressions([e], "T", taken, min_weight)
-    return "\n".join([text(body), "where", *(f"  {name} = {text(d)}" for name, d in defs)])
