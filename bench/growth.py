@@ -7,7 +7,7 @@ chain rule through n nested functions is a product of n factors, the k-th holdin
 functions, so written out it has ~n²/2 nodes although its DAG has ~5n:
 
 * ``nested tanh``: ``np.sum(np.tanh(np.tanh(… x)))``, ∂/∂x;
-* ``tanh/sigmoid/exp``: the three functions alternating, ∂/∂x (nesting of different functions);
+* ``tanh/sinh/sin``: the three functions alternating, ∂/∂x (nesting of different functions);
 * ``W @ tanh layers``: ``np.sum(np.tanh(W @ np.tanh(W @ … x)))``, ∂/∂W — one weight shared by
   every layer, so the gradient is a sum of n terms, each a chain of matrix products;
 * ``--steps --format html``: ``chainrule derive --layers 4,…,4,1 --hidden tanh --steps --format
@@ -48,7 +48,7 @@ str(w), w.numpy(), render(derivation_document(w.derivation, "warm-up"), "html")
 # one nesting level of each family around the expression e, its level k (0 innermost)
 _LEVELS = {
     "nested tanh": ('f"np.tanh({e})"', "x"),
-    "tanh/sigmoid/exp": ('("np.tanh({})", "sigmoid({})", "np.exp({})")[k % 3].format(e)', "x"),
+    "tanh/sinh/sin": ('("np.tanh({})", "np.sinh({})", "np.sin({})")[k % 3].format(e)', "x"),
     "W @ tanh layers": ('f"np.tanh(W @ {e})"', "W"),
 }
 
