@@ -14,6 +14,7 @@ import numpy as np
 import sympy
 
 import chainrule as cr
+from chainrule.cli import main
 from chainrule.explain.formats import render
 from chainrule.explain.steps import derivation_document
 
@@ -204,3 +205,14 @@ def test_equal_trees_are_one_node() -> None:
     a = cr.parse(nested(40), {"x": (3, 1)})
     b = cr.parse(nested(40), {"x": (3, 1)})
     assert a is b
+
+
+def test_derive_prints_a_deep_gradient_linearly_with_its_shape_first(capsys) -> None:
+    def derive(k: int) -> str:
+        assert main(["derive", nested(k), "--wrt", "x", "--shape", "x=3x1"]) == 0
+        return capsys.readouterr().out
+
+    small, large = derive(50), derive(100)
+    assert large.startswith("∂f/∂x = (1 − tanh(x)²)")
+    assert large.splitlines()[0].endswith("(3, 1)")  # the shape, then the named parts below
+    assert len(large) <= 2.2 * len(small), (len(small), len(large))
