@@ -100,26 +100,28 @@ def cases() -> dict[str, str]:
     return out
 
 
-def _measure(code: str, n: int) -> tuple[float, int]:
-    """Seconds and printed characters of one fresh interpreter running ``code`` at depth n."""
+def _measure(code: str, n: int) -> tuple[float, int] | str:
+    """Seconds and printed characters of one fresh interpreter running ``code`` at depth n, or
+    the last line of its error (a depth the code cannot reach is a result too)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
     done = subprocess.run(
-        [sys.executable, "-c", code.replace("N", str(n))],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
+        [sys.executable, "-c", code.replace("N", str(n))], capture_output=True, text=True, env=env
     )
+    if done.returncode != 0:
+        return (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1][:80]
     seconds, size = done.stdout.strip().splitlines()[-1].split()
     return float(seconds), int(size)
 
 
 def series(name: str, code: str, depths: tuple[int, ...], repeats: int = REPEATS) -> list[dict]:
     """One row per depth: the best seconds of ``repeats`` runs, the printed size, and the ratios
-    of both to the previous (half) depth."""
+    of both to the previous (half) depth; the series stops at the first depth that fails."""
     rows, previous = [], None
     for n in depths:
         runs = [_measure(code, n) for _ in range(repeats)]
+        if any(isinstance(r, str) for r in runs):
+            failed = next(r for r in runs if isinstance(r, str))
+            return [*rows, {"case": name, "depth": n, "error": failed, "runs": repeats}]
         s, size = min(r[0] for r in runs), runs[0][1]
         row = {
             "case": name,
@@ -144,7 +146,7 @@ def rows(quick: bool = False) -> list[dict]:
 
 def worst(found: list[dict]) -> float:
     """The largest time ratio over all cases: ≤ ~2.3 is linear growth with a machine's noise."""
-    return max(r["ratio"] for r in found if r["ratio"] is not None)
+    return max((r["ratio"] for r in found if r.get("ratio") is not None), default=float("nan"))
 
 
 def section(found: list[dict]) -> list[str]:
@@ -162,6 +164,9 @@ def section(found: list[dict]) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     for r in found:
+        if "error" in r:
+            lines.append(f"| {r['case']} | {r['depth']} | fails: {r['error']} | | | |")
+            continue
         ratio = "–" if r["ratio"] is None else f"{r['ratio']:.2f}"
         chars = "–" if r["ratio"] is None else f"{r['chars_ratio']:.2f}"
         cells = (r["case"], r["depth"], f"{r['seconds']:.3f}", ratio, r["chars"], chars)

@@ -10,7 +10,9 @@ Two passes, each a short walk:
   with binary cross-entropy, or for softmax with cross-entropy, falls out of this algebra.
 
 SymPy results are cached by the tree's canonical form, so a 500-layer network costs the same SymPy
-work as a 3-layer one.
+work as a 3-layer one; and a function's argument larger than :data:`LARGE` nodes reaches SymPy as
+an atom, simplified on its own once, so n nested functions cost work linear in n, not the n²/2
+nodes of their derivative written out.
 """
 
 from __future__ import annotations
@@ -121,8 +123,8 @@ def _simplified(e: Expr) -> Expr:
 
 def _simplify(e: Expr, names: Definitions) -> Expr:
     memo: dict[Expr, Expr] = {}
-    root = substitute(e, names.table)
-    large = large_arguments(root)
+    order = list(walk(substitute(e, names.table)))  # children before parents
+    large = large_arguments(order)
 
     def go(n: Expr) -> Expr:
         if n not in memo:
@@ -133,17 +135,18 @@ def _simplify(e: Expr, names: Definitions) -> Expr:
                 memo[n] = _structural(Expr(n.op, args, n.shape, n.attrs))
         return memo[n]
 
-    for n in walk(root):  # innermost first: each is simplified once, the recursion stays shallow
+    for n in order:  # innermost first: each is simplified once, the recursion stays shallow
         if n in large or not is_elementwise(n):
             go(n)
-    return go(root)
+    return go(order[-1])
 
 
 LARGE = 24  # nodes of a function's argument that SymPy sees written out; a larger one is an atom
 
 
-def large_arguments(root: Expr, limit: int = LARGE) -> dict[Expr, int]:
-    """The arguments of elementwise functions whose written-out tree has more than ``limit`` nodes.
+def large_arguments(order: list[Expr], limit: int = LARGE) -> dict[Expr, int]:
+    """The arguments of elementwise functions whose written-out tree has more than ``limit`` nodes,
+    among the nodes of a DAG in topological ``order`` (:func:`walk`'s).
 
     SymPy's trees are written out: the chain rule through n nested tanh is ∏ₖ (1 − tanhᵏ(x)²), a
     DAG of 5n nodes but n²/2 written out. Each large argument is simplified once, on its own, and
@@ -153,7 +156,7 @@ def large_arguments(root: Expr, limit: int = LARGE) -> dict[Expr, int]:
     """
     size: dict[Expr, int] = {}
     out: dict[Expr, int] = {}
-    for n in walk(root):
+    for n in order:
         size[n] = min(1 + sum(size[a] for a in n.args), limit + 1)
         if n.op == "fn" and size[n.args[0]] > limit:
             out.setdefault(n.args[0], len(out))

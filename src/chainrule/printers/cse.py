@@ -32,6 +32,11 @@ SMALL = 200  # nodes; below this a formula is printed written out whatever its s
 def written_size(exprs: Iterable[Expr]) -> int:
     """How many nodes ``exprs`` have written out as trees (one walk: shared nodes counted once
     per use, by adding up their children's sizes)."""
+    return _sizes(exprs)[0]
+
+
+def _sizes(exprs: Iterable[Expr]) -> tuple[int, int]:
+    """``(written out, distinct)`` node counts of ``exprs``."""
     size: dict[Expr, int] = {}
     total = 0
     for root in exprs:
@@ -39,18 +44,13 @@ def written_size(exprs: Iterable[Expr]) -> int:
             if n not in size:
                 size[n] = 1 + sum(size[a] for a in n.args)
         total += size[root]
-    return total
+    return total, len(size)
 
 
 def repetitive(exprs: Sequence[Expr]) -> bool:
     """True when writing ``exprs`` out would print far more than their DAG holds (see above)."""
-    written = written_size(exprs)
-    if written <= SMALL:
-        return False
-    distinct = set()
-    for root in exprs:
-        distinct.update(walk(root))
-    return written > SPREAD * len(distinct)
+    written, distinct = _sizes(exprs)
+    return written > SMALL and written > SPREAD * distinct
 
 
 def _at_least(e: Expr, k: int) -> bool:
