@@ -38,6 +38,19 @@ def test_fourteen_nested_tanh_are_never_expanded() -> None:
     assert all(len(sympy.Add.make_args(f)) <= simplify_module.MAX_TERMS for f in forms)
 
 
+def test_sixteen_alternating_functions_are_never_expanded() -> None:
+    """Six tanh among them make 2⁶ = 64 terms, each a product of 16 nested functions: few terms,
+    but expanding them cost SymPy a second; the product is the form to read."""
+    x = sympy.Symbol("x", real=True)
+    factors, t = [], x
+    for k in range(16):
+        f = (sympy.tanh, sympy.sinh, sympy.sin)[k % 3]
+        factors.append(sympy.diff(f(x), x).subs(x, t))
+        t = f(t)
+    forms = simplify_module._candidates(sympy.Mul(*factors))
+    assert all(len(sympy.Add.make_args(f)) == 1 for f in forms)  # products, never 64 terms
+
+
 def test_fourteen_nested_tanh_differentiate_correctly() -> None:
     g = cr.grad(nested(14), "x", {"x": (3, 1)})
     x = np.array([[0.3], [-1.1], [2.0]])

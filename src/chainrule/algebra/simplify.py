@@ -200,6 +200,7 @@ def _refold(s: sympy.Expr, refold: tuple[tuple[sympy.Expr, sympy.Symbol], ...]) 
 
 
 MAX_TERMS = 64  # an expansion larger than this never reads better: keep the rule's own form
+MAX_WORK = 8192  # terms × nodes: 64 terms of 16 nested functions (12,096) cost SymPy a second
 
 
 @lru_cache(maxsize=4096)
@@ -209,8 +210,10 @@ def _candidates(s: sympy.Expr) -> tuple[sympy.Expr, ...]:
     Expanding a product of k binomials writes 2ᵏ terms — the chain rule through k nested tanh
     gives exactly that product — so the rational forms are tried only when the expansion stays
     small; otherwise the product is already the readable form, and the time stays linear in depth.
+    Small means few terms, and few terms of modest size (a learner's formulas stay far below).
     """
-    if _expanded_size(s) > MAX_TERMS:
+    terms = _expanded_size(s)
+    if terms > MAX_TERMS or terms * sum(1 for _ in sympy.preorder_traversal(s)) > MAX_WORK:
         return (s, sympy.factor_terms(s))
     c = sympy.cancel(s)
     return (s, c, sympy.factor_terms(c), sympy.expand(c), sympy.expand(s))
