@@ -55,11 +55,15 @@ _LEVELS = {
 _NESTED = (
     _WARM
     + """
-e = "x"
-for k in range(N):
-    e = LEVEL
+def nested(n):
+    e = "x"
+    for k in range(n):
+        e = LEVEL
+    return f"np.sum({e})"
+w = cr.grad(nested(3), "WRT", {"x": (3, 1), "W": (3, 3)})  # warm-up: the family's functions
+str(w), w.numpy(), str(w.derivation)
 t = time.perf_counter()
-g = cr.grad(f"np.sum({e})", "WRT", {"x": (3, 1), "W": (3, 3)})
+g = cr.grad(nested(N), "WRT", {"x": (3, 1), "W": (3, 3)})
 printed = str(g) + g.numpy() + str(g.derivation)
 print(time.perf_counter() - t, len(printed))
 """

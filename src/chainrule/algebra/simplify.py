@@ -141,12 +141,13 @@ def _simplify(e: Expr, names: Definitions) -> Expr:
     return go(order[-1])
 
 
-LARGE = 24  # nodes of a function's argument that SymPy sees written out; a larger one is an atom
+LARGE = 12  # nodes of a function's argument that SymPy sees written out; a larger one is an atom
 
 
 def large_arguments(order: list[Expr], limit: int = LARGE) -> dict[Expr, int]:
-    """The arguments of elementwise functions whose written-out tree has more than ``limit`` nodes,
-    among the nodes of a DAG in topological ``order`` (:func:`walk`'s).
+    """The arguments of elementwise functions whose written-out tree has more than ``limit`` nodes
+    as SymPy sees it (a matrix product, a sum, a variable: one atom), among the nodes of a DAG in
+    topological ``order`` (:func:`walk`'s).
 
     SymPy's trees are written out: the chain rule through n nested tanh is ∏ₖ (1 − tanhᵏ(x)²), a
     DAG of 5n nodes but n²/2 written out. Each large argument is simplified once, on its own, and
@@ -157,7 +158,8 @@ def large_arguments(order: list[Expr], limit: int = LARGE) -> dict[Expr, int]:
     size: dict[Expr, int] = {}
     out: dict[Expr, int] = {}
     for n in order:
-        size[n] = min(1 + sum(size[a] for a in n.args), limit + 1)
+        inside = sum(size[a] for a in n.args) if is_elementwise(n) else 0
+        size[n] = min(1 + inside, limit + 1)
         if n.op == "fn" and size[n.args[0]] > limit:
             out.setdefault(n.args[0], len(out))
     return out
