@@ -75,11 +75,12 @@ def _named_once(body: list[tuple[str, Expr]]) -> list[tuple[str, Expr]]:
         return body
     taken = {t for t, _ in body} | {v.name for e in exprs for v in leaves(e)}
     definitions, rewritten = common_subexpressions(exprs, "t", taken)
-    first = _first_use(definitions, rewritten)
+    before: dict[int, list[tuple[str, Expr]]] = {}
+    for d, at in zip(definitions, _first_use(definitions, rewritten), strict=True):
+        before.setdefault(at, []).append(d)
     out: list[tuple[str, Expr]] = []
     for i, (target, e) in enumerate(zip((t for t, _ in body), rewritten, strict=True)):
-        out += [d for d, at in zip(definitions, first, strict=True) if at == i]
-        out.append((target, e))
+        out += [*before.get(i, ()), (target, e)]
     return out
 
 
