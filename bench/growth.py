@@ -15,9 +15,10 @@ functions, so written out it has ~n²/2 nodes although its DAG has ~5n:
 * ``nested tanh --steps html``: the same document for the nested tanh expression.
 
 Each row is the best of ``REPEATS`` fresh interpreters, each after a warm-up (SymPy's own start-up
-is not the question), so caches filled by one depth cannot flatter the next, and the best of three
-keeps a busy machine's noise out of the ratios. The printed size (characters of everything
-printed) is reported beside the time: it is what a reader gets, and it must grow linearly too.
+is not the question) whose objects are then frozen out of the garbage collector's scans, so caches
+filled by one depth cannot flatter the next, and the best of three keeps a busy machine's noise
+out of the ratios. The printed size (characters of everything printed) is reported beside the
+time: it is what a reader gets, and it must grow linearly too.
 Python's parser refuses more than 200 nested parentheses, so 128 is the deepest doubling a user
 can type. Run alone with ``.venv/bin/python bench/growth.py``; ``make bench`` adds the table to
 RESULTS.md.
@@ -38,7 +39,7 @@ DEPTHS = (16, 32, 64, 128)
 REPEATS = 3
 
 _WARM = """
-import time, chainrule as cr
+import gc, time, chainrule as cr
 from chainrule.explain.formats import render
 from chainrule.explain.steps import derivation_document
 w = cr.grad("np.sum(np.tanh(W @ x))", "W", {"W": (3, 3), "x": (3, 1)})  # warm-up: SymPy's first
@@ -62,6 +63,7 @@ def nested(n):
     return f"np.sum({e})"
 w = cr.grad(nested(3), "WRT", {"x": (3, 1), "W": (3, 3)})  # warm-up: the family's functions
 str(w), w.numpy(), str(w.derivation)
+gc.collect(); gc.freeze()  # the warm-up's objects are not rescanned while timing
 t = time.perf_counter()
 g = cr.grad(nested(N), "WRT", {"x": (3, 1), "W": (3, 3)})
 printed = str(g) + g.numpy() + str(g.derivation)
@@ -75,6 +77,7 @@ _NESTED_STEPS = (
 e = "x"
 for k in range(N):
     e = f"np.tanh({e})"
+gc.collect(); gc.freeze()  # the warm-up's objects are not rescanned while timing
 t = time.perf_counter()
 g = cr.grad(f"np.sum({e})", "x", {"x": (3, 1)})
 page = render(derivation_document(g.derivation, "f = np.sum(np.tanh(…))"), "html")
@@ -86,6 +89,7 @@ _STEPS = (
     _WARM
     + """
 net = cr.mlp([4] * N + [1], hidden="tanh")
+gc.collect(); gc.freeze()  # the warm-up's objects are not rescanned while timing
 t = time.perf_counter()
 page = render(derivation_document(net.derive(), net.describe()), "html")
 print(time.perf_counter() - t, len(page))
