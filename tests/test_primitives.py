@@ -21,7 +21,7 @@ from chainrule import scalar
 from chainrule.evaluate import evaluate
 from chainrule.ir import build, walk
 from chainrule.ir.expr import LEAF_OPS, Expr
-from chainrule.rules.primitives import PRIMITIVES, READING
+from chainrule.rules.primitives import PRIMITIVES, READING, VariadicPrimitive
 
 IR_MODULES = sorted(Path(build.__file__).parent.glob("*.py"))
 
@@ -46,6 +46,11 @@ SHAPES = {
     "U": (2, 2, 2, 2),  # a 2×2/stride-2 pooling of I
     "V": (2, 40),  # flatten(I)
     "E": (4, 3),  # [A; Sᵀ]
+    "H": (3, 3),
+    "X3": (2, 3, 4),  # rank 3: a batch of matrices
+    "Z3": (2, 4, 3),
+    "Q3": (2, 3, 3),
+    "P3": (3, 4, 2),
 }
 
 
@@ -121,6 +126,38 @@ NON_NUMPY = {
     "avg_pool_backward": _avg_back_ref,
 }
 
+
+def _eigen_ref(h, dh):
+    """f(X) = V h(Λ) V⁻¹ and L_f(A, E) = V (F ⊙ V⁻¹ E V) V⁻¹ (Daleckiĭ–Kreĭn; F the divided
+    differences of f on the eigenvalues): the textbook formulas for a diagonalizable matrix with
+    distinct eigenvalues, independent of SciPy's algorithms and of chainrule's block identity."""
+
+    def f(X):
+        lam, V = np.linalg.eig(X)
+        return np.real(V @ np.diag(h(lam)) @ np.linalg.inv(V))
+
+    def frechet(A, E):
+        lam, V = np.linalg.eig(A)
+        d = lam[:, None] - lam[None, :]
+        same = np.abs(d) < 1e-12
+        F = np.where(same, dh(lam)[:, None], (h(lam)[:, None] - h(lam)[None, :]) / (d + same))
+        Vi = np.linalg.inv(V)
+        return np.real(V @ (F * (Vi @ E @ V)) @ Vi)
+
+    return f, frechet
+
+
+MATRIX_FUNCTIONS = {
+    "expm": _eigen_ref(np.exp, np.exp),
+    "logm": _eigen_ref(np.log, lambda z: 1 / z),
+    "sqrtm": _eigen_ref(np.sqrt, lambda z: 0.5 / np.sqrt(z)),
+    "sinm": _eigen_ref(np.sin, np.cos),
+    "cosm": _eigen_ref(np.cos, lambda z: -np.sin(z)),
+}
+for _name, (_f, _frechet) in MATRIX_FUNCTIONS.items():
+    NON_NUMPY[_name] = _f
+    NON_NUMPY[f"frechet_{_name}"] = _frechet
+
 PRIMITIVE_LINES = [
     # (what it checks, a scalar expression in NumPy syntax, the variable differentiated by)
     ("matmul, left", "np.sum((A @ B) * Q)", "A"),
@@ -160,6 +197,15 @@ PRIMITIVE_LINES = [
     ("stack, the bottom part", "np.sum(np.concatenate((A, S.T), axis=0) * E)", "S"),
     ("first rows", "np.sum(np.tanh(M[:2]) * R)", "M"),
     ("last rows", "np.sum(np.tanh(M[1:]) * R)", "M"),
+    ("einsum, batched product", 'np.sum(np.einsum("bij,bjk->bik", X3, Z3) * Q3)', "X3"),
+    ("einsum, the other operand", 'np.sum(np.einsum("bij,bjk->bik", X3, Z3) * Q3)', "Z3"),
+    ("einsum, trace", 'np.einsum("ii->", M) ** 2', "M"),
+    ("einsum, diagonal and row sums", 'np.sum(np.einsum("ii->i", M) * np.einsum("ij->i", N))', "M"),
+    ("einsum, implicit output", 'np.sum(np.einsum("ij,jk", A, B) * Q)', "B"),
+    ("permute", "np.sum(np.transpose(X3, (1, 2, 0)) * P3)", "X3"),
+    ("max over an axis", "np.sum(np.max(X3, axis=2) * A)", "X3"),
+    ("max over all, keepdims", "np.sum(np.max(A, keepdims=True) * T)", "A"),
+    ("min", "np.sum(np.min(X3, axis=0) * np.tanh(B))", "X3"),
     # the backward operations, differentiated by their inputs (the references are the forward
     # ones: conv2d_backward_input(D, F) = ∂/∂I Σ conv2d(I, F) ⊙ D, and so on)
     (
@@ -176,6 +222,14 @@ PRIMITIVE_LINES = [
         "average pooling's gradient",
         "np.sum(avg_pool_backward(U, f=2, stride=2, n_H_prev=5, n_W_prev=4) * I)",
         "U",
+    ),
+    # the matrix functions at M + 3 I (eigenvalues off (−∞, 0]) and their Fréchet derivatives
+    *((f, f"np.sum({f}(M + 3 * np.eye(3)) * N)", "M") for f in ("expm", "logm", "sqrtm")),
+    *((f, f"np.sum({f}(M) * N)", "M") for f in ("sinm", "cosm")),
+    *(
+        (f"frechet_{f}, {x}", f"np.sum(frechet_{f}(M + 3 * np.eye(3), N) * H)", x)
+        for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
+        for x in ("M", "N")
     ),
 ]
 
@@ -316,7 +370,8 @@ def test_custom_function_of_functions_gradient() -> None:
 
 # -- the registry --------------------------------------------------------------------------------
 def _built_ops() -> dict[str, int]:
-    """op → number of inputs, read from every ``Expr("op", (inputs…), …)`` in the IR modules."""
+    """op → number of inputs, read from every ``Expr("op", (inputs…), …)`` in the IR modules
+    (-1 for ``(*operands,)``: any number, as ``np.einsum`` takes)."""
     ops = {}
     calls = (n for f in IR_MODULES for n in ast.walk(ast.parse(f.read_text(encoding="utf-8"))))
     for node in calls:
@@ -327,7 +382,9 @@ def _built_ops() -> dict[str, int]:
             and isinstance(node.args[0], ast.Constant)
         ):
             assert isinstance(node.args[1], ast.Tuple), ast.unparse(node)
-            ops[node.args[0].value] = len(node.args[1].elts)
+            elts = node.args[1].elts
+            variadic = any(isinstance(e, ast.Starred) for e in elts)
+            ops[node.args[0].value] = -1 if variadic else len(elts)
     return ops
 
 
@@ -347,7 +404,11 @@ def test_every_built_op_has_a_complete_record(op: str) -> None:
     assert p.shape_argument.strip()
     assert callable(p.build) and p.build.__module__.startswith("chainrule.ir.")
     assert callable(p.numpy)
-    assert len(p.vjps) == arity and all(callable(v) for v in p.vjps)
+    if arity == -1:  # one rule, told which operand: (G, node, k) → the adjoint of operand k
+        assert isinstance(p, VariadicPrimitive) and len(p.vjps) == 1
+    else:
+        assert len(p.vjps) == arity and not isinstance(p, VariadicPrimitive)
+    assert all(callable(v) for v in p.vjps)
     assert p.reading and set(p.reading) <= set(READING)
 
 
@@ -362,7 +423,7 @@ def test_every_rule_returns_its_inputs_shape() -> None:
             if node.op in LEAF_OPS:
                 continue
             g = build.var("G", node.shape)
-            for arg, rule in zip(node.args, PRIMITIVES[node.op].vjps, strict=True):
+            for arg, rule in zip(node.args, PRIMITIVES[node.op].rules(node), strict=True):
                 assert rule(g, node).shape == arg.shape, (node.op, source)
 
 

@@ -52,15 +52,16 @@ def compact(d: Derivation) -> Derivation:
 
 def _statistics_axis(s: Step, steps: dict[str, Step]) -> int | None:
     """The axis of a sum that ``s`` spreads back (``Σⱼ``), or along which it reads the adjoint
-    of a statistic (a quantity of reduced shape, such as ``dμ``)."""
-    if len(s.shape) != 2:
+    of a statistic (a quantity of reduced shape, such as ``dμ``); any rank from 2 up."""
+    rank = len(s.shape)
+    if rank < 2:
         return None
     for n in walk(s.expr):
         reduced = n.op == "var" and n.name in steps and n.name != s.target
         spread = n.op == "sum" and n.attrs[1] and n.args[0].shape == s.shape
         if reduced or spread:
-            for axis in (0, 1):
-                if len(n.shape) == 2 and n.shape[axis] == 1 and s.shape[axis] != 1:
+            for axis in range(rank):
+                if len(n.shape) == rank and n.shape[axis] == 1 and s.shape[axis] != 1:
                     return axis
     return None
 
@@ -109,7 +110,7 @@ def _expand(e: Expr, steps: dict[str, Step], shape: Shape, axis: int) -> Expr:
     for _ in range(len(steps)):
         table = {}
         for n in walk(e):
-            if n.op == "var" and n.name in steps and _expandable(steps[n.name], steps, axis):
+            if n.op == "var" and n.name in steps and _expandable(steps[n.name], steps, shape, axis):
                 table[n] = steps[n.name].expr
         if not table:
             return e
@@ -117,8 +118,8 @@ def _expand(e: Expr, steps: dict[str, Step], shape: Shape, axis: int) -> Expr:
     return e
 
 
-def _expandable(s: Step, steps: dict[str, Step], axis: int) -> bool:
-    if len(s.shape) == 2 and s.shape[axis] == 1:
+def _expandable(s: Step, steps: dict[str, Step], shape: Shape, axis: int) -> bool:
+    if len(s.shape) == len(shape) and s.shape[axis] == 1:
         return True  # the adjoint of a statistic
     adjoints = [n for n in walk(s.expr) if n.op == "var" and n.name in steps]
     if len(adjoints) != 1:

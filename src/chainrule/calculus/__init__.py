@@ -5,6 +5,13 @@ Gradients of scalar expressions are :func:`chainrule.grad`; this package builds 
 
 from ..printers.cse import common_subexpressions
 from ..printers.text import formula_lines
-from .jacobian import Jacobian, hessian, jacobian
+from .jacobian import Jacobian, TensorJacobian, hessian, jacobian
 
-__all__ = ["Jacobian", "jacobian", "hessian", "common_subexpressions", "formula_lines"]
+__all__ = [
+    "Jacobian",
+    "TensorJacobian",
+    "jacobian",
+    "hessian",
+    "common_subexpressions",
+    "formula_lines",
+]

@@ -26,7 +26,7 @@ from ..ir.shapes import Shape
 from ..printers.base import layer_name
 from .chain import Algebra, Factor, Term
 from .doc import Entry, Ex, Math, Naming, Partial, Sub, Sym
-from .notation import IndexPrinter
+from .notation import LETTERS, IndexPrinter
 
 __all__ = [
     "Arrangement",
@@ -142,11 +142,32 @@ def root_letters(e: Expr, keep_ones: bool = True) -> tuple[str | None, ...]:
     """``(i, j)`` for a matrix. An axis of size 1 gets no letter when the right-hand side sums
     over it, or (``keep_ones=False``, for expressions) always: a column vector has one index."""
     summed = {n.attrs[0] for n in walk(e) if n.op == "sum" and n.attrs[0] is not None}
-    letters = ("i", "j")[: len(e.shape)]
+    letters = ("i", "j")[: len(e.shape)] if len(e.shape) <= 2 else LETTERS[: len(e.shape)]
     return tuple(
         None if e.shape[k] == 1 and (k in summed or not keep_ones) else x
         for k, x in enumerate(letters)
     )
+
+
+def _subscripts(e: Expr) -> tuple[str, ...] | None:
+    """An einsum's own output letters (``C_ik`` for ``"ij,jk->ik"``), so its entry reads as
+    written; None for any other node, or where a letter has no unicode subscript."""
+    if e.op != "einsum":
+        return None
+    out = e.attrs[0].split("->")[1]
+    return tuple(out) if out.islower() else None
+
+
+def _distinct(letters: tuple, used: list[str]) -> tuple:
+    """A quantity met on its diagonal (``Σᵢ Aᵢᵢ``) gets its gradient at every entry: each
+    repeated letter renamed (``∂J/∂Aᵢⱼ = g δᵢⱼ``)."""
+    taken, out = set(used), []
+    for x in letters:
+        if x and x in out:
+            x = next(c for c in LETTERS if c not in taken)
+        taken.add(x)
+        out.append(x)
+    return tuple(out)
 
 
 def _name_or_group(e: Expr, letters: tuple, naming: Naming) -> Math:
@@ -167,7 +188,7 @@ def index_argument(
     if f.kind in ("known", "identity") or f.root is None or not f.paths:
         return None
     keep = naming.batch is not None
-    letters = root_letters(f.root, keep_ones=keep)
+    letters = _subscripts(f.root) or root_letters(f.root, keep_ones=keep)
     premise = Entry(f.root, letters, naming, top, keep_ones=keep)
     p = IndexPrinter(premise, latex=False, watch=f.paths[0])
     before = list(p.pool)
@@ -175,7 +196,7 @@ def index_argument(
     if p.found is None:
         return None
     used = [x for x in letters if x] + _drawn(p, before)
-    q_letters = p.found
+    q_letters = _distinct(p.found, used)
     vjp = _conclusion_formula(f, top, scale, algebra)
     adjoints = ((f.g.name, f.num.name),) if f.num.op == "var" and f.g.op == "var" else ()
     fresh = tuple(x for x in used if x not in q_letters)

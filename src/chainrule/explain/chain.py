@@ -124,7 +124,7 @@ def compose(root: Expr, path: tuple[tuple[str, int], ...], g: Expr) -> Expr:
     """The vector–Jacobian rules along ``path`` applied to ``g``, from ``root`` down."""
     node, adj = root, g
     for op, i in path:
-        adj = PRIMITIVES[op].vjps[i](adj, node)
+        adj = PRIMITIVES[op].rules(node)[i](adj, node)
         node = node.args[i]
     return adj
 

@@ -109,6 +109,7 @@ class IndexPrinter:
         used = {x for x in node.letters if x}
         order = dict.fromkeys((*node.fresh, *LETTERS))
         self.pool = [x for x in order if x not in used]
+        self.taken = set(used)
         self.matrix = (LatexPrinter if latex else TextPrinter)(
             node.naming.layer_names, node.naming.batch
         )
@@ -119,7 +120,18 @@ class IndexPrinter:
         return self.entry(self.node.expr, self.node.letters)
 
     def fresh(self) -> str:
-        return self.pool.pop(0) if self.pool else f"k{len(self.path)}"
+        x = self.pool.pop(0) if self.pool else f"k{len(self.path)}"
+        self.taken.add(x)
+        return x
+
+    def take(self, letter: str) -> str:
+        """``letter`` itself while free (an einsum's own summation letter), else a fresh one."""
+        if letter in self.taken:
+            return self.fresh()
+        self.taken.add(letter)
+        if letter in self.pool:
+            self.pool.remove(letter)
+        return letter
 
     def entry(self, e: Expr, ix: tuple) -> str:
         if self.watch is not None and tuple(self.path) == self.watch and self.found is None:
@@ -229,6 +241,43 @@ class IndexPrinter:
         body = self.arg(e, 0, tuple(inner[: len(a.shape)]), _MUL)
         return self.sigma("".join(letters), body)
 
+    # -- tensors of any rank: the entry reads straight from the subscripts ---------------------
+    def _einsum(self, e: Expr, ix: tuple) -> str:
+        """``einsum("ik,jk->ij", G, B)`` at (i, j): ``Σₖ Gᵢₖ Bⱼₖ`` (letters renamed to the entry's,
+        the summed ones drawn fresh); a vector of ones is left out of the product."""
+        terms, out = e.attrs[0].split("->")
+        letters = dict(zip(out, ix, strict=True))
+        summed = [c for c in dict.fromkeys(terms.replace(",", "")) if c not in letters]
+        letters |= {c: self.take(c) for c in summed}
+        factors = [
+            self.arg(e, k, tuple(letters[c] for c in t), _MUL, strict=k > 0)
+            for k, t in enumerate(terms.split(","))
+            if not _is_ones(e.args[k])
+        ]
+        body = " ".join(factors) or "1"
+        drawn = "".join(letters[c] for c in summed if letters[c])
+        return self.sigma(drawn, body) if drawn else body
+
+    def _permute(self, e: Expr, ix: tuple) -> str:
+        inner = [None] * len(ix)
+        for k, a in enumerate(e.attrs[0]):
+            inner[a] = ix[k]
+        return self.arg(e, 0, tuple(inner))
+
+    def _max(self, e: Expr, ix: tuple) -> str:
+        (axis, keep), a = e.attrs, e.args[0]
+        if axis is None:
+            inner = tuple(self.fresh() if d != 1 else None for d in a.shape)
+        else:
+            inner = list(ix)
+            inner[axis : axis + 1] = (
+                [self.fresh()] if keep else [self.fresh(), *ix[axis : axis + 1]]
+            )
+            inner = tuple(inner[: len(a.shape)])
+        over = "".join(x for x in inner if x and x not in ix)
+        head = f"\\max_{{{over}}}" if self.latex else f"max{subscript(over)}"
+        return f"{head} {self.arg(e, 0, inner, _MUL)}"
+
     # -- elementwise ------------------------------------------------------------------------------
     def _add(self, e: Expr, ix: tuple) -> str:
         b = e.args[1]
@@ -286,6 +335,10 @@ class IndexPrinter:
         if self.latex:
             return f"{{{base}}}^{{{sympy.latex(k)}}}"
         return base + (str(k).translate(_SUP) if k.is_Integer else f"^({k})")
+
+
+def _is_ones(e: Expr) -> bool:
+    return e.op == "broadcast" and e.args[0].op == "const" and e.args[0].attrs[0] == 1
 
 
 # -- records' unicode mathematics ----------------------------------------------------------------

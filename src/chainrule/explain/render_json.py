@@ -104,8 +104,10 @@ def _numbers(n: object) -> dict:
 
 
 def _rounded(a: object) -> list:
-    """Values to 6 significant digits, so the JSON is the same on every machine."""
-    return [[float(f"{v:.6g}") for v in r] for r in np.atleast_2d(np.asarray(a, dtype=float))]
+    """Values to 6 significant digits, so the JSON is the same on every machine (nested lists
+    of the array's rank, at least two)."""
+    x = np.atleast_2d(np.asarray(a, dtype=float))
+    return np.array([float(f"{v:.6g}") for v in x.ravel()]).reshape(x.shape).tolist()
 
 
 def _answer(a: object) -> dict:

@@ -19,11 +19,30 @@ from ..errors import ParseError
 from ..ir import build
 from ..ir.expr import Expr
 
-__all__ = ["FUNCTIONS", "COMPARISONS", "PREFIXES", "register", "step", "one_minus", "number"]
+__all__ = [
+    "FUNCTIONS",
+    "COMPARISONS",
+    "PREFIXES",
+    "register",
+    "step",
+    "one_minus",
+    "number",
+    "takes_axes",
+    "over_axes",
+    "array",
+]
 
 Handler = Callable[..., Expr]
 FUNCTIONS: dict[str, Handler] = {}
-PREFIXES = ("np.", "numpy.", "np.linalg.", "numpy.linalg.", "linalg.", "scipy.special.")
+PREFIXES = (
+    "np.",
+    "numpy.",
+    "np.linalg.",
+    "numpy.linalg.",
+    "linalg.",
+    "scipy.special.",
+    "scipy.linalg.",
+)
 
 
 def register(*names: str) -> Callable[[Handler], Handler]:
@@ -54,6 +73,8 @@ def _square(x: Expr) -> Expr:
 
 @register("power")
 def _power(x: Expr, k: object) -> Expr:
+    if isinstance(k, Expr) and k.op != "const":  # a variable exponent: exp(k log x), x > 0
+        return build.np_pow(x, k)
     return build.np_pow(x, number(k, "the exponent of power"))
 
 
@@ -137,11 +158,6 @@ def _squeeze(x: Expr) -> Expr:
     return x
 
 
-@register("transpose")
-def _transpose(x: Expr) -> Expr:
-    return build.transpose(x)
-
-
 @register("dot")
 def _dot(a: Expr, b: Expr) -> Expr:
     """np.dot: the matrix product, or a product with a scalar (np.dot(2, A) is 2 * A)."""
@@ -175,16 +191,40 @@ def _subtract(a: Expr, b: Expr) -> Expr:
     return build.np_sub(a, b)
 
 
+def takes_axes(f: Handler) -> Handler:
+    """Mark a handler whose tuple arguments are axis numbers, ``axis=(1, 2)``, not a shape."""
+    f.takes_axes = True  # type: ignore[attr-defined]
+    return f
+
+
+def over_axes(reduce: Callable[..., Expr], x: Expr, axis: int | tuple | None, keep: bool) -> Expr:
+    """``reduce(x, axis, keep)`` over one axis, all of them (None) or several (a tuple: one after
+    the other, the last first, so that without keepdims the earlier numbers stay valid)."""
+    if not isinstance(axis, tuple):
+        return reduce(x, axis, keep)
+    for a in sorted(axis, reverse=True):
+        x = reduce(x, a, keep)
+    return x
+
+
 @register("sum")
+@takes_axes
 def _sum(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
+    x = array(x, "the first argument of sum")
     keep = bool(number(keepdims, "keepdims"))
-    return build.sum_(x, _axis(axis, x), keep)
+    return over_axes(build.sum_, x, _axis(axis, x), keep)
 
 
-def _axis(axis: object, x: Expr) -> int | None:
-    """NumPy's axis argument: None, or an integer counted from the end when negative."""
+def _axis(axis: object, x: Expr) -> int | tuple[int, ...] | None:
+    """NumPy's axis argument: None, an integer counted from the end when negative, or a tuple of
+    distinct ones."""
     if axis is None:
         return None
+    if isinstance(axis, tuple):
+        axes = tuple(_axis(a, x) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ParseError(f"axis {axis} names an axis twice")
+        return axes
     ax = number(axis, "axis")
     if isinstance(ax, bool) or ax != int(ax):
         raise ParseError(f"axis must be an integer, not {ax!r}")
@@ -192,10 +232,11 @@ def _axis(axis: object, x: Expr) -> int | None:
 
 
 @register("mean")
+@takes_axes
 def _mean(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
     total = _sum(x, axis, keepdims)
     ax = _axis(axis, x)
-    dims = x.shape if ax is None else (x.shape[ax],)
+    dims = x.shape if ax is None else tuple(x.shape[a] for a in _tuple(ax))
     sizes = [build.dim(d) for d in dims if isinstance(d, str)]
     known = math.prod(d for d in dims if isinstance(d, int))
     if known != 1 or not sizes:
@@ -215,6 +256,17 @@ def _softmax(x: Expr, axis: object = 0) -> Expr:
 @register("logsumexp")
 def _logsumexp(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
     return build.fn(scalar.lookup("log"), _sum(build.fn(scalar.lookup("exp"), x), axis, keepdims))
+
+
+def array(x: object, what: str) -> Expr:
+    """``x`` itself when it is an array (an expression), else a ParseError naming ``what``."""
+    if not isinstance(x, Expr):
+        raise ParseError(f"{what} must be an array, not {x!r}")
+    return x
+
+
+def _tuple(axis: int | tuple) -> tuple:
+    return axis if isinstance(axis, tuple) else (axis,)
 
 
 def number(v: object, what: str) -> float:

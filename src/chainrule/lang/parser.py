@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Mapping
 
 from ..errors import ChainruleError, ParseError, ShapeError, UnknownFunctionError
-from ..ir import build, stack
+from ..ir import build, stack, tensor
 from ..ir.expr import Expr
 from ..ir.shapes import check_shape, fmt_shape
 from .functions import COMPARISONS, FUNCTIONS, PREFIXES, Handler, number, one_minus, register
@@ -108,7 +108,7 @@ class _Parser:
 
     def _Attribute(self, node: ast.Attribute) -> Expr:  # noqa: N802
         if node.attr == "T":
-            return build.transpose(self.expr(node.value))
+            return tensor.transpose_all(self.expr(node.value))
         if node.attr == "shape":
             raise self.fail(
                 node,
@@ -210,7 +210,7 @@ class _Parser:
         if op is ast.MatMult:
             return self._matmul(node, a, b)
         if op is ast.Pow:
-            return build.np_pow(a, number(b, "an exponent"))
+            return build.np_pow(a, b if b.op != "const" else number(b, "an exponent"))
         table = {
             ast.Add: build.np_add,
             ast.Sub: build.np_sub,
@@ -250,6 +250,12 @@ class _Parser:
         if is_method(node.func):
             return self._method(node)
         name = self._func_name(node.func)
+        if isinstance(node.func, ast.Name) and name in ("max", "min"):
+            raise self.fail(
+                node,
+                f"Python's {name}(…) compares whole rows of an array",
+                hint=f"write np.{name}({self.seg(node.args[0]) if node.args else '…'}, axis=…)",
+            )
         if name in self.functions:
             return self._apply(node, name, self.functions[name])
         if name in _FORMS:
@@ -272,9 +278,10 @@ class _Parser:
                 f"{self.seg(node)}: NumPy computes this on boolean arrays as logic, not numbers",
                 hint="turn them into numbers first, e.g. np.int64(Z1 > 0)",
             )
-        args = [*(first or []), *(self._arg(a) for a in node.args)]
-        kwargs = {k.arg: self._kwarg(k) for k in node.keywords}
-        if not getattr(f, "takes_options", False) and any(
+        axes = getattr(f, "takes_axes", False)
+        args = [*(first or []), *(self._arg(a, axes) for a in node.args)]
+        kwargs = {k.arg: self._kwarg(k, axes) for k in node.keywords}
+        if not (axes or getattr(f, "takes_options", False)) and any(
             isinstance(v, str | tuple) for v in (*args, *kwargs.values())
         ):
             raise self.fail(node, f"{name} takes no string or tuple arguments")
@@ -286,7 +293,7 @@ class _Parser:
             message = e.message if name in self.functions else f"{name}: {e.message}"
             raise self.fail(node, message, hint=e.hint) from None
 
-    def _kwarg(self, k: ast.keyword) -> object:
+    def _kwarg(self, k: ast.keyword, axes: bool = False) -> object:
         if k.arg is None:
             raise self.fail(k.value, "**kwargs are not supported")
         v = k.value
@@ -298,18 +305,28 @@ class _Parser:
             and isinstance(v.operand, ast.Constant)
         ):
             return -v.operand.value
-        return self._arg(v)
+        return self._arg(v, axes)
 
-    def _arg(self, node: ast.AST) -> object:
-        """An argument: an expression, a shape tuple ``(n, 1)`` or ``A1.shape``, or an option
-        string ``'fro'``."""
+    def _arg(self, node: ast.AST, axes: bool = False) -> object:
+        """An argument: an expression, a shape tuple ``(n, 1)`` or ``A1.shape``, an option
+        string ``'fro'``, or (``axes``) a tuple of axis numbers ``(0, 2, 1)``."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value
+        if isinstance(node, ast.Tuple) and axes:
+            return tuple(self._axis_number(e) for e in node.elts)
         if isinstance(node, ast.Tuple):
             return tuple(self._size(e) for e in node.elts)
         if isinstance(node, ast.Attribute) and node.attr == "shape":
             return self.expr(node.value).shape
         return self.expr(node)
+
+    def _axis_number(self, node: ast.AST) -> int:
+        """One entry of an axes tuple: an integer, negative ones counted from the end."""
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if _negative_int(node):
+            return -node.operand.value
+        raise self.fail(node, f"an axis must be an integer, not {self.seg(node)}")
 
     def _size(self, node: ast.AST) -> int | str:
         """One entry of a shape tuple: a positive int, a declared dimension's name, X.shape[k]."""
@@ -350,7 +367,8 @@ class _Parser:
         raise self.fail(
             node,
             f"the method .{f.attr}(…) is not part of the language",
-            hint="methods read: .dot(…), .astype(…), .copy(), .sum(…), .mean(…)",
+            hint="methods read: .dot(…), .astype(…), .copy(), .sum(…), .mean(…), .max(…), "
+            ".min(…), .transpose(…)",
         )
 
     def _reshape(self, node: ast.Call, arg: ast.AST, shape: object) -> Expr:
@@ -453,7 +471,7 @@ class _Parser:
         return v is not None and "mask" in v.attrs[1]
 
 
-_METHODS = ("dot", "sum", "mean")
+_METHODS = ("dot", "sum", "mean", "max", "min", "transpose")
 # on boolean arrays NumPy's add is "or", dot and matmul are "or" of "and"s, subtract and negative
 # raise: different from the same functions on the 0/1 numbers the language reads a mask as
 _BOOLEAN_DIFFERS = {"add", "subtract", "dot", "matmul", "negative"}
@@ -484,7 +502,7 @@ def known_call(dotted: str) -> bool:
     return False
 
 
-METHODS = ("dot", "sum", "mean", "astype", "copy", "reshape")  # a.dot(b), … (see _Parser._method)
+METHODS = (*_METHODS, "astype", "copy", "reshape")  # a.dot(b), … (see _Parser._method)
 
 
 def is_method(f: ast.AST) -> bool:

@@ -12,13 +12,14 @@ from .. import scalar
 from ..errors import ParseError
 from ..ir import build
 from ..ir.expr import Expr
-from .functions import _mean, _sum, register
+from .functions import _mean, _sum, register, takes_axes
 from .functions import number as _number
 
 __all__: list[str] = []
 
 
 @register("var")
+@takes_axes
 def _var(x: Expr, axis: object = None, keepdims: object = False, ddof: object = 0) -> Expr:
     """var(x) = mean((x − mean(x))²), the biased (population) variance NumPy computes."""
     if _number(ddof, "ddof") != 0:
@@ -28,6 +29,7 @@ def _var(x: Expr, axis: object = None, keepdims: object = False, ddof: object = 
 
 
 @register("std")
+@takes_axes
 def _std(x: Expr, axis: object = None, keepdims: object = False) -> Expr:
     """std(x) = √var(x)."""
     return build.fn(scalar.lookup("sqrt"), _var(x, axis, keepdims))

@@ -21,6 +21,7 @@ __all__ = [
     "precedence",
     "layer_name",
     "is_negation",
+    "is_ones",
     "is_reciprocal",
     "denominator",
     "is_call",
@@ -46,6 +47,9 @@ PRECEDENCE = {
     "reshape": 60,
     "vstack": 60,  # [A; B]
     "rows": 60,  # G[:n_a]
+    "einsum": 60,  # einsum(ij,jk→ik; A, B)
+    "permute": 60,  # transpose(X; (0, 2, 1))
+    "max": 50,  # max₁(X), a function
 }
 
 _LAYERED = re.compile(r"^(d?)([A-Za-z_]*[A-Za-z])(\d+)$")
@@ -59,6 +63,11 @@ def layer_name(name: str) -> tuple[str, str | None]:
 
 def is_negation(e: Expr) -> bool:
     return e.op == "scale" and e.args[0].op == "const" and e.args[0].attrs[0] == -1
+
+
+def is_ones(e: Expr) -> bool:
+    """An array of ones (a broadcast 1), written 𝟏 in the notation."""
+    return e.op == "broadcast" and e.args[0].op == "const" and e.args[0].attrs[0] == 1
 
 
 def is_reciprocal(e: Expr) -> bool:

@@ -35,6 +35,9 @@ def _py_prec(e: Expr) -> int:
         "reshape",
         "vstack",
         "rows",
+        "einsum",
+        "permute",
+        "max",
     ):
         return _PY["atom"]
     if is_call(e):
@@ -162,6 +165,22 @@ class NumpyPrinter(Printer):
     def _print_reshape(self, e: Expr) -> str:
         return f"np.reshape({self.shaped(e.args[0])}, {self.shape(e.shape)})"
 
+    # -- tensors of any rank (see chainrule.ir.tensor) ---------------------------------------
+    def _print_einsum(self, e: Expr) -> str:
+        return f"np.einsum({self.operands(e)})"
+
+    def operands(self, e: Expr) -> str:
+        """An einsum's arguments: its subscripts, quoted, then the operands at full shape."""
+        return ", ".join([f'"{e.attrs[0]}"', *(self.shaped(a) for a in e.args)])
+
+    def _print_permute(self, e: Expr) -> str:
+        return f"np.transpose({self.shaped(e.args[0])}, {e.attrs[0]})"
+
+    def _print_max(self, e: Expr) -> str:
+        axis, keep = e.attrs
+        where = "" if axis is None else f", axis={axis}"
+        return f"np.max({self.shaped(e.args[0])}{where}" + (", keepdims=True)" if keep else ")")
+
     # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
     def _print_inv(self, e: Expr) -> str:
         return f"np.linalg.inv({self.shaped(e.args[0])})"
@@ -189,6 +208,10 @@ class NumpyPrinter(Printer):
 
     def _print_matrix_power(self, m: Named) -> str:
         return f"np.linalg.matrix_power({self.shaped(m.args[0])}, {m.param})"
+
+    def _print_variable_power(self, m: Named) -> str:
+        x, k = m.args
+        return f"{self.paren(x, _PY['pow'], strict=True)} ** {self.paren(k, _PY['pow'])}"
 
     def _print_norm(self, m: Named) -> str:
         return f"np.linalg.norm({self.shaped(m.args[0])})"

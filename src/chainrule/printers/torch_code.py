@@ -100,6 +100,19 @@ class TorchPrinter(NumpyPrinter):
     def _print_reshape(self, e: Expr) -> str:
         return f"torch.reshape({self.shaped(e.args[0])}, {self.shape(e.shape)})"
 
+    def _print_einsum(self, e: Expr) -> str:
+        return f"torch.einsum({self.operands(e)})"
+
+    def _print_permute(self, e: Expr) -> str:
+        return f"torch.permute({self.shaped(e.args[0])}, {e.attrs[0]})"
+
+    def _print_max(self, e: Expr) -> str:
+        axis, keep = e.attrs
+        x = self.shaped(e.args[0])
+        if axis is None:
+            return f"torch.amax({x}).reshape{self.shape(e.shape)}" if keep else f"torch.amax({x})"
+        return f"torch.amax({x}, dim={axis}" + (", keepdim=True)" if keep else ")")
+
     def _print_inv(self, e: Expr) -> str:
         return f"torch.linalg.inv({self.shaped(e.args[0])})"
 

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Container
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from .. import scalar
 from ..algebra.bridge import Atoms, from_sympy
-from ..errors import ShapeError
-from ..ir import build
+from ..ir import build, tensor
 from ..ir.expr import Expr
 
-__all__ = ["Primitive", "PRIMITIVES", "vjp", "derivative_of", "READING"]
+__all__ = ["Primitive", "VariadicPrimitive", "PRIMITIVES", "vjp", "derivative_of", "READING"]
 
 VJP = Callable[[Expr, Expr], Expr]  # (G, node) -> adjoint of one input
 
@@ -32,6 +32,7 @@ READING = {
     "parr": "Parr & Howard, The Matrix Calculus You Need For Deep Learning (2018)",
     "cookbook": "Petersen & Pedersen, The Matrix Cookbook (2012), §2",
     "cs231n": "Johnson, CS231n notes: Derivatives, Backpropagation, and Vectorization (2017)",
+    "higham": "Higham, Functions of Matrices: Theory and Computation (2008), §3.1–3.2 and §10.6",
 }
 
 
@@ -52,6 +53,24 @@ class Primitive:
     shape_argument: str  # why the transposes/sums are where they are
     reading: tuple[str, ...]  # keys of READING
 
+    def rules(self, node: Expr) -> tuple[VJP, ...]:
+        """The vector–Jacobian rule of each of ``node``'s inputs, in order."""
+        return self.vjps
+
+
+@dataclass(frozen=True)
+class VariadicPrimitive(Primitive):
+    """A primitive taking any number of inputs (``np.einsum``): its single rule in ``vjps`` is
+    ``(G, node, k)`` → the adjoint of input ``k``."""
+
+    def rules(self, node: Expr) -> tuple[VJP, ...]:
+        (rule,) = self.vjps
+        return tuple(partial(_nth, rule, k) for k in range(len(node.args)))
+
+
+def _nth(rule: Callable[[Expr, Expr, int], Expr], k: int, g: Expr, node: Expr) -> Expr:
+    return rule(g, node, k)
+
 
 def derivative_of(f: scalar.ElementwiseFn, x: Expr) -> Expr:
     """f′(x) as an IR tree, from SymPy's derivative of the record's scalar formula."""
@@ -71,13 +90,9 @@ def _sum_to(g: Expr, shape: tuple) -> Expr:
 
 
 def _sum_vjp(g: Expr, n: Expr) -> Expr:
-    x, (axis, keep) = n.args[0], n.attrs
-    if not keep and axis is not None:
-        raise ShapeError(
-            "cannot differentiate through np.sum(..., axis=k) without keepdims",
-            hint="write keepdims=True so the result stays two-dimensional",
-        )
-    return build.broadcast(g, x.shape)
+    """G spread back over the summed axis (put back as size 1 first where keepdims dropped it)."""
+    x, axis = n.args[0], n.attrs[0]
+    return tensor.keep(g, x.shape, axis)
 
 
 def _scale_vjp_s(g: Expr, n: Expr) -> Expr:
@@ -224,7 +239,7 @@ def vjp(node: Expr, g: Expr, live: Container[Expr] | None = None) -> tuple[Expr 
     With ``live``, only the inputs in it get a rule applied; the others get ``None`` (nothing that
     is wanted depends on them, so their adjoints would be built and thrown away).
     """
-    rules = PRIMITIVES[node.op].vjps
+    rules = PRIMITIVES[node.op].rules(node)
     return tuple(
         rule(g, node) if live is None or arg in live else None
         for rule, arg in zip(rules, node.args, strict=True)
