@@ -23,7 +23,7 @@ from .ir.expr import Expr, leaves, walk
 from .ir.shapes import fmt_shape
 from .lang import parse
 from .printers.numpy_module import module_source
-from .printers.text import text
+from .printers.text import text, where_text
 
 __all__ = ["Gradient", "grad", "as_program"]
 
@@ -68,7 +68,9 @@ class Gradient(RichDisplay):
         return self.expr.shape
 
     def __str__(self) -> str:
-        return text(self.expr)
+        """The formula; one whose written-out form is much larger than its DAG (n nested
+        functions) names its shared parts and defines them after ``where``."""
+        return where_text(self.expr)
 
     def __repr__(self) -> str:
         return f"<∂f/∂{self.wrt} = {self}>"

@@ -10,6 +10,8 @@ layers: this is what keeps derivation linear in depth.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 import sympy
 
 from .. import scalar
@@ -29,9 +31,15 @@ def is_elementwise(e: Expr) -> bool:
 
 
 class Atoms:
-    """The two-way map between opaque subtrees and the SymPy symbols standing for them."""
+    """The two-way map between opaque subtrees and the SymPy symbols standing for them.
 
-    def __init__(self) -> None:
+    ``opaque`` names elementwise subtrees to stand in as atoms too, except the tree being
+    converted, ``root`` (see :func:`chainrule.algebra.simplify.large_arguments`): SymPy's trees are
+    written out, so a function nested k deep that appears in k factors would cost it k² nodes.
+    """
+
+    def __init__(self, opaque: AbstractSet[Expr] = frozenset(), root: Expr | None = None) -> None:
+        self.opaque, self.root = opaque, root
         self.by_expr: dict[Expr, sympy.Symbol] = {}
         self.by_symbol: dict[sympy.Symbol, Expr] = {}
         self.converted: dict[Expr, sympy.Expr] = {}  # a shared subtree is converted once
@@ -39,7 +47,9 @@ class Atoms:
 
     def symbol(self, e: Expr) -> sympy.Symbol:
         if e not in self.by_expr:
-            s = sympy.Symbol(f"x{len(self.by_expr)}", real=True)
+            # a large argument sorts after the other atoms, and by its index: ∏ reads inside out
+            name = f"y{len(self.by_expr):05d}" if e in self.opaque else f"x{len(self.by_expr)}"
+            s = sympy.Symbol(name, real=True)
             self.by_expr[e], self.by_symbol[s] = s, e
         return self.by_expr[e]
 
@@ -55,6 +65,8 @@ def to_sympy(e: Expr, atoms: Atoms) -> sympy.Expr:
 
 
 def _to_sympy(e: Expr, atoms: Atoms) -> sympy.Expr:
+    if e in atoms.opaque and e is not atoms.root:
+        return atoms.symbol(e)
     if e.op == "const":
         return e.attrs[0]
     if e.op == "dim":
@@ -157,6 +169,8 @@ def _mul(s: sympy.Mul, atoms: Atoms, shape: Shape) -> Expr:
         coeff, factors = [], []
         for f in s.as_ordered_factors():
             (coeff if _is_scalar(f, atoms) else factors).append(f)
+    if atoms.opaque:
+        factors.sort(key=lambda f: _depth(f, atoms))
     num = [f for f in factors if not _is_reciprocal(f)]
     den = [1 / f for f in factors if _is_reciprocal(f)]
     body = _product(num, atoms, shape) if num else None
@@ -167,6 +181,13 @@ def _mul(s: sympy.Mul, atoms: Atoms, shape: Shape) -> Expr:
         return body
     c = _scalar(sympy.Mul(*coeff), atoms)
     return build.scale(c, body) if body is not None else _spread(c, shape)
+
+
+def _depth(f: sympy.Expr, atoms: Atoms) -> int:
+    """The innermost large argument a factor reads (−1 for none): factors read inside out,
+    ``(1 − tanh(x)²) ⊙ … ⊙ (1 − T1²) ⊙ (1 − T2²)``, SymPy's order kept among equals."""
+    opaque = (s for s in f.free_symbols if atoms.by_symbol.get(s) in atoms.opaque)
+    return max((int(s.name[1:]) for s in opaque), default=-1)
 
 
 def _is_reciprocal(f: sympy.Expr) -> bool:

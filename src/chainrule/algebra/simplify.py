@@ -10,7 +10,9 @@ Two passes, each a short walk:
   with binary cross-entropy, or for softmax with cross-entropy, falls out of this algebra.
 
 SymPy results are cached by the tree's canonical form, so a 500-layer network costs the same SymPy
-work as a 3-layer one.
+work as a 3-layer one; and a function's argument larger than :data:`LARGE` nodes reaches SymPy as
+an atom, simplified on its own once, so n nested functions cost work linear in n, not the n²/2
+nodes of their derivative written out.
 """
 
 from __future__ import annotations
@@ -121,25 +123,60 @@ def _simplified(e: Expr) -> Expr:
 
 def _simplify(e: Expr, names: Definitions) -> Expr:
     memo: dict[Expr, Expr] = {}
+    order = list(walk(substitute(e, names.table)))  # children before parents
+    large = large_arguments(order)
 
     def go(n: Expr) -> Expr:
         if n not in memo:
             if is_elementwise(n) and n.op != "const":
-                memo[n] = _elementwise(n, go, names)
+                memo[n] = _elementwise(n, go, names, large)
             else:
                 args = tuple(go(a) for a in n.args)
                 memo[n] = _structural(Expr(n.op, args, n.shape, n.attrs))
         return memo[n]
 
-    return go(substitute(e, names.table))
+    for n in order:  # innermost first: each is simplified once, the recursion stays shallow
+        if n in large or not is_elementwise(n):
+            go(n)
+    return go(order[-1])
 
 
-def _elementwise(n: Expr, go: Callable[[Expr], Expr], names: Definitions) -> Expr:
+LARGE = 12  # nodes of a function's argument that SymPy sees written out; a larger one is an atom
+
+
+def large_arguments(order: list[Expr], limit: int = LARGE) -> dict[Expr, int]:
+    """The arguments of elementwise functions whose written-out tree has more than ``limit`` nodes
+    as SymPy sees it (a matrix product, a sum, a variable: one atom), among the nodes of a DAG in
+    topological ``order`` (:func:`walk`'s).
+
+    SymPy's trees are written out: the chain rule through n nested tanh is ∏ₖ (1 − tanhᵏ(x)²), a
+    DAG of 5n nodes but n²/2 written out. Each large argument is simplified once, on its own, and
+    stands in the formulas around it as an atom, so SymPy's work per node is bounded and the whole
+    simplification is linear in depth (and its small forms, shared by every level, are cached).
+    Each is given its place in a topological order (inner ones first).
+    """
+    size: dict[Expr, int] = {}
+    out: dict[Expr, int] = {}
+    for n in order:
+        inside = sum(size[a] for a in n.args) if is_elementwise(n) else 0
+        size[n] = min(1 + inside, limit + 1)
+        if n.op == "fn" and size[n.args[0]] > limit:
+            out.setdefault(n.args[0], len(out))
+    return out
+
+
+def _elementwise(
+    n: Expr, go: Callable[[Expr], Expr], names: Definitions, large: Mapping[Expr, int]
+) -> Expr:
     """Simplify the atoms first, then the whole tree as SymPy (atoms may simplify into it)."""
-    found = Atoms()
+    found = Atoms(large, n)
     to_sympy(n, found)
-    n = substitute(n, {a: go(a) for a in found.by_expr})
-    atoms = Atoms()
+    done = {a: go(a) for a in found.by_expr}
+    n = substitute(n, done)
+    inner_first = sorted((a for a in found.by_expr if a in large), key=large.__getitem__)
+    atoms = Atoms({done[a] for a in inner_first})
+    for a in inner_first:  # numbered innermost first, so SymPy orders the factors by depth
+        atoms.symbol(done[a])
     s = to_sympy(n, atoms)
     present = set(atoms.by_expr)
     refold = [(to_sympy(d, atoms), atoms.symbol(v)) for v, d in names.relevant(n.shape, present)]
@@ -165,6 +202,7 @@ def _refold(s: sympy.Expr, refold: tuple[tuple[sympy.Expr, sympy.Symbol], ...]) 
 
 
 MAX_TERMS = 64  # an expansion larger than this never reads better: keep the rule's own form
+MAX_WORK = 8192  # terms × nodes: 64 terms of 16 nested functions (12,096) cost SymPy a second
 
 
 @lru_cache(maxsize=4096)
@@ -174,8 +212,10 @@ def _candidates(s: sympy.Expr) -> tuple[sympy.Expr, ...]:
     Expanding a product of k binomials writes 2ᵏ terms — the chain rule through k nested tanh
     gives exactly that product — so the rational forms are tried only when the expansion stays
     small; otherwise the product is already the readable form, and the time stays linear in depth.
+    Small means few terms, and few terms of modest size (a learner's formulas stay far below).
     """
-    if _expanded_size(s) > MAX_TERMS:
+    terms = _expanded_size(s)
+    if terms > MAX_TERMS or terms * sum(1 for _ in sympy.preorder_traversal(s)) > MAX_WORK:
         return (s, sympy.factor_terms(s))
     c = sympy.cancel(s)
     return (s, c, sympy.factor_terms(c), sympy.expand(c), sympy.expand(s))

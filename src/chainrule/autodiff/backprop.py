@@ -128,13 +128,17 @@ class _Context:
 
 def _inline(e: Expr, table: dict[Expr, Expr]) -> Expr:
     """Substitute elementwise adjoints where an elementwise operation consumes them, so SymPy
-    can simplify the two together (``dA[L] ⊙ σ′(Z[L])`` → ``A[L] − Y``); elsewhere keep the name."""
+    can simplify the two together (``dA[L] ⊙ σ′(Z[L])`` → ``A[L] − Y``); elsewhere keep the name.
+    Memoised per node: the tree is a DAG whose written-out form may be quadratic in depth."""
+    memo: dict[tuple[Expr, bool], Expr] = {}
 
     def go(n: Expr, under_elementwise: bool) -> Expr:
         if under_elementwise and n in table:
             return table[n]
-        args = tuple(go(a, is_elementwise(n)) for a in n.args)
-        return n if args == n.args else Expr(n.op, args, n.shape, n.attrs)
+        if (n, under_elementwise) not in memo:
+            args = tuple(go(a, is_elementwise(n)) for a in n.args)
+            memo[n, under_elementwise] = n if args == n.args else Expr(n.op, args, n.shape, n.attrs)
+        return memo[n, under_elementwise]
 
     return go(e, True)
 

@@ -3,7 +3,8 @@
 Gradients of scalar expressions are :func:`chainrule.grad`; this package builds on it.
 """
 
-from .cse import common_subexpressions, formula_lines
+from ..printers.cse import common_subexpressions
+from ..printers.text import formula_lines
 from .jacobian import Jacobian, TensorJacobian, hessian, jacobian
 
 __all__ = [

@@ -34,8 +34,7 @@ from ..ir import build, linalg
 from ..ir.expr import Expr, leaves
 from ..ir.shapes import concrete, fmt_shape
 from ..lang import parse
-from ..printers.text import text
-from .cse import formula_lines
+from ..printers.text import formula_lines, text
 from .linear import NotLinear, coefficient
 from .vec import vec_jacobian
 

@@ -141,7 +141,8 @@ def _expression(
             out,
         )
         return
-    emit(f"∂f/∂{wrt} = {g}    {fmt_shape(g.shape)}", out)
+    first, *where = str(g).split("\n")  # a long formula's named parts follow on their own lines
+    emit("\n".join([f"∂f/∂{wrt} = {first}    {fmt_shape(g.shape)}", *where]), out)
 
 
 def _network_json(net: Network, d: Derivation) -> dict:

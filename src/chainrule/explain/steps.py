@@ -9,6 +9,8 @@ algebra when SymPy changed the form. ``chainrule derive … --steps`` prints thi
 from __future__ import annotations
 
 from ..autodiff.derivation import Derivation, Step
+from ..ir.expr import Expr, leaves
+from ..printers.cse import common_subexpressions, repetitive
 from ..rules.primitives import PRIMITIVES
 from .chain import Factor, local_factors, top_of
 from .doc import Display, Document, Heading, Para, Prose, ShapeM, Table, row
@@ -53,8 +55,24 @@ def _from(w: Writer, f: Factor) -> tuple:
     return ("From ", source, f": {rules}", *why)
 
 
+def _named_forms(d: Derivation, s: Step) -> tuple[list[Expr], list[tuple[str, Expr]]]:
+    """The step's expanded, raw and simplified forms, with their shared parts named once when
+    written out they would be far longer than their DAG (n nested functions: ``T1 = …``), so a
+    step's text stays linear in depth."""
+    forms = [s.expanded, s.raw, s.expr]
+    if not repetitive(forms[:2]):
+        return forms, []
+    taken = {v.name for e in forms for v in leaves(e)} | {t.target for t in d.steps}
+    defs, named = common_subexpressions(forms, "T", taken, 5)
+    return named, defs
+
+
 def _step_blocks(d: Derivation, w: Writer, s: Step, top: str) -> list:
-    blocks: list = [Display(row(w.sym(s.target), "=", w.ex(s.expanded)), (ShapeM(s.shape),))]
+    (expanded, raw, expr), defs = _named_forms(d, s)
+    blocks: list = [Display(row(w.sym(s.target), "=", w.ex(expanded)), (ShapeM(s.shape),))]
+    if defs:
+        blocks.append(Para(("where",)))
+        blocks += [Display(row(w.sym(n), "=", w.ex(e)), (ShapeM(e.shape),)) for n, e in defs]
     if s.of == top:
         start = f"The start of the backward pass: {top} is what the steps differentiate."
         return blocks + [Para((start,))]
@@ -65,8 +83,8 @@ def _step_blocks(d: Derivation, w: Writer, s: Step, top: str) -> list:
         parts.append(" The uses add up.")
     if s.factor is not None:
         parts += [" Times ", w.ex(s.factor), ": a parameter gradient is a gradient of J."]
-    if text_math(w.ex(s.raw)) != text_math(w.ex(s.expr)):
-        parts += [" As the rules produce it: ", w.ex(s.raw), "; simplified by the algebra."]
+    if text_math(w.ex(raw)) != text_math(w.ex(expr)):
+        parts += [" As the rules produce it: ", w.ex(raw), "; simplified by the algebra."]
     return blocks + [Para(tuple(parts))]
 
 

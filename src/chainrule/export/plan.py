@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from ..algebra.stable import stable_program
 from ..autodiff import Derivation, Program, backprop
 from ..autodiff.compact import compact
-from ..calculus.cse import common_subexpressions
 from ..errors import SpecError
 from ..gradient import Gradient, as_program
 from ..ir.expr import Expr, leaves
 from ..ir.shapes import Shape
 from ..nets import Model, Network
+from ..printers.cse import common_subexpressions
 from ..printers.text import derivation_lines, forward_lines
 
 __all__ = ["Plan", "plan_of", "model_plan", "needed"]

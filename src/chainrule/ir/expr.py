@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from weakref import WeakValueDictionary
 
 from .shapes import Shape
 
@@ -22,18 +23,31 @@ __all__ = ["Expr", "LEAF_OPS", "walk", "leaves"]
 
 LEAF_OPS = frozenset({"var", "const", "dim", "eye"})
 
+_NODES: WeakValueDictionary[tuple, Expr] = WeakValueDictionary()  # every live node, by its parts
+
 
 class Expr:
-    """One node of the IR. Build nodes with :mod:`chainrule.ir.build`, not with this constructor."""
+    """One node of the IR. Build nodes with :mod:`chainrule.ir.build`, not with this constructor.
 
-    __slots__ = ("op", "args", "shape", "attrs", "_hash")
+    Nodes are hash-consed: building a node equal to one that exists returns that one, so equal
+    subtrees are the same object and comparing two nodes never walks them (a derivative through n
+    nested functions holds the inner ones n times; comparing them would cost n each).
+    """
 
-    def __init__(self, op: str, args: tuple[Expr, ...], shape: Shape, attrs: tuple = ()) -> None:
-        object.__setattr__(self, "op", op)
-        object.__setattr__(self, "args", args)
-        object.__setattr__(self, "shape", shape)
-        object.__setattr__(self, "attrs", attrs)
-        object.__setattr__(self, "_hash", hash((op, args, shape, attrs)))
+    __slots__ = ("op", "args", "shape", "attrs", "_hash", "__weakref__")
+
+    def __new__(cls, op: str, args: tuple[Expr, ...], shape: Shape, attrs: tuple = ()) -> Expr:
+        key = (op, args, shape, attrs)
+        node = _NODES.get(key)
+        if node is None:
+            node = object.__new__(cls)
+            object.__setattr__(node, "op", op)
+            object.__setattr__(node, "args", args)
+            object.__setattr__(node, "shape", shape)
+            object.__setattr__(node, "attrs", attrs)
+            object.__setattr__(node, "_hash", hash(key))
+            _NODES[key] = node
+        return node
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("chainrule expressions are immutable")
@@ -42,16 +56,7 @@ class Expr:
         return self._hash
 
     def __eq__(self, other: object) -> bool:
-        if self is other:
-            return True
-        if not isinstance(other, Expr) or self._hash != other._hash:
-            return False
-        return (self.op, self.shape, self.attrs, self.args) == (
-            other.op,
-            other.shape,
-            other.attrs,
-            other.args,
-        )
+        return self is other  # hash-consed: equal nodes are one object
 
     def __repr__(self) -> str:
         if self.op == "var":

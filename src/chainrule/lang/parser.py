@@ -234,8 +234,9 @@ class _Parser:
         return f"({text})" if loose else text
 
     def _matmul(self, node: ast.BinOp, a: Expr, b: Expr) -> Expr:
-        la, lb = self._operand(node.left, left=True), self._operand(node.right, left=False)
         if len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] != b.shape[0]:
+            # the operands' text only for the message: cutting it out reads the whole source
+            la, lb = self._operand(node.left, left=True), self._operand(node.right, left=False)
             hint = build.chain_fix(a, b, la, lb)
             raise self.fail(
                 node,

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from ..autodiff.derivation import Derivation
 from ..autodiff.program import Program
-from ..ir.expr import Expr, walk
+from ..ir.expr import Expr, leaves, walk
 from ..ir.linalg import named
 from ..rules.primitives import PRIMITIVES
 from .base import is_call
+from .cse import common_subexpressions, repetitive
 from .numpy_code import NAMED_HELPERS, NumpyPrinter
 
 __all__ = ["module_source", "helpers_used"]
@@ -59,10 +60,42 @@ def _dims(program: Program) -> list[str]:
 def _function(name: str, doc: str, program: Program, body: list[tuple[str, Expr]]) -> str:
     p = NumpyPrinter()
     lines = [f"def {name}(*, {_signature(program)}):", f'    """{doc}"""', *_dims(program)]
-    lines += [f"    {target} = {p.shaped(e)}" for target, e in body]
+    lines += [f"    {target} = {p.shaped(e)}" for target, e in _named_once(body)]
     names = ", ".join(f'"{t}": {t}' for t, _ in body)
     lines.append(f"    return {{{names}}}")
     return "\n".join(lines) + "\n"
+
+
+def _named_once(body: list[tuple[str, Expr]]) -> list[tuple[str, Expr]]:
+    """``body`` as it is, unless written out it would be far longer than its DAG (a derivative
+    through n nested functions): then each shared subexpression is computed once, as ``t1 = …``,
+    just before the first line that needs it, so the code runs in time linear in depth."""
+    exprs = [e for _, e in body]
+    if not repetitive(exprs):
+        return body
+    taken = {t for t, _ in body} | {v.name for e in exprs for v in leaves(e)}
+    definitions, rewritten = common_subexpressions(exprs, "t", taken)
+    before: dict[int, list[tuple[str, Expr]]] = {}
+    for d, at in zip(definitions, _first_use(definitions, rewritten), strict=True):
+        before.setdefault(at, []).append(d)
+    out: list[tuple[str, Expr]] = []
+    for i, (target, e) in enumerate(zip((t for t, _ in body), rewritten, strict=True)):
+        out += [*before.get(i, ()), (target, e)]
+    return out
+
+
+def _first_use(definitions: list[tuple[str, Expr]], lines: list[Expr]) -> list[int]:
+    """For each definition, the first line that reads it, directly or through a later one."""
+    at = {name: len(lines) for name, _ in definitions}
+    for i, e in reversed(list(enumerate(lines))):
+        for v in leaves(e):
+            if v.name in at:
+                at[v.name] = i
+    for name, d in reversed(definitions):  # a definition is needed where its readers are
+        for v in leaves(d):
+            if v.name in at:
+                at[v.name] = min(at[v.name], at[name])
+    return [at[name] for name, _ in definitions]
 
 
 def module_source(

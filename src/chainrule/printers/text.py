@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import sympy
 
 from ..display import provide
-from ..ir.expr import Expr, leaves
+from ..ir.expr import Expr, leaves, walk
 from ..ir.linalg import Named
 from ..ir.shapes import fmt_shape
 from ..rules.primitives import PRIMITIVES
@@ -26,12 +26,21 @@ from .base import (
     is_reciprocal,
     layer_name,
 )
+from .cse import common_subexpressions, repetitive
 
 if TYPE_CHECKING:  # only annotations: str(derivation) reaches this module through a hook
     from ..autodiff.derivation import Derivation
     from ..autodiff.program import Program
 
-__all__ = ["TextPrinter", "text", "target_text", "derivation_lines", "forward_lines"]
+__all__ = [
+    "TextPrinter",
+    "text",
+    "target_text",
+    "derivation_lines",
+    "forward_lines",
+    "formula_lines",
+    "where_text",
+]
 
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -204,16 +213,36 @@ def target_text(name: str, layer_names: bool) -> str:
     return f"{base}[{layer}]" if layer is not None else base
 
 
+def formula_lines(target: str, e: Expr, min_weight: int = 5) -> list[str]:
+    """``e`` for the reader, its larger repeated subexpressions named first (``T1 = …``)."""
+    taken = {v.name for v in walk(e) if v.op == "var"}
+    defs, (body,) = common_subexpressions([e], "T", taken, min_weight)
+    return [f"{name} = {text(d)}" for name, d in defs] + [f"{target} = {text(body)}"]
+
+
+def where_text(e: Expr, min_weight: int = 5) -> str:
+    """``e`` written out when that is short; otherwise its formula with the shared parts named,
+    then ``where`` and their definitions (``T1 = tanh(tanh(tanh(tanh(x))))``, ``T2 = tanh(T1)``)."""
+    if not repetitive([e]):
+        return text(e)
+    taken = {v.name for v in walk(e) if v.op == "var"}
+    defs, (body,) = common_subexpressions([e], "T", taken, min_weight)
+    return "\n".join([text(body), "where", *(f"  {name} = {text(d)}" for name, d in defs)])
+
+
 def derivation_lines(d: Derivation, expanded: bool = True) -> list[str]:
     """``dZ[2] = A[2] − Y`` … one line per backward step (the trivial ``dL = 1`` left out)."""
     p = d.program
     printer = TextPrinter(p.layer_names, p.batch)
+    steps = [s for s in d.steps if s.of != p.output and leaves(s.expr)]  # a constant says nothing
+    bodies = [s.expanded if expanded else s.expr for s in steps]
     lines = []
-    for s in d.steps:
-        if s.of == p.output or not leaves(s.expr):  # a constant adjoint says nothing
-            continue
-        body = printer.doprint(s.expanded if expanded else s.expr)
-        lines.append(f"{target_text(s.target, p.layer_names)} = {body}")
+    if repetitive(bodies):  # shared parts named once (n nested functions): T1 = …, then the steps
+        taken = {v.name for e in bodies for v in leaves(e)} | {s.target for s in d.steps}
+        defs, bodies = common_subexpressions(bodies, "T", taken, 5)
+        lines += [f"{name} = {printer.doprint(e)}" for name, e in defs]
+    for s, body in zip(steps, bodies, strict=True):
+        lines.append(f"{target_text(s.target, p.layer_names)} = {printer.doprint(body)}")
     return lines
 
 
