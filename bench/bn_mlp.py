@@ -62,6 +62,7 @@ def torch_step(layers: tuple[int, ...], params: dict, X: np.ndarray, Y: np.ndarr
     """The same network and update in PyTorch eager, examples as rows."""
     import torch
     import torch.nn.functional as F
+
     from chainrule.nets.spec import BN_EPS
 
     L = len(layers) - 1
