@@ -83,7 +83,13 @@ WRONG = {  # name: (formula, the named mistake, or None where only the place is 
     "the path through mu forgotten": (
         "(1/m) * gamma / np.sqrt(var + eps) * (m * dZ_tilde"
         " - Z_norm * np.sum(dZ_tilde * Z_norm, axis=1, keepdims=True))",
-        None,
+        "missing-path",
+    ),
+    # caffe#4110 again: the variance's path is the subtle one; dropping it leaves the
+    # mean-centred gradient γ/σ (dZ̃ − mean dZ̃)
+    "the path through var forgotten": (
+        "gamma / np.sqrt(var + eps) * (dZ_tilde - np.mean(dZ_tilde, axis=1, keepdims=True))",
+        "missing-path",
     ),
 }
 
@@ -144,6 +150,14 @@ def test_wrong_formulas_are_wrong_and_say_where(bn: cr.Model, name: str) -> None
     if mistake is not None:
         assert r.diagnosis == mistake, r.message
     assert r.message and r.corrected.startswith("dZ = ")
+
+
+def test_a_missing_path_names_the_use_it_leaves_out(bn: cr.Model) -> None:
+    r = bn.check("dZ", WRONG["the path through mu forgotten"][0])
+    assert "through mu" in r.message and "np.sum(dZ_tilde, axis=1, keepdims=True)" in r.message
+    r = bn.check("dZ", WRONG["the path through var forgotten"][0])
+    assert "through var" in r.message
+    assert bn.check("dZ", r.corrected).correct
 
 
 def test_a_named_mistake_comes_with_a_corrected_formula_that_is_right(bn: cr.Model) -> None:

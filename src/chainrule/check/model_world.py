@@ -194,8 +194,18 @@ class ModelWorld:
         }
         return Context(
             step.target, step.of, kind, d.convention, batch, max(axis, 0),
-            tuple(dict.fromkeys(forms)), names, fields, model=True,
+            tuple(dict.fromkeys(forms)), names, fields, model=True, paths=_paths(step),
         )  # fmt: skip
+
+
+def _paths(step: Step) -> tuple[tuple[str, Expr], ...]:
+    """Each use of the quantity and its term (as the compact form writes it, where it could)."""
+    if len(step.contributions) < 2:
+        return ()
+    terms = step.rewrite.terms if step.rewrite is not None else ()
+    if len(terms) != len(step.contributions) or any(t is None for t in terms):
+        terms = tuple(c.expr for c in step.contributions)
+    return tuple((c.consumer, t) for c, t in zip(step.contributions, terms, strict=True))
 
 
 def model_quantity(model: Model, d: Derivation, target: str) -> Step:

@@ -174,6 +174,21 @@ def _wrong_sum_axis(ctx: Context) -> Iterator[Variant]:
     yield from _every_sum_axis(ctx)
 
 
+def _missing_path(ctx: Context) -> Iterator[Variant]:
+    """The multivariable chain rule with one use left out: a quantity that reaches the cost
+    several ways (Z: directly, through μ, through σ²) gets the sum of every way's term."""
+    if len(ctx.paths) < 2:
+        return
+    for i, (consumer, term) in enumerate(ctx.paths):
+        rest = [t for j, (_, t) in enumerate(ctx.paths) if j != i]
+        total = rest[0]
+        for t in rest[1:]:
+            total = build.np_add(total, t)
+        new = _attempt(lambda x=total: x if x.shape == ctx.forms[0].shape else None)
+        if new is not None:
+            yield new, {"consumer": consumer, "term": np_text(term), "form": ctx.forms[0]}
+
+
 def _every_sum_axis(ctx: Context) -> Iterator[Variant]:
     """Every sum over one axis moved to the other at once: a learner who takes the examples to
     lie along the other axis writes all of a formula's sums that way (batch norm's two Σⱼ)."""
