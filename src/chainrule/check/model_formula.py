@@ -4,18 +4,22 @@
 with the model's names and shapes (inputs, named intermediates, constants, every derived ``d·``,
 and the symbolic dimensions such as ``m``) and hands it to the same judge as a network's formula
 (:mod:`.judge`): right only if it gives the derived gradient's numbers on every draw — each draw
-with its own sizes — and on the model with its concrete sizes freed (:mod:`.model_world`); if
+with its own sizes (:mod:`.model_world`) — and on the model with its concrete sizes freed
+(:mod:`.model_variants`); if
 not, the named mistakes the search finds (a missing sum, the wrong axis, a constant factor, a
 transpose), else the factor or term that differs, else the entry where the numbers differ.
 """
 
 from __future__ import annotations
 
+import re
+
 from ..display import provide
 from ..errors import ParseError
 from ..nets.model import Model
 from .judge import Judge
-from .model_world import ModelWorld, model_admissible, model_variants, plain_target
+from .model_variants import model_admissible, model_variants
+from .model_world import ModelWorld
 from .result import FormulaCheck
 
 __all__ = ["check_model_formula"]
@@ -52,6 +56,12 @@ def check_model_formula(
         return out
 
     return Judge(world, others).verdict(f"{target} = {rhs.strip()}", tree)
+
+
+def plain_target(formula: str) -> tuple[str | None, str]:
+    """``"dZ = …"`` → ``("dZ", "…")``; a bare right-hand side → ``(None, formula)``."""
+    match = re.match(r"\s*(d\w+)\s*=(?!=)\s*(.*)\Z", formula, re.S)
+    return (match.group(1), match.group(2)) if match else (None, formula)
 
 
 provide("check_model", check_model_formula)

@@ -9,10 +9,7 @@ some concrete (``(4, 1)``). So here
   confused, and a stray ``m`` shows as a ratio that changes) — and draws the inputs (standard
   normal; 0/1 for masks) at those sizes; every forward quantity and every derived gradient is
   evaluated by the reference interpreter;
-* the variants (:func:`model_variants`) are the same statements with the concrete sizes freed:
-  each concrete size (a dimension of 1 first) made a symbolic dimension of its own, then all at
-  once, where the statements still type-check that way. A formula right on the declared sizes
-  but wrong there is right only because of them, as ``W2.T * dZ2`` is with n[2] = 1.
+* the variants (:mod:`.model_variants`) are the same statements with the concrete sizes freed.
 
 The judge (:mod:`.judge`) asks a world the same questions whichever kind it is.
 """
@@ -20,9 +17,6 @@ The judge (:mod:`.judge`) asks a world the same questions whichever kind it is.
 from __future__ import annotations
 
 import ast
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,12 +29,11 @@ from ..ir.shapes import concrete, fmt_shape
 from ..lang import parse
 from ..nets.model import Model
 from ..printers.text import target_text
-from .edits import np_text
 from .numbers import Numbers, _value
 from .records import Context
 from .spelling import builtin, parse_rhs
 
-__all__ = ["ModelWorld", "ModelVariant", "model_variants", "model_admissible"]
+__all__ = ["ModelWorld", "model_quantity", "symbolic_dims"]
 
 _SIZES = (5, 3, 7, 6, 4, 9, 8, 11, 2, 13, 10, 12)  # sizes for the symbolic dimensions
 _TRIES = 20  # redraws of a draw whose numbers are not finite
@@ -89,13 +82,14 @@ class ModelNumbers(Numbers):
 
 def _sizes(model: Model, i: int) -> dict[str, int]:
     """Draw ``i``'s size of each symbolic dimension: distinct, and not a concrete size."""
-    names = _symbolic(model)
+    names = symbolic_dims(model)
     taken = {d for v in model.program.inputs for d in v.shape if isinstance(d, int)}
     free = [s for s in _SIZES if s not in taken]
     return {name: free[(i * (len(names) + 1) + j) % len(free)] for j, name in enumerate(names)}
 
 
-def _symbolic(model: Model) -> list[str]:
+def symbolic_dims(model: Model) -> list[str]:
+    """The symbolic dimensions of the inputs' shapes (``n``, ``m``), in order of appearance."""
     out: list[str] = []
     for v in model.program.inputs:
         out += [d for d in v.shape if isinstance(d, str) and d.isidentifier() and d not in out]
@@ -140,7 +134,7 @@ def _batch(model: Model, d: Derivation) -> str:
                 size = n.args[0].shape[n.attrs[0]]
                 if isinstance(size, str) and size.isidentifier():
                     return size
-    names = _symbolic(model)
+    names = symbolic_dims(model)
     return names[-1] if names else "m"
 
 
@@ -216,76 +210,3 @@ def model_quantity(model: Model, d: Derivation, target: str) -> Step:
             hint=f"its gradients are {', '.join(d.targets)}",
         )
     return d[target]
-
-
-# -- variants -------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ModelVariant:
-    """The model with concrete sizes freed, and what that reveals."""
-
-    why: str  # "the dimension of size 1 of x, W"
-    model: Model
-
-
-def model_variants(model: Model) -> list[ModelVariant]:
-    """The model with each concrete size (1 first) made symbolic — where it stands at one axis
-    (a size of 1 at axis 0 may be a width, at axis 1 a keepdims column) — then all at once."""
-    shapes = model.declared
-    if shapes is None or model.text is None:
-        return []
-    places = sorted(
-        {(d, k) for s in shapes.values() for k, d in enumerate(s) if isinstance(d, int)},
-        key=lambda p: (p[0] != 1, p),
-    )
-    out = []
-    for size, axis in places:
-        holders = sorted(n for n, s in shapes.items() if len(s) > axis and s[axis] == size)
-        why = f"the size at axis {axis} of {', '.join(holders)} is {size}"
-        out.append(_freed(model, lambda d, k, s=size, a=axis: d == s and k == a, why))
-    if len(places) > 1:
-        listed = ", ".join(f"{k} {fmt_shape(tuple(s))}" for k, s in sorted(shapes.items()))
-        out.append(_freed(model, lambda d, k: True, f"of this model's sizes ({listed})"))
-    return [v for v in out if v is not None]
-
-
-def _freed(model: Model, chosen: Callable[[int, int], bool], why: str) -> ModelVariant | None:
-    """The model with the concrete sizes ``chosen(size, axis)`` picks made symbolic (each size
-    its own name), if its statements still read so."""
-    taken = set(_symbolic(model))
-
-    def free(d: object, k: int) -> object:
-        return _fresh(d, taken) if isinstance(d, int) and chosen(d, k) else d
-
-    shapes = {n: tuple(free(d, k) for k, d in enumerate(s)) for n, s in model.declared.items()}
-    try:
-        other = model.with_shapes(shapes)
-    except ChainruleError:
-        return None  # the statements need that size (a keepdims axis of 1)
-    return ModelVariant(why, other)
-
-
-def _fresh(size: int, taken: set[str]) -> str:
-    name, k = f"k{size}", 0
-    while name in taken:
-        k += 1
-        name = f"k{size}_{k}"
-    return name
-
-
-def model_admissible(v: ModelVariant, world: ModelWorld, target: str) -> bool:
-    """``v`` can judge the formula: the variant derives ``target``, and its derived formula,
-    read on the learner's model, gives the learner's model's numbers (the same formula)."""
-    theirs = v.model.derive()
-    if target not in theirs:
-        return False
-    try:
-        general = world.read(ast.parse(np_text(theirs[target].expr), mode="eval"))
-    except (ChainruleError, SyntaxError):
-        return False
-    return world.numbers.same(general, world.right)
-
-
-def plain_target(formula: str) -> tuple[str | None, str]:
-    """``"dZ = …"`` → ``("dZ", "…")``; a bare right-hand side → ``(None, formula)``."""
-    match = re.match(r"\s*(d\w+)\s*=(?!=)\s*(.*)\Z", formula, re.S)
-    return (match.group(1), match.group(2)) if match else (None, formula)
