@@ -5,9 +5,9 @@ with the model's names and shapes (inputs, named intermediates, constants, every
 and the symbolic dimensions such as ``m``) and hands it to the same judge as a network's formula
 (:mod:`.judge`): right only if it gives the derived gradient's numbers on every draw — each draw
 with its own sizes (:mod:`.model_world`) — and on the model with its concrete sizes freed
-(:mod:`.model_variants`); if
-not, the named mistakes the search finds (a missing sum, the wrong axis, a constant factor, a
-transpose), else the factor or term that differs, else the entry where the numbers differ.
+(:mod:`.model_variants`); if not, the named mistakes the search finds (a missing sum, the wrong
+axis, a constant factor, a transpose, a path left out), else the factor or term that differs,
+else the entry where the numbers differ.
 """
 
 from __future__ import annotations
