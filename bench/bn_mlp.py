@@ -9,11 +9,14 @@ descent. Before anything is timed, one step of each is taken from the same start
 parameters after it are compared (to 1e-10 in float64); then the steps are timed interleaved
 (bench/harness.py's protocol) and reported as torch ÷ chainrule, > 1 meaning chainrule is faster.
 
-Usage: ``.venv/bin/python bench/bn_mlp.py [--quick]`` (prints a table; models.py includes it).
+Usage: ``.venv/bin/python bench/bn_mlp.py [--quick] [--threads N]`` (prints a table;
+``bench/models.py`` includes it). On a small shared machine ``--threads 1`` is the robust choice:
+two libraries' spinning worker threads otherwise time each other as much as themselves.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -134,10 +137,22 @@ def timed(steps: dict, rounds: int, block: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in samples.items()}
 
 
-def table(quick: bool = False) -> list[str]:
+def set_threads(n: int | None) -> int:
+    """``n`` threads for NumPy's BLAS and torch (default: torch takes NumPy's BLAS count, as
+    bench/run.py does); the count torch reports."""
+    import machine
     import torch
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    if n:
+        machine.set_openblas_threads(n)
+    torch.set_num_threads(n or max(1, machine.numpy_blas_threads() or torch.get_num_threads()))
+    return torch.get_num_threads()
+
+
+def table(quick: bool = False, threads: int | None = None) -> list[str]:
+    import torch
+
+    set_threads(threads)
     lines = [
         "## Batch-norm MLP training step (full batch, GD) vs PyTorch eager",
         "",
@@ -170,4 +185,8 @@ def table(quick: bool = False) -> list[str]:
 
 
 if __name__ == "__main__":
-    print("\n".join(table("--quick" in sys.argv)))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--threads", type=int, default=None, help="threads for NumPy's BLAS and torch")
+    args = ap.parse_args()
+    print("\n".join(table(args.quick, args.threads)))

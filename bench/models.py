@@ -116,6 +116,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", type=Path, default=HERE)
+    ap.add_argument("--threads", type=int, default=None, help="BLAS/torch threads (bn_mlp)")
     args = ap.parse_args()
     depths = (1, 2, 4) if args.quick else (1, 2, 4, 8, 12)
     rows = [(L, fresh(L)) for L in depths]
@@ -143,7 +144,7 @@ def main() -> None:
     ]
     import bn_mlp  # the batch-norm MLP step against PyTorch eager (needs torch)
 
-    lines += [*bn_mlp.table(args.quick), ""]
+    lines += [*bn_mlp.table(args.quick, args.threads), ""]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "MODELS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
