@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 # that the cross-checks, every code export, the nbgrader autograding and `chainrule play` run in the
 # suite; the library itself needs none of them.
 $(VENV)/.test-installed: $(VENV)/.installed pyproject.toml
-	$(PIP) install -e ".[test,torch,jax,exercise,web,images]"
+	$(PIP) install -e ".[test,torch,jax,exercise,web,images,linalg]"
 	touch $@
 
 install: $(VENV)/.installed

@@ -35,6 +35,7 @@ NON_FINITE = re.compile(r"(?<![\w.])-?(nan|inf)(?![\w])", re.I)
 # What each known command needs to run quickly; the drawn options are added after (click keeps
 # the last value of a repeated option, so a drawn value replaces the recipe's).
 RECIPES: dict[str, list[str]] = {
+    "charlm": ["--iterations", "3", "--hidden", "3", "--samples", "1"],
     "check": ["dZ1 = W2.T @ dZ2 * (1 - A1**2)", "--layers", "2,3,1", "--hidden", "tanh"],
     "demo": ["--iterations", "3"],
     "derive": ["--layers", "2,3,1"],

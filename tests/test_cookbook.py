@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.linalg as sl
 
 import chainrule as cr
 from chainrule.evaluate import evaluate
@@ -142,6 +143,31 @@ IDENTITIES = [
         "X",
         {"X": (3, 3), "A": (3, 3)},
         lambda v: -(inv(v["X"] + v["A"]) @ inv(v["X"] + v["A"])).T,
+    ),
+    # -- traces of matrix functions: ∂ tr f(X)/∂X = f′(X)ᵀ (§2.5.3–2.5.4; Higham 2008, §3.2) ---
+    # ∂ tr(e^X)/∂X = (e^X)ᵀ
+    ("tr expm", "np.trace(scipy.linalg.expm(X))", "X", {"X": (3, 3)}, lambda v: sl.expm(v["X"]).T),
+    # ∂ tr(log X)/∂X = X⁻ᵀ
+    ("tr logm", "np.trace(scipy.linalg.logm(X))", "X", {"X": (3, 3)}, lambda v: inv(v["X"]).T),
+    # ∂ tr(X^(1/2))/∂X = ½ (X^(1/2))⁻ᵀ
+    (
+        "tr sqrtm",
+        "np.trace(scipy.linalg.sqrtm(X))",
+        "X",
+        {"X": (3, 3)},
+        lambda v: 0.5 * inv(sl.sqrtm(v["X"])).T,
+    ),
+    # ∂ tr(sin X)/∂X = cos(X)ᵀ                                              (§2.5.4)
+    ("tr sinm", "np.trace(scipy.linalg.sinm(X))", "X", {"X": (3, 3)}, lambda v: sl.cosm(v["X"]).T),
+    # ∂ tr(cos X)/∂X = −sin(X)ᵀ
+    ("tr cosm", "np.trace(scipy.linalg.cosm(X))", "X", {"X": (3, 3)}, lambda v: -sl.sinm(v["X"]).T),
+    # ∂ tr(A e^X)/∂X = L_exp(Xᵀ, Aᵀ): against SciPy's own Fréchet derivative (Al-Mohy & Higham)
+    (
+        "tr A expm",
+        "np.trace(A @ scipy.linalg.expm(X))",
+        "X",
+        {"A": (3, 3), "X": (3, 3)},
+        lambda v: sl.expm_frechet(v["X"].T, v["A"].T, compute_expm=False),
     ),
     # -- determinants (§2.1.1) ------------------------------------------------------------------
     # ∂ det X/∂X = det(X) X⁻ᵀ                                               (49)

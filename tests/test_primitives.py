@@ -46,6 +46,7 @@ SHAPES = {
     "U": (2, 2, 2, 2),  # a 2×2/stride-2 pooling of I
     "V": (2, 40),  # flatten(I)
     "E": (4, 3),  # [A; Sᵀ]
+    "H": (3, 3),
 }
 
 
@@ -121,6 +122,38 @@ NON_NUMPY = {
     "avg_pool_backward": _avg_back_ref,
 }
 
+
+def _eigen_ref(h, dh):
+    """f(X) = V h(Λ) V⁻¹ and L_f(A, E) = V (F ⊙ V⁻¹ E V) V⁻¹ (Daleckiĭ–Kreĭn; F the divided
+    differences of f on the eigenvalues): the textbook formulas for a diagonalizable matrix with
+    distinct eigenvalues, independent of SciPy's algorithms and of chainrule's block identity."""
+
+    def f(X):
+        lam, V = np.linalg.eig(X)
+        return np.real(V @ np.diag(h(lam)) @ np.linalg.inv(V))
+
+    def frechet(A, E):
+        lam, V = np.linalg.eig(A)
+        d = lam[:, None] - lam[None, :]
+        same = np.abs(d) < 1e-12
+        F = np.where(same, dh(lam)[:, None], (h(lam)[:, None] - h(lam)[None, :]) / (d + same))
+        Vi = np.linalg.inv(V)
+        return np.real(V @ (F * (Vi @ E @ V)) @ Vi)
+
+    return f, frechet
+
+
+MATRIX_FUNCTIONS = {
+    "expm": _eigen_ref(np.exp, np.exp),
+    "logm": _eigen_ref(np.log, lambda z: 1 / z),
+    "sqrtm": _eigen_ref(np.sqrt, lambda z: 0.5 / np.sqrt(z)),
+    "sinm": _eigen_ref(np.sin, np.cos),
+    "cosm": _eigen_ref(np.cos, lambda z: -np.sin(z)),
+}
+for _name, (_f, _frechet) in MATRIX_FUNCTIONS.items():
+    NON_NUMPY[_name] = _f
+    NON_NUMPY[f"frechet_{_name}"] = _frechet
+
 PRIMITIVE_LINES = [
     # (what it checks, a scalar expression in NumPy syntax, the variable differentiated by)
     ("matmul, left", "np.sum((A @ B) * Q)", "A"),
@@ -176,6 +209,14 @@ PRIMITIVE_LINES = [
         "average pooling's gradient",
         "np.sum(avg_pool_backward(U, f=2, stride=2, n_H_prev=5, n_W_prev=4) * I)",
         "U",
+    ),
+    # the matrix functions at M + 3 I (eigenvalues off (−∞, 0]) and their Fréchet derivatives
+    *((f, f"np.sum({f}(M + 3 * np.eye(3)) * N)", "M") for f in ("expm", "logm", "sqrtm")),
+    *((f, f"np.sum({f}(M) * N)", "M") for f in ("sinm", "cosm")),
+    *(
+        (f"frechet_{f}, {x}", f"np.sum(frechet_{f}(M + 3 * np.eye(3), N) * H)", x)
+        for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
+        for x in ("M", "N")
     ),
 ]
 

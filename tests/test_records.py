@@ -103,6 +103,16 @@ OPS = {
         "np.sum(X[:2] * H) + np.sum(np.tanh(X[2:]) * G)",
         {"X": (5, 4), "H": (2, 4), "G": (3, 4)},
     ),
+    # the matrix functions (X near 3 I: eigenvalues off (−∞, 0], as logm and sqrtm need) and their
+    # Fréchet derivatives, which the backward pass calls
+    **{
+        f: (f"np.sum(scipy.linalg.{f}(X) * H)", {"X": (3, 3), "H": (3, 3)})
+        for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
+    },
+    **{
+        f"frechet_{f}": (f"np.sum(frechet_{f}(X, E) * H)", {"X": (3, 3), "E": (3, 3), "H": (3, 3)})
+        for f in ("expm", "logm", "sqrtm", "sinm", "cosm")
+    },
 }
 # named compositions (printed with their own names) → (spelling, shapes)
 NAMED = {
@@ -114,7 +124,10 @@ NAMED = {
     "norm": ("np.linalg.norm(X)", {"X": (3, 4)}),
     "softmax": ("np.sum(softmax(X, axis=-1) * G)", M),
     "logsumexp": ("np.sum(logsumexp(X, axis=0, keepdims=True) * g)", {"X": (3, 4), "g": (1, 4)}),
+    # x ** s with a variable exponent is exp(s log x), defined for x > 0
+    "variable_power": ("np.sum(X**s * G + X**B)", {"X": (3, 4), "s": (), "B": (3, 4), "G": (3, 4)}),
 }
+DOMAINS = {"variable_power": "positive"}  # the domain of a named composition's draws, if not any
 
 
 def _values(shapes: dict, domain: str = "any", seed: int = 0) -> dict[str, np.ndarray]:
@@ -242,7 +255,7 @@ def test_primitive(op: str) -> None:
 @pytest.mark.parametrize("name", sorted(NAMED))
 def test_named_composition(name: str) -> None:
     source, shapes = NAMED[name]
-    _through_every_consumer(_case(source, shapes), _values(shapes))
+    _through_every_consumer(_case(source, shapes), _values(shapes, DOMAINS.get(name, "any")))
 
 
 def test_a_printer_refuses_what_it_cannot_spell() -> None:

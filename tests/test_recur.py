@@ -516,47 +516,6 @@ def test_the_lstm_missing_forget_gate_is_named(lstm):
     )
 
 
-# -- exports: the cell printed once inside a loop (torch) or a lax.scan (JAX) ----------------------
-@pytest.mark.parametrize("which", ["rnn", "lstm"])
-@pytest.mark.parametrize("to", ["torch", "jax"])
-def test_exports_run_and_their_autodiff_agrees(rnn, lstm, which, to):
-    from chainrule.recur.export import export_recurrence
-
-    rec = rnn if which == "rnn" else lstm
-    rng = np.random.default_rng(11)
-    if which == "rnn":
-        dims = dict(n_x=3, n_a=4, n_y=2, m=2, T_x=6)
-        values = {
-            k: rng.standard_normal(tuple(dims.get(d, d) for d in s)) for k, s in RNN_SHAPES.items()
-        }
-    else:
-        values = _lstm_values(rng, 3, 4, 2, 6)
-    fwd = rec.forward(values)
-    ups = {a: rng.standard_normal(fwd[a].shape) for a, _ in rec.loop.stacked}
-    want = rec.backward(values, ups)
-    source = export_recurrence(rec, to)
-    namespace: dict = {}
-    exec(compile(source, f"<{to} export>", "exec"), namespace)  # noqa: S102 - printed by us
-    if to == "torch":
-        torch = pytest.importorskip("torch")
-        t = {k: torch.tensor(v, requires_grad=True) for k, v in values.items()}
-        out = namespace["forward"](**t)
-        sum((torch.tensor(ups[a]) * out[a]).sum() for a in ups).backward()
-        got = {"d" + k: v.grad.numpy() for k, v in t.items()}
-    else:
-        jax = pytest.importorskip("jax")
-        jax.config.update("jax_enable_x64", True)
-        assert "jax.lax.scan(cell" in source and source.count("jnp.tanh(") <= 2
-
-        def cost(v):
-            out = namespace["forward"](**v)
-            return sum((ups[a] * out[a]).sum() for a in ups)
-
-        got = {"d" + k: np.asarray(g) for k, g in jax.grad(cost)(values).items()}
-    for k in want:
-        np.testing.assert_allclose(got[k], want[k], rtol=1e-9, atol=1e-12, err_msg=k)
-
-
 def test_chainrule_charlm_trains_samples_and_plots(tmp_path):
     import subprocess
     import sys

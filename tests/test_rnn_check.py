@@ -148,6 +148,54 @@ def test_two_mistakes_at_once() -> None:
     assert sorted(f.mistake for f in check.findings) == ["next-forgotten", "not-accumulated"]
 
 
+@pytest.mark.parametrize(
+    ("right", "other"),
+    [
+        ("for t in reversed(range(T_x)):", "for t in range(T_x)[::-1]:"),
+        ("for t in reversed(range(T_x)):", "for t in range(T_x - 1, -1, -1):"),
+        ("dxt = np.dot(Wax.T, dtanh)", "dxt = np.matmul(np.transpose(Wax), dtanh)"),
+        (
+            "dtanh = (1 - a_next ** 2) * da_next",
+            "dtanh = np.multiply(da_next, 1 - np.power(a_next, 2))",
+        ),
+        ("dba = np.sum(dtanh, axis=1, keepdims=True)", "dba = dtanh.sum(axis=-1, keepdims=1)"),
+        (
+            'gradients = {"dx": dx, "da0": da0, "dWax": dWax, "dWaa": dWaa, "dba": dba}',
+            "gradients = dict(dx=dx, da0=da0, dWax=dWax, dWaa=dWaa, dba=dba)",
+        ),
+    ],
+)
+def test_other_spellings_of_the_course_code_are_right(right: str, other: str) -> None:
+    """Ways learners write the same lines (np.matmul, np.transpose, np.power, a reversed range,
+    dict(...)) are read and judged right."""
+    assert COURSE.count(right) == 1
+    assert all(c.correct for c in cr.check_rnn(COURSE.replace(right, other)))
+
+
+def test_every_parameter_gradient_assigned_is_one_mistake_on_each_line() -> None:
+    """Learners who assign one dW assign them all (tests/learners/rnn/github_muhac_lstm.txt):
+    the three lines are repaired together and each is named."""
+    text = COURSE
+    for w in ("dWax", "dWaa", "dba"):
+        text = text.replace(f"{w} += {w}t", f"{w} = {w}t")
+    (_, check) = cr.check_rnn(text)
+    assert [f.mistake for f in check.findings] == ["not-accumulated"] * 3
+    assert [f.line for f in check.findings] == [
+        _line(text, f"{w} = {w}t") for w in ("dWax", "dWaa", "dba")
+    ]
+
+
+def test_the_carried_gradient_never_updated_is_named() -> None:
+    """The loop passes da_prevt but never reads the cell's da_prev into it."""
+    text = COURSE.replace(
+        'dxt, da_prevt = gradients["dxt"], gradients["da_prev"]', 'dxt = gradients["dxt"]'
+    )
+    (_, check) = cr.check_rnn(text)
+    (finding,) = check.findings
+    assert finding.mistake == "next-not-carried"
+    assert finding.corrected.startswith("da_prevt = gradients['da_prev']\n")
+
+
 # https://community.deeplearning.ai/t/question-on-backpropagation-week-1-prog-assignment-1/555129
 # — a learner's rnn_backward "yields right dimensions, but all outputs are zero": the cell is
 # called with da_prevt alone (which starts at zero), in the learner's one-line unpacking.

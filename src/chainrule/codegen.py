@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import itertools
 import linecache
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["compile_module"]
+from .errors import ChainruleError, EvaluationError
+
+__all__ = ["compile_module", "kernel_errors"]
 
 _counter = itertools.count()
 
@@ -30,3 +33,23 @@ def compile_module(source: str, label: str = "module") -> dict[str, Callable]:
         and not k.startswith("__")
         and getattr(v, "__module__", None) == namespace["__name__"]
     }
+
+
+@contextmanager
+def kernel_errors() -> Iterator[None]:
+    """Running printed code: a matrix function's domain refusal (the kernels raise
+    ``LinAlgError("logm needs … eigenvalues on (−∞, 0] …")``) becomes an :class:`EvaluationError`,
+    a missing SciPy the extra that installs it."""
+    try:
+        yield
+    except ImportError as e:
+        raise ChainruleError(
+            f"{e.name or 'a module'} is needed to evaluate this expression",
+            hint="pip install 'chainrule[linalg]' (SciPy, for expm, logm, sqrtm, sinm, cosm)",
+        ) from None
+    except np.linalg.LinAlgError as e:
+        if "eigenvalues on" not in str(e):
+            raise
+        raise EvaluationError(
+            str(e), hint="logm and sqrtm are real and differentiable only off (−∞, 0]"
+        ) from None

@@ -14,7 +14,7 @@ import numpy as np
 
 from .algebra.simplify import substitute
 from .autodiff import Derivation, Equation, Program, backprop
-from .codegen import compile_module
+from .codegen import compile_module, kernel_errors
 from .display import RichDisplay
 from .errors import EvaluationError, ShapeError, UnknownNameError
 from .evaluate import as_array, bind
@@ -101,7 +101,8 @@ class Gradient(RichDisplay):
     def _run(self, fn: str, arrays: dict) -> dict:
         """Call the compiled code; a singular matrix becomes an :class:`EvaluationError`."""
         try:
-            return self._compiled[fn](**{v.name: arrays[v.name] for v in self.program.inputs})
+            with kernel_errors():
+                return self._compiled[fn](**{v.name: arrays[v.name] for v in self.program.inputs})
         except np.linalg.LinAlgError as e:
             inverted = sorted({text(n.args[0]) for n in walk(self.expr) if n.op == "inv"})
             raise EvaluationError(

@@ -4,6 +4,13 @@ Gradients of scalar expressions are :func:`chainrule.grad`; this package builds 
 """
 
 from .cse import common_subexpressions, formula_lines
-from .jacobian import Jacobian, hessian, jacobian
+from .jacobian import Jacobian, TensorJacobian, hessian, jacobian
 
-__all__ = ["Jacobian", "jacobian", "hessian", "common_subexpressions", "formula_lines"]
+__all__ = [
+    "Jacobian",
+    "TensorJacobian",
+    "jacobian",
+    "hessian",
+    "common_subexpressions",
+    "formula_lines",
+]

@@ -93,7 +93,7 @@ class LoopCheck:
             lines += [
                 f"  line {f.line}: {f.title}",
                 f"    you wrote:  {f.written}",
-                f"    corrected:  {f.corrected}",
+                "    corrected:  " + f.corrected.replace("\n", "\n" + " " * 16),
                 f"    why: {f.why}",
             ]
         if not self.findings:

@@ -4,9 +4,9 @@
 A backward pass written as four nested loops over windows cannot be turned into one formula, so it
 is *interpreted* on chosen arrays: :mod:`ast` parses the text, and this module walks the tree,
 performing only the operations on its whitelist — assignment and unpacking, ``+=``, ``for`` over
-``range`` or ``reversed(range(…))``, ``if``, ``return``, ``assert``, arithmetic and comparisons,
-subscripts and slices, ``.shape``, ``.copy()``, a handful of NumPy functions (``np.zeros``,
-``np.pad``, ``np.tanh``, …) and the learner's own functions defined in the same text
+``range`` (``reversed(range(…))``, ``range(…)[::-1]``), ``if``, ``return``, ``assert``, arithmetic
+and comparisons, subscripts and slices, ``.shape``, ``.copy()``, a handful of NumPy functions
+(``np.zeros``, ``np.pad``, ``np.tanh``, …) and the learner's own functions defined in the same text
 (``zero_pad``, ``create_mask_from_window``, ``distribute_value``, ``rnn_cell_backward``). Nothing
 is imported, compiled or ``exec``-ed; anything else (attributes other than those, other calls,
 ``while``, ``import`` of anything but NumPy, comprehensions) is refused with its line, and the
@@ -52,6 +52,14 @@ _NUMPY: dict[str, Callable] = {
     "tanh": np.tanh,
     "concatenate": np.concatenate,
     "square": np.square,
+    "power": np.power,
+    "transpose": np.transpose,
+    "matmul": np.matmul,
+    "vstack": np.vstack,
+    "hstack": np.hstack,
+    "add": np.add,
+    "subtract": np.subtract,
+    "exp": np.exp,
 }
 _BUILTINS: dict[str, Callable] = {
     "range": range,
@@ -60,6 +68,7 @@ _BUILTINS: dict[str, Callable] = {
     "len": len,
     "abs": abs,
     "print": lambda *a, **k: None,
+    "dict": dict,
 }
 _BIN = {
     ast.Add: operator.add,
@@ -177,12 +186,15 @@ class Program:
     def _for(self, s: ast.For, env: dict) -> None:
         if s.orelse or not isinstance(s.target, ast.Name):
             raise self._refuse(s, "this for loop")
-        it, backwards = s.iter, False
+        it, backwards, cut = s.iter, False, None
         if _is_call(it, "reversed") and len(it.args) == 1 and not it.keywords:
             it, backwards = it.args[0], True  # the course's reversed(range(T_x))
+        if isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Slice):
+            it, cut = it.value, it.slice  # range(T_x)[::-1]
         if not _is_call(it, "range"):
             raise self._refuse(s, "a loop over anything but range(...) or reversed(range(...))")
         steps = self._expr(it, env)
+        steps = steps if cut is None else steps[self._index(cut, env)]
         for k in reversed(steps) if backwards else steps:
             env[s.target.id] = k
             self._block(s.body, env)
@@ -355,13 +367,17 @@ def accumulate(st: ast.stmt) -> ast.stmt:
     return ast.AugAssign(copy.deepcopy(st.targets[0]), ast.Add(), copy.deepcopy(st.value))
 
 
-def swap_statement(root: ast.AST, old: ast.stmt, new: ast.stmt) -> None:
-    """Put ``new`` where ``old`` stands in one of ``root``'s statement lists (in place)."""
-    ast.copy_location(new, old)
-    ast.fix_missing_locations(new)
+def swap_statement(root: ast.AST, old: ast.stmt, new: ast.stmt | list[ast.stmt]) -> None:
+    """Put ``new`` (a statement, or several: lines inserted) where ``old`` stands in one of
+    ``root``'s statement lists (in place)."""
+    news = new if isinstance(new, list) else [new]
+    for n in news:
+        ast.copy_location(n, old)
+        ast.fix_missing_locations(n)
     for node in ast.walk(root):
         for name in ("body", "orelse"):
             body = getattr(node, name, None)
             if isinstance(body, list) and old in body:
-                body[body.index(old)] = new
+                k = body.index(old)
+                body[k : k + 1] = news
                 return

@@ -18,7 +18,16 @@ import numpy as np
 
 from .conv_check import LoopCheck
 from .loops import Program
-from .rnn_check import Edit, _expr, _replace, check_cell_and_sequence
+from .recur_repairs import (
+    Edit,
+    derivative_edits,
+    global_weight_edits,
+    product_edits,
+    sliced_gate_edits,
+)
+from .recur_repairs import expr as _expr
+from .recur_repairs import replace as _replace
+from .rnn_check import cache_parameters, check_cell_and_sequence
 
 __all__ = ["check_lstm"]
 
@@ -122,6 +131,35 @@ def _cell_cases() -> list[tuple[tuple, tuple]]:
 
 
 def _cell_edits(fn: ast.FunctionDef) -> list[Edit]:
+    """The LSTM's own mistakes (:func:`_gate_edits`), then the gates' weights unsliced, their
+    derivatives left out of da_prev and dxt, and each product transposed."""
+    n_a = "n_a" if _assigns(fn, "n_a") else f"{_cache_name(fn, 2, 'a_prev')}.shape[0]"
+    ft, it, cct, ot = (_cache_name(fn, k, g) for k, g in zip(range(4, 8), _GATES, strict=True))
+    factors = {
+        f"d{ft}": f"{ft} * (1 - {ft})",
+        f"d{it}": f"{it} * (1 - {it})",
+        f"d{cct}": f"(1 - {cct} ** 2)",
+        f"d{ot}": f"{ot} * (1 - {ot})",
+    }
+    extra = sliced_gate_edits(fn, n_a) + derivative_edits(fn, factors) + product_edits(fn)
+    extra += global_weight_edits(fn, cache_parameters(fn))
+    return _gate_edits(fn) + extra
+
+
+_GATES = ("ft", "it", "cct", "ot")
+
+
+def _assigns(fn: ast.FunctionDef, name: str) -> bool:
+    return any(
+        isinstance(t, ast.Name) and t.id == name
+        for s in ast.walk(fn)
+        if isinstance(s, ast.Assign)
+        for target in s.targets
+        for t in ast.walk(target)
+    )
+
+
+def _gate_edits(fn: ast.FunctionDef) -> list[Edit]:
     """dc_next → dc_next * ft in the dc_prev line; a gate's [:, :n_a] ↔ [:, n_a:] per use."""
     params = [a.arg for a in fn.args.args]
     dc_next = params[1] if len(params) > 2 else "dc_next"

@@ -14,7 +14,9 @@ https://community.deeplearning.ai/t/c5-w1a1-optional-rnn-back-propagation/48297
 (``rnn_cell_backward(da[:, :, t], caches[t])``: the next step's gradient left out) and
 https://community.deeplearning.ai/t/question-on-backpropagation-week-1-prog-assignment-1/555129
 (``rnn_cell_backward(da_prevt, caches[t])``: the output's gradient left out, "all outputs are
-zero").
+zero"); the repairs that real learners' posts and repositories called for beyond those (a
+product without its transpose, the carried gradients never read back, …) are in
+:mod:`.recur_repairs`, and tests/learners/rnn_cases.py measures the checker on them.
 """
 
 from __future__ import annotations
@@ -28,7 +30,19 @@ from functools import cache
 import numpy as np
 
 from .conv_check import Finding, LoopCheck
-from .loops import LearnerError, Program, accumulate, swap_statement
+from .loops import LearnerError, Program, accumulate
+from .recur_repairs import (
+    Edit,
+    Repair,
+    accumulate_all,
+    global_weight_edits,
+    grouped,
+    not_carried_edits,
+    product_edits,
+    target_name,
+)
+from .recur_repairs import expr as _expr
+from .recur_repairs import replace as _replace
 
 __all__ = ["check_rnn_program", "MISTAKES"]
 
@@ -40,14 +54,24 @@ MISTAKES = {
     "dc-prev-no-forget": "dc_prev lacks its Γf factor (dc_next where dc_next * ft belongs)",
     "gate-slices-mixed": "a gate's weight slices are mixed up ([:, n_a:] and [:, :n_a] swapped)",
     "tanh-wrong-step": "tanh′ is evaluated at the wrong step (1 − a⟨t−1⟩² where 1 − a⟨t⟩² belongs)",
+    "next-not-carried": "the gradient from the next step is never carried back: after the "
+    "cell's call, its da_prev (and dc_prev) must be read into the names passed to the next call",
+    "transpose-missing": "a matrix product without its transpose (or with its operands the "
+    "wrong way round)",
+    "gate-not-sliced": "a gate's whole weight where only its a_prev columns (in da_prev) or its "
+    "xt columns (in dxt) belong",
+    "gate-derivative-missing": "a gate's gradient reaches da_prev and dxt without its "
+    "activation's derivative (σ′ or tanh′)",
+    "weights-not-read": "a weight read from a name the function never defines (a global of the "
+    "notebook's test cell) instead of from the cache's parameters",
 }
 _WHY = {
     "next-forgotten": "a⟨t⟩ is used twice — by the output at t and by step t+1 — so its gradient "
     "is the sum of both: da_next = da[:, :, t] + da_prevt.",
     "output-forgotten": "a⟨t⟩ is used twice — by the output at t and by step t+1 — so its gradient "
     "is the sum of both: da_next = da[:, :, t] + da_prevt.",
-    "not-accumulated": "Wax, Waa and ba are shared by every step, so their gradient is the sum "
-    "of every step's contribution: dWaa += dWaat.",
+    "not-accumulated": "the weights and biases (Wax, Waa, ba; the LSTM's Wf … bo) are shared by "
+    "every step, so each one's gradient is the sum of every step's contribution: dWaa += dWaat.",
     "a-wrong-step": "a⟨t⟩ = tanh(Waa a⟨t−1⟩ + Wax x⟨t⟩ + ba): Waa multiplies a⟨t−1⟩, so "
     "dWaa = dtanh · a⟨t−1⟩ᵀ (a_prev from the cache).",
     "tanh-wrong-step": "the tanh of step t produced a⟨t⟩, so its derivative there is "
@@ -56,6 +80,30 @@ _WHY = {
 _WHY["dc-prev-no-forget"] = (
     "c⟨t⟩ = Γf⟨t⟩ ⊙ c⟨t−1⟩ + Γu⟨t⟩ ⊙ c̃⟨t⟩: c⟨t−1⟩ reaches c⟨t⟩ through Γf, so every path to "
     "c⟨t−1⟩ through c⟨t⟩ carries the factor ft: dc_prev = dc_next * ft + … * ft * da_next."
+)
+_WHY["next-not-carried"] = (
+    "a⟨t⟩ is used by the output at t and by step t+1 (the LSTM's c⟨t⟩ by step t+1): each loop "
+    "step must pass the cell's da_prev (dc_prev) on to the next call, or the later steps' "
+    "gradients never reach the earlier ones (the carried names stay zero)."
+)
+_WHY["transpose-missing"] = (
+    "for z = W v, dv = Wᵀ dz and dW = dz vᵀ (dxt = Waxᵀ dz, of shape (n_x, m); dWax = dz xtᵀ, "
+    "of shape (n_a, n_x)): each gradient has its variable's own shape."
+)
+_WHY["gate-not-sliced"] = (
+    "each gate reads concat = [a_prev; xt], so its weight's first n_a columns multiply a_prev "
+    "and the rest xt: da_prev takes W[:, :n_a]ᵀ, dxt takes W[:, n_a:]ᵀ (the whole Wᵀ gives "
+    "n_a + n_x rows)."
+)
+_WHY["gate-derivative-missing"] = (
+    "a_prev and xt reach each gate through its pre-activation, so da_prev and dxt sum Wᵀ times "
+    "the gradient of the pre-activation: dft · Γf(1 − Γf), dit · Γu(1 − Γu), dot · Γo(1 − Γo), "
+    "dcct · (1 − c̃²) — the same quantities dW and db take."
+)
+_WHY["weights-not-read"] = (
+    "the cell is called for every step with its own cache: its weights are the cache's "
+    "parameters. A global Wf only exists where the notebook's test cell defined it (and holds "
+    "whatever it was set to there), so elsewhere the function fails or uses other weights."
 )
 _WHY["gate-slices-mixed"] = (
     "each gate reads concat = [a_prev; xt], so W[:, :n_a] multiplies a_prev (da_prev takes its "
@@ -169,14 +217,23 @@ def _wrong(program: Program, name: str, cases: list) -> tuple[tuple[str, ...], s
     return tuple(dict.fromkeys(bad)), None
 
 
+def _right(program: Program, name: str, cases: list) -> bool:
+    """Every gradient right on every draw (stops at the first that is not: a repair's test)."""
+    for args, want in cases:
+        try:
+            got = program.call(name, *args)
+        except LearnerError:
+            return False
+        if not isinstance(got, dict):
+            return False
+        for label, w in zip(_OUTPUTS[name], want, strict=True):
+            g = got.get(label)
+            if np.shape(g) != w.shape or not np.allclose(g, w, rtol=1e-9, atol=1e-12):
+                return False
+    return True
+
+
 # -- the repairs ----------------------------------------------------------------------------------
-Edit = tuple[str, ast.stmt, Callable[[ast.stmt], ast.stmt]]
-
-
-def _expr(text: str) -> ast.expr:
-    return ast.parse(text, mode="eval").body
-
-
 def _cache_names(fn: ast.FunctionDef) -> tuple[str, str]:
     """The learner's names for a⟨t⟩ and a⟨t−1⟩: the first two of ``(…) = cache``."""
     for s in ast.walk(fn):
@@ -190,6 +247,22 @@ def _cache_names(fn: ast.FunctionDef) -> tuple[str, str]:
 
 
 def _cell_edits(fn: ast.FunctionDef) -> list[Edit]:
+    """a⟨t⟩ for a⟨t−1⟩ and back (:func:`_step_edits`), then each product transposed, then a
+    global weight read from the cache's parameters."""
+    return _step_edits(fn) + product_edits(fn) + global_weight_edits(fn, cache_parameters(fn))
+
+
+def cache_parameters(fn: ast.FunctionDef) -> str:
+    """The learner's name for the parameters: the last of ``(…) = cache``."""
+    for s in ast.walk(fn):
+        if isinstance(s, ast.Assign) and isinstance(s.value, ast.Name) and s.value.id == "cache":
+            t = s.targets[0]
+            if isinstance(t, ast.Tuple) and t.elts and isinstance(t.elts[-1], ast.Name):
+                return t.elts[-1].id
+    return "parameters"
+
+
+def _step_edits(fn: ast.FunctionDef) -> list[Edit]:
     """Swap a⟨t⟩ and a⟨t−1⟩ one occurrence at a time: inside a square, tanh′ at the wrong step;
     elsewhere, the wrong step's activation."""
     a_next, a_prev = _cache_names(fn)
@@ -230,10 +303,19 @@ def _rename(k: int, name: str) -> Callable[[ast.stmt], ast.stmt]:
     return apply
 
 
-def _sequence_edits(fn: ast.FunctionDef) -> list[Edit]:
-    """In the loop over t: da_next without one of its two terms; a dW assigned, not added."""
-    da = fn.args.args[0].arg if fn.args.args else "da"
+def _sequence_edits(fn: ast.FunctionDef, kind: str = "rnn") -> list[Edit]:
+    """In the loop over t: da_next without one of its two terms; the carried gradients never
+    updated; a dW assigned, not added."""
     carried = _carried(fn)
+    pairs = [(carried, "da_prev")]
+    if kind == "lstm":
+        pairs.append((_carried_c(fn), "dc_prev"))
+    cell = f"{kind}_cell_backward"
+    return _da_next_edits(fn, carried) + not_carried_edits(fn, cell, pairs)
+
+
+def _da_next_edits(fn: ast.FunctionDef, carried: str) -> list[Edit]:
+    da = fn.args.args[0].arg if fn.args.args else "da"
     before = {
         t.id
         for s in fn.body
@@ -265,19 +347,44 @@ def _sequence_edits(fn: ast.FunctionDef) -> list[Edit]:
 
 
 def _carried(fn: ast.FunctionDef) -> str:
-    """The learner's name for the gradient carried back from step t+1 (``gradients["da_prev"]``)."""
+    """The learner's name for the gradient carried back from step t+1: the name the loop reads
+    ``gradients["da_prev"]`` into, else the zeros it starts from (``da_prevt``)."""
+    loops = [s for s in ast.walk(fn) if isinstance(s, ast.For)]
+    found = [_read_into(loop, "da_prev") for loop in loops]
+    return next((n for n in found if n), None) or _zeros_named(fn, "da_prev") or "da_prevt"
+
+
+def _carried_c(fn: ast.FunctionDef) -> str:
+    """The LSTM's carried cell-state gradient: the cell's second argument, or ``dc_prevt``."""
     for s in ast.walk(fn):
+        call = s.value if isinstance(s, ast.Assign) else None
+        if isinstance(call, ast.Call) and ast.unparse(call.func) == "lstm_cell_backward":
+            if len(call.args) > 1 and isinstance(call.args[1], ast.Name):
+                return call.args[1].id
+    return _zeros_named(fn, "dc_prev") or "dc_prevt"
+
+
+def _zeros_named(fn: ast.FunctionDef, prefix: str) -> str | None:
+    for s in fn.body:
+        if isinstance(s, ast.Assign) and target_name(s).startswith(prefix):
+            return target_name(s)
+    return None
+
+
+def _read_into(loop: ast.AST, key: str) -> str | None:
+    """The name ``x`` of ``x = gradients[key]`` (or in a tuple assignment) inside ``loop``."""
+    for s in ast.walk(loop):
         if not isinstance(s, ast.Assign):
             continue
         pairs = [(s.targets[0], s.value)]
         if isinstance(s.targets[0], ast.Tuple) and isinstance(s.value, ast.Tuple):
             pairs = list(zip(s.targets[0].elts, s.value.elts, strict=False))
         for target, value in pairs:
-            key = value.slice if isinstance(value, ast.Subscript) else None
-            if isinstance(target, ast.Name) and isinstance(key, ast.Constant):
-                if key.value == "da_prev":
+            index = value.slice if isinstance(value, ast.Subscript) else None
+            if isinstance(target, ast.Name) and isinstance(index, ast.Constant):
+                if index.value == key:
                     return target.id
-    return "da_prevt"
+    return None
 
 
 def _is_step_slice(node: ast.AST, da: str, t: str) -> bool:
@@ -286,51 +393,62 @@ def _is_step_slice(node: ast.AST, da: str, t: str) -> bool:
     )
 
 
-def _replace(old: ast.expr, new: ast.expr) -> Callable[[ast.stmt], ast.stmt]:
-    def apply(st: ast.stmt) -> ast.stmt:
-        k = next(k for k, n in enumerate(ast.walk(st)) if n is old)
-        out = copy.deepcopy(st)
-        target = list(ast.walk(out))[k]
-        for parent in ast.walk(out):
-            for field, value in ast.iter_fields(parent):
-                if value is target:
-                    setattr(parent, field, copy.deepcopy(new))
-                    return out
-                if isinstance(value, list) and any(v is target for v in value):
-                    value[[id(v) for v in value].index(id(target))] = copy.deepcopy(new)
-                    return out
-        return out
-
-    return apply
-
-
 def _apply(program: Program, edits: tuple[Edit, ...]) -> Program:
-    tree = copy.deepcopy(program.tree)
-    mapping = dict(zip(ast.walk(program.tree), ast.walk(tree), strict=True))
-    for _, stmt, fix in edits:
-        swap_statement(tree, mapping[stmt], fix(stmt))
-    return Program(ast.fix_missing_locations(tree), program.text)
+    """The program with each edited statement replaced by its fix. Only the statements on the
+    way to an edit are copied; the rest is shared (the interpreter never changes a tree)."""
+    fixes = {id(stmt): fix(stmt) for _, stmt, fix in edits}
+    olds = {id(stmt): stmt for _, stmt, _ in edits}
+    body, _ = _rebuild(program.tree.body, fixes, olds)
+    return Program(ast.Module(body, []), program.text)
+
+
+def _rebuild(block: list[ast.stmt], fixes: dict, olds: dict) -> tuple[list[ast.stmt], bool]:
+    out: list[ast.stmt] = []
+    changed = False
+    for st in block:
+        if id(st) in fixes:
+            new = fixes[id(st)]
+            for n in new if isinstance(new, list) else [new]:
+                out.append(ast.fix_missing_locations(ast.copy_location(n, olds[id(st)])))
+            changed = True
+            continue
+        blocks = [f for f in ("body", "orelse") if isinstance(getattr(st, f, None), list)]
+        rebuilt = {f: _rebuild(getattr(st, f), fixes, olds) for f in blocks}
+        inner = {f: b for f, (b, c) in rebuilt.items() if c}
+        if inner:
+            st = copy.copy(st)
+            for f, b in inner.items():
+                setattr(st, f, b)
+            changed = True
+        out.append(st)
+    return out, changed
 
 
 # -- the verdict ----------------------------------------------------------------------------------
-def _check(program: Program, name: str, cases: list, edits: list[Edit]) -> tuple[LoopCheck, tuple]:
-    """The verdict, and the repairs that made the function right (to judge its callers by)."""
+def _check(
+    program: Program, name: str, cases: list, repairs: list[Repair]
+) -> tuple[LoopCheck, tuple[Edit, ...]]:
+    """The verdict, and the edits that made the function right (to judge its callers by): one
+    repair, else two (a repair is one mistake, made on one line or several)."""
     differs, error = _wrong(program, name, cases)
     if not differs:
         return LoopCheck(name, True), ()
     for k in (1, 2):
-        for combo in itertools.combinations(edits, k):
-            if len({id(e[1]) for e in combo}) < k:
+        for combo in itertools.combinations(repairs, k):
+            edits = tuple(e for r in combo for e in r)
+            if len({id(e[1]) for e in edits}) < len(edits):
                 continue  # two repairs of one statement: one at a time
-            if not _wrong(_apply(program, combo), name, cases)[0]:
-                found = tuple(_finding(e) for e in combo)
-                return LoopCheck(name, False, found, differs, error), combo
+            if _right(_apply(program, edits), name, cases):
+                found = tuple(_finding(e) for e in sorted(edits, key=lambda e: e[1].lineno))
+                return LoopCheck(name, False, found, differs, error), edits
     return LoopCheck(name, False, (), differs, error), ()
 
 
 def _finding(e: Edit) -> Finding:
     mistake, stmt, fix = e
-    return _RnnFinding(mistake, stmt.lineno, ast.unparse(stmt), ast.unparse(fix(stmt)))
+    new = fix(stmt)
+    corrected = "\n".join(ast.unparse(n) for n in (new if isinstance(new, list) else [new]))
+    return _RnnFinding(mistake, stmt.lineno, ast.unparse(stmt), corrected)
 
 
 class _RnnFinding(Finding):
@@ -366,20 +484,30 @@ def check_cell_and_sequence(
     repairs: tuple = ()
     edits_of_cell = cell_edits(fns[cell_name]) if cell_name in fns else []
     if cell_name in fns:
-        check, repairs = _check(program, cell_name, cell_cases(), edits_of_cell)
+        check, repairs = _check(program, cell_name, cell_cases(), _cell_repairs(edits_of_cell))
         found.append(check)
     if sequence_name in fns:
         repaired = _apply(program, repairs)
-        edits = _sequence_edits(fns[sequence_name])
-        edits += [] if found and not found[0].correct else edits_of_cell
+        edits = _sequence_edits(fns[sequence_name], kind)
+        if not found or found[0].correct:  # a step mistake the cell's own draws missed
+            edits += [e for e in edits_of_cell if e[0] in _STEP_MISTAKES]
         remap = _remap(program, repaired)
         edits = [(m, remap[s], _on(fix, s)) for m, s, fix in edits]
-        check = _check(repaired, sequence_name, sequence_cases(), edits)[0]
+        grouped = [(e,) for e in edits] + accumulate_all(edits)
+        check = _check(repaired, sequence_name, sequence_cases(), grouped)[0]
         if found and not found[0].correct:
             how = f"{cell_name} repaired as above" if repairs else f"your {cell_name}"
             check = LoopCheck(f"{sequence_name} (judged with {how})", *_fields(check))
         found.append(check)
     return found
+
+
+def _cell_repairs(edits: list[Edit]) -> list[Repair]:
+    """One repair per edit; a global weight read from the parameters everywhere at once too."""
+    return [(e,) for e in edits] + grouped(edits, "weights-not-read")
+
+
+_STEP_MISTAKES = {"a-wrong-step", "tanh-wrong-step", "dc-prev-no-forget", "gate-slices-mixed"}
 
 
 def _remap(program: Program, repaired: Program) -> dict[ast.AST, ast.AST]:

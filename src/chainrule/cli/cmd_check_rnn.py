@@ -24,8 +24,10 @@ from .options import format_option, output_option
 def command(file: Path, fmt: str, out: Path | None) -> None:
     """Check the rnn_cell_backward / rnn_backward (and lstm_cell_backward / lstm_backward) in FILE
     against the derived backpropagation through time; name each mistake (the next step's or the
-    output's gradient left out of da_next, = for +=, a⟨t⟩ for a⟨t−1⟩, tanh′ at the wrong step,
-    dc_prev without Γf, a gate's slices mixed up) with its line and the corrected line.
+    output's gradient left out of da_next, the carried da_prev/dc_prev never read back, = for +=,
+    a⟨t⟩ for a⟨t−1⟩, tanh′ at the wrong step, dc_prev without Γf, a gate's slices mixed up or
+    missing, the gates' derivatives left out of da_prev/dxt, a product without its transpose, a
+    weight read from a global) with its line and the corrected line.
 
     \b
     Example:

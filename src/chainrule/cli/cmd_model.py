@@ -35,6 +35,16 @@ MAX_BYTES = 1_000_000
     "time: the sequences that get no gradient (X,Y)",
 )
 @click.option("--const", "consts", multiple=True, metavar="NAME=VALUE", help="a named constant")
+@click.option(
+    "--one-hot",
+    "one_hot",
+    metavar="NAMES",
+    help="comma-separated labels whose columns are one-hot (Σ over axis 0 is 1): softmax with "
+    "cross-entropy then gives ŷ − y",
+)
+@click.option(
+    "--cost", metavar="ARRAY", help="for a loop over time: the stacked array whose sum is the cost"
+)
 @click.option("--explain", "quantity", help="explain one gradient, e.g. --explain dZ")
 @click.option(
     "--emit",
@@ -58,6 +68,8 @@ def command(
     shapes: tuple[str, ...],
     wrt: str | None,
     consts: tuple[str, ...],
+    one_hot: str | None,
+    cost: str | None,
     quantity: str | None,
     emit_to: str | None,
     checked: str | None,
@@ -81,13 +93,23 @@ def command(
     source = file.read_text(encoding="utf-8")
     target, formula = _checked(checked) if checked is not None else (None, None)
     wanted = [w.strip() for w in wrt.split(",") if w.strip()] if wrt else None
+    labels = tuple(n.strip() for n in (one_hot or "").split(",") if n.strip())
     if has_loop(source):  # a recurrence: the loop is derived once, BPTT is a reverse loop
         shaped = dict(shape_arg(s) for s in shapes)
-        emit(recurrence_report(source, shaped, wanted, quantity, emit_to, file.stem), out)
+        declared = {"one_hot": labels, "cost": cost}
+        emit(
+            recurrence_report(source, shaped, wanted, quantity, emit_to, file.stem, **declared),
+            out,
+        )
         return
-    m = model(
-        source, dict(shape_arg(s) for s in shapes), wanted, _constants(consts), name=file.stem
-    )
+    if cost is not None:
+        raise SpecError("--cost names the loss array of a loop over time; this model has no loop")
+    shaped = dict(shape_arg(s) for s in shapes)
+    unknown = [n for n in labels if n not in shaped]
+    if unknown:
+        raise SpecError(f"--one-hot {unknown[0]} is not a declared input", hint="add --shape")
+    props = {n: ("sums_to_one@0",) for n in labels}
+    m = model(source, shaped, wanted, _constants(consts), name=file.stem, props=props)
     if target is not None:
         verdict = check_model_formula(m, target, formula)
         emit(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False) if fmt == "json"

@@ -12,6 +12,7 @@ from ..errors import SpecError
 from ..fast import gradient_fn as fast_gradients
 from ..nets import Network
 from ..nets.init import INITS
+from ..recur.charlm import CORPORA
 from ..train import Decay, History, ScheduledDecay, check_data, fit, save
 from ..train.optimizers import OPTIMIZERS
 from .options import (
@@ -25,6 +26,8 @@ from .options import (
     output_option,
     writable,
 )
+from .train_charlm import refuse_mixed
+from .train_charlm import run as run_charlm
 
 _CLASSIFIERS = ("sigmoid", "softmax")
 
@@ -101,6 +104,37 @@ _CLASSIFIERS = ("sigmoid", "softmax")
     is_flag=True,
     help="use the fused step printed from the same derivation (see chainrule.fast)",
 )
+@click.option(
+    "--cell",
+    type=click.Choice(["rnn", "lstm"]),
+    help="train the course's character-level language model with this cell instead of a network",
+)
+@click.option(
+    "--text",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="--cell: a text file, one word or name per line (long lines cut at --seq-len)",
+)
+@click.option(
+    "--corpus",
+    type=click.Choice(list(CORPORA)),
+    help="--cell: a built-in corpus (docs: words of CPython's documentation [default]; modules: "
+    "names of Python's standard-library modules)",
+)
+@click.option(
+    "--hidden-units", type=click.IntRange(1, 2048), help="--cell: n_a, the state's size [50]"
+)
+@click.option(
+    "--seq-len", type=click.IntRange(2, 10_000), help="--cell: longest example, in characters [40]"
+)
+@click.option(
+    "--clip",
+    "max_value",
+    type=Finite(0, open_low=True),
+    help="--cell: clip every gradient entry to [-CLIP, CLIP] [5]",
+)
+@click.option(
+    "--sample", "samples", type=click.IntRange(0, 1000), help="--cell: names sampled at the end [5]"
+)
 @click.option("--quiet", "-q", is_flag=True, help="no progress bar and no cost table")
 @format_option("text", "json")
 @output_option
@@ -111,7 +145,18 @@ def command(**kw: object) -> None:
     Example (the course's planar model: cost 0.693048 at iteration 0, accuracy 90%):
       chainrule train --dataset planar --layers 2,4,1 --hidden tanh --output sigmoid \\
         --loss bce --init course --lr 1.2 --iterations 10000
+
+    \b
+    The course's character-level language model (BPTT printed by chainrule, clipping, sampling):
+      chainrule train --cell lstm --corpus modules --hidden-units 50 --iterations 3000 --sample 5
     """
+    refuse_mixed(kw)
+    if kw["cell"] is not None:
+        _keep_model(kw["save_to"], kw["overwrite"])
+        writable(kw["save_to"], "--save")
+        writable(kw["plot"], "--plot", folder=True)
+        _report_charlm(run_charlm(kw, _save_path, _round_step), kw)
+        return
     net_kw = {k: kw.pop(k) for k in ("layers", "hidden", "output", "loss", "layout", "l2")}
     net_kw["keep_prob"] = kw.pop("keep_prob")
     net_kw["batchnorm"] = kw.pop("batchnorm")
@@ -131,6 +176,18 @@ def command(**kw: object) -> None:
             f"chainrule: interrupted after {history.updates} updates; kept the last parameters",
             err=True,
         )
+        raise SystemExit(130)
+
+
+def _report_charlm(report: dict, kw: dict) -> None:
+    text = report.pop("text")
+    if kw["fmt"] == "json":
+        emit_json(report, kw["out"])
+    else:
+        emit(text, kw["out"])
+    if report["interrupted"]:
+        iterations = report["final"]["iterations"]
+        click.echo(f"chainrule: interrupted after {iterations} iterations", err=True)
         raise SystemExit(130)
 
 
@@ -195,7 +252,7 @@ def _report(net: Network, X: object, Y: object, h: History, source: str, kw: dic
 
         out["plots"] = [str(p) for p in save_plots(kw["plot"], h, net, X, Y)]
     if kw["save_to"] is not None:
-        out["saved"] = str(save(_save_path(kw["save_to"], h), net, h.params))
+        out["saved"] = str(save(_save_path(kw["save_to"], h.interrupted), net, h.params))
     return out
 
 
@@ -207,9 +264,9 @@ def _keep_model(path: Path | None, overwrite: bool) -> None:
         )
 
 
-def _save_path(path: Path, h: History) -> Path:
+def _save_path(path: Path, interrupted: bool) -> Path:
     """An interrupted run never replaces a model: it goes beside it (``model.interrupted.npz``)."""
-    if h.interrupted:
+    if interrupted:
         return path.with_suffix(".interrupted" + (path.suffix or ".npz"))
     return path
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autodiff.derivation import Derivation, Step
 from ..display import provide
-from ..errors import SpecError, UnknownNameError
+from ..errors import EvaluationError, SpecError, UnknownNameError
 from ..gradient import Gradient
 from ..nets.model import Model
 from ..nets.network import Network
@@ -207,18 +207,32 @@ def _keys(op: str) -> tuple[str, ...]:
     return PRIMITIVES[op].reading if op in PRIMITIVES else ()
 
 
+_DRAWS = ((False, 1.0, False), (True, 1.0, False), (True, 0.5, False), (True, 1.0, True))
+
+
 def _gradient_values(d: Derivation, step: Step, seed: int) -> dict[str, np.ndarray]:
     """Seeded inputs for an expression: normal if everything stays finite, else positive, else
-    positive and below 1 (the domain of artanh, arcsin)."""
-    for positive, shrink in ((False, 1.0), (True, 1.0), (True, 0.5)):
+    positive and below 1 (the domain of artanh, arcsin), else positive with every square matrix
+    made diagonally dominant (its eigenvalues in the right half-plane: logm, sqrtm)."""
+    for positive, shrink, dominant in _DRAWS:
         values = example_inputs(d.program, seed, positive=positive)
         fixed = {*d.program.meta.get("constants", {}), *d.program.meta.get("model_masks", ())}
-        values = {k: v if k in fixed else shrink * v for k, v in values.items()}
-        with np.errstate(all="ignore"):
-            ex = numeric_example(d, step, values, seed)
+        values = {
+            k: v if k in fixed else _dominant(shrink * v, dominant) for k, v in values.items()
+        }
+        try:
+            with np.errstate(all="ignore"):
+                ex = numeric_example(d, step, values, seed)
+        except EvaluationError:  # outside a matrix function's domain: the next kind of draw
+            continue
         if np.all(np.isfinite(ex.formula)) and np.all(np.isfinite(ex.estimate)):
             return values
     return values
+
+
+def _dominant(v: np.ndarray, dominant: bool) -> np.ndarray:
+    square = np.ndim(v) == 2 and v.shape[0] == v.shape[1] > 1
+    return v + v.shape[0] * np.eye(v.shape[0]) if dominant and square else v
 
 
 provide("explain", explain)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..errors import SpecError
+from ..recur.export import export_recurrence
+from ..recur.sequence import Recurrence
 from .code import to_jax, to_numpy, to_torch
 from .plan import Plan, plan_of
 
@@ -20,8 +22,11 @@ TARGETS: dict[str, Callable[[Plan], str]] = {"numpy": to_numpy, "torch": to_torc
 
 
 def export(obj: object, to: str = "numpy") -> str:
-    """Source code computing ``obj`` (a :class:`~chainrule.Gradient` or a
-    :class:`~chainrule.Network`) and its derived backward pass in ``to``: numpy, torch or jax."""
+    """Source code computing ``obj`` (a :class:`~chainrule.Gradient`, a
+    :class:`~chainrule.Network` or a :class:`~chainrule.Recurrence`) and its derived backward
+    pass in ``to``: numpy, torch or jax."""
     if to not in TARGETS:
         raise SpecError(f"cannot export to {to!r}", hint=f"choose one of {', '.join(TARGETS)}")
+    if isinstance(obj, Recurrence):  # the forward loop and the BPTT loop, never unrolled
+        return export_recurrence(obj, to)
     return TARGETS[to](plan_of(obj))

@@ -252,7 +252,16 @@ def np_div(a: Expr, b: Expr) -> Expr:
     return np_mul(a, np_pow(b, -1))
 
 
-def np_pow(a: Expr, k: float | int) -> Expr:
+def np_pow(a: Expr, k: float | int | Expr) -> Expr:
+    """``a ** k``: a constant k is the elementwise power record; a variable exponent is written
+    ``a ** k = exp(k ⊙ log a)``, an identity for a > 0 (the domain where a real power with a
+    variable exponent is differentiable), so ∂/∂k = a ** k ⊙ log a comes from the exp and log
+    records (NumPy broadcasting between a and k as for ``*``)."""
+    if isinstance(k, Expr) and k.op == "const":
+        k = k.attrs[0]
+    if isinstance(k, Expr):
+        log_a = fn(scalar.FUNCTIONS["log"], a)
+        return fn(scalar.FUNCTIONS["exp"], np_mul(k, log_a))
     if k == 1:
         return a
     return fn(scalar.power(k), a)
@@ -273,7 +282,7 @@ def _attach_operators() -> None:
     Expr.__truediv__ = lambda a, b: np_div(a, lift(b))
     Expr.__rtruediv__ = lambda a, b: np_div(lift(b), a)
     Expr.__neg__ = lambda a: scale(const(-1), a)
-    Expr.__pow__ = np_pow
+    Expr.__pow__ = lambda a, k: np_pow(a, k)
     Expr.T = property(transpose)
 
 

@@ -175,7 +175,7 @@ def norm(x: Expr, ord: object = None) -> Expr:  # noqa: A002 - NumPy's name
 class Named:
     """A tree recognised as a named composition: printers call ``_print_<name>(match)``."""
 
-    name: str  # "trace", "diag", "diag_part", "kron", "matrix_power", "norm"
+    name: str  # "trace", "diag", "diag_part", "kron", "matrix_power", "norm", "variable_power"
     args: tuple[Expr, ...]
     param: object = None  # the k of a matrix power
     binds: str = "atom"  # how tightly its printed form binds (a key of the printers' table)
@@ -248,11 +248,29 @@ def _kron(e: Expr) -> Named | None:
     if e.op != "mul":
         return None
     a, b = _gather(e.args[0], "repeat"), _gather(e.args[1], "tile")
-    return Named("kron", (a, b), binds="matmul") if a is not None and b is not None else None
+    both = a is not None and b is not None  # binds like ⊙: (A ⊗ B) C keeps its parentheses
+    return Named("kron", (a, b), binds="mul") if both else None
 
 
 def _exp_of(e: Expr) -> Expr | None:
     return e.args[0] if e.op == "fn" and e.attrs[0].name == "exp" else None
+
+
+def _log_of(e: Expr) -> Expr | None:
+    e = e.args[0] if e.op == "broadcast" else e
+    return e.args[0] if e.op == "fn" and e.attrs[0].name == "log" else None
+
+
+def _variable_power(e: Expr) -> Named | None:
+    """``exp(k ⊙ log x)``, how ``x ** k`` with a variable exponent is built: printed ``x^k``."""
+    if e.op != "fn" or e.attrs[0].name != "exp" or e.args[0].op not in ("scale", "mul"):
+        return None
+    k, lg = e.args[0].args
+    x = _log_of(lg)
+    if x is None:
+        return None
+    k = k.args[0] if k.op == "broadcast" else k
+    return Named("variable_power", (x, k), binds="pow")
 
 
 def _softmax(e: Expr) -> Named | None:
@@ -279,6 +297,7 @@ def _logsumexp(e: Expr) -> Named | None:
 
 
 _MATCHERS: tuple[Callable[[Expr], Named | None], ...] = (
+    _variable_power,
     _softmax,
     _logsumexp,
     _trace,

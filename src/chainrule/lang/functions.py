@@ -23,7 +23,15 @@ __all__ = ["FUNCTIONS", "COMPARISONS", "PREFIXES", "register", "step", "one_minu
 
 Handler = Callable[..., Expr]
 FUNCTIONS: dict[str, Handler] = {}
-PREFIXES = ("np.", "numpy.", "np.linalg.", "numpy.linalg.", "linalg.", "scipy.special.")
+PREFIXES = (
+    "np.",
+    "numpy.",
+    "np.linalg.",
+    "numpy.linalg.",
+    "linalg.",
+    "scipy.special.",
+    "scipy.linalg.",
+)
 
 
 def register(*names: str) -> Callable[[Handler], Handler]:
@@ -54,6 +62,8 @@ def _square(x: Expr) -> Expr:
 
 @register("power")
 def _power(x: Expr, k: object) -> Expr:
+    if isinstance(k, Expr) and k.op != "const":  # a variable exponent: exp(k log x), x > 0
+        return build.np_pow(x, k)
     return build.np_pow(x, number(k, "the exponent of power"))
 
 

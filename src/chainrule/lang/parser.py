@@ -210,7 +210,7 @@ class _Parser:
         if op is ast.MatMult:
             return self._matmul(node, a, b)
         if op is ast.Pow:
-            return build.np_pow(a, number(b, "an exponent"))
+            return build.np_pow(a, b if b.op != "const" else number(b, "an exponent"))
         table = {
             ast.Add: build.np_add,
             ast.Sub: build.np_sub,

@@ -21,7 +21,7 @@ import numpy as np
 from ..algebra.stable import stable_program
 from ..autodiff import Derivation, Program, backprop
 from ..autodiff.compact import compact
-from ..codegen import compile_module
+from ..codegen import compile_module, kernel_errors
 from ..display import RichDisplay, provided
 from ..errors import EvaluationError, ShapeError, SpecError, UnknownNameError
 from ..evaluate import as_array, bind
@@ -152,7 +152,8 @@ class Model(RichDisplay):
                 hint=f"the model's inputs are {', '.join(v.name for v in self.program.inputs)}",
             )
         bind(self.program.inputs, values)
-        return self._module(convention)[fn](**values)
+        with kernel_errors():
+            return self._module(convention)[fn](**values)
 
     def forward(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Every named forward quantity."""

@@ -16,6 +16,7 @@ import sympy
 
 from ..ir.expr import Expr
 from ..ir.linalg import Named
+from ..rules.primitives import PRIMITIVES
 from ..scalar import ElementwiseFn
 from .base import (
     PRECEDENCE,
@@ -185,8 +186,9 @@ class LatexPrinter(Printer):
         name, args, keywords = call_parts(e)
         options = r",\ ".join(rf"\mathrm{{{k.replace('_', '')}}}={v}" for k, v in keywords)
         inner = ", ".join(self._print(a) for a in args)
-        title = name.replace("_", r"\_")
-        return rf"\operatorname{{{title}}}({inner};\ {options})"
+        escaped = name.replace("_", r"\_")
+        title = PRIMITIVES[e.op].latex or rf"\operatorname{{{escaped}}}"
+        return rf"{title}({inner};\ {options})" if keywords else rf"{title}({inner})"
 
     def _print_vstack(self, e: Expr) -> str:
         a, b = (self._print(x) for x in e.args)
@@ -223,10 +225,14 @@ class LatexPrinter(Printer):
     def _print_kron(self, m: Named) -> str:
         a, b = m.args
         p = PRECEDENCE["matmul"]
-        return f"{self.paren(a, p)} \\otimes {self.paren(b, p, strict=True)}"
+        return f"{self.paren(a, p, strict=True)} \\otimes {self.paren(b, p, strict=True)}"
 
     def _print_matrix_power(self, m: Named) -> str:
         return f"{self.paren(m.args[0], PRECEDENCE['atom'])}^{{{m.param}}}"
+
+    def _print_variable_power(self, m: Named) -> str:
+        x, k = m.args
+        return f"{self.paren(x, PRECEDENCE['atom'])}^{{{self._print(k)}}}"
 
     def _print_norm(self, m: Named) -> str:
         x = m.args[0]

@@ -190,6 +190,10 @@ class NumpyPrinter(Printer):
     def _print_matrix_power(self, m: Named) -> str:
         return f"np.linalg.matrix_power({self.shaped(m.args[0])}, {m.param})"
 
+    def _print_variable_power(self, m: Named) -> str:
+        x, k = m.args
+        return f"{self.paren(x, _PY['pow'], strict=True)} ** {self.paren(k, _PY['pow'])}"
+
     def _print_norm(self, m: Named) -> str:
         return f"np.linalg.norm({self.shaped(m.args[0])})"
 

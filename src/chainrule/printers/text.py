@@ -15,6 +15,7 @@ from ..display import provide
 from ..ir.expr import Expr, leaves
 from ..ir.linalg import Named
 from ..ir.shapes import fmt_shape
+from ..rules.primitives import PRIMITIVES
 from .base import (
     PRECEDENCE,
     Printer,
@@ -126,8 +127,9 @@ class TextPrinter(Printer):
     # -- linear algebra (see chainrule.ir.linalg): primitives, then named compositions -----------
     def _print_call(self, e: Expr) -> str:
         name, args, keywords = call_parts(e)
-        options = ", ".join(f"{k} {v}" for k, v in keywords)
-        return f"{name}({', '.join(self._print(a) for a in args)}; {options})"
+        options = "; " + ", ".join(f"{k} {v}" for k, v in keywords) if keywords else ""
+        title = PRIMITIVES[e.op].text or name
+        return f"{title}({', '.join(self._print(a) for a in args)}{options})"
 
     def _print_vstack(self, e: Expr) -> str:
         return f"[{self._print(e.args[0])}; {self._print(e.args[1])}]"
@@ -161,10 +163,15 @@ class TextPrinter(Printer):
     def _print_kron(self, m: Named) -> str:
         a, b = m.args
         p = PRECEDENCE["matmul"]
-        return f"{self.paren(a, p)} ⊗ {self.paren(b, p, strict=True)}"
+        return f"{self.paren(a, p, strict=True)} ⊗ {self.paren(b, p, strict=True)}"
 
     def _print_matrix_power(self, m: Named) -> str:
         return f"{self.paren(m.args[0], PRECEDENCE['atom'])}{str(m.param).translate(_SUP)}"
+
+    def _print_variable_power(self, m: Named) -> str:
+        x, k = m.args
+        exponent = self._print(k) if k.op in ("var", "dim") else f"({self._print(k)})"
+        return f"{self.paren(x, PRECEDENCE['atom'])}^{exponent}"
 
     def _print_norm(self, m: Named) -> str:
         x = m.args[0]

@@ -11,23 +11,29 @@ that ships with CPython (``pydoc_data``), so no data is downloaded.
 from __future__ import annotations
 
 import re
+import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, TrainingDiverged
 from .sequence import Recurrence, recurrence
 
 __all__ = [
     "CHAR_LSTM",
     "CHAR_RNN",
+    "CORPORA",
     "CharModel",
     "char_rnn",
     "clip",
     "corpus_words",
+    "cross_entropy_per_char",
+    "module_names",
     "sample",
     "train",
+    "words_of_text",
 ]
 
 CHAR_RNN = """
@@ -90,11 +96,14 @@ STATES = {"rnn": ("a0",), "lstm": ("a0", "c0")}
 
 
 def char_rnn(cell: str = "rnn") -> Recurrence:
-    """The course's character model as a recurrence (X and Y one-hot, time last)."""
+    """The course's character model as a recurrence (X and Y one-hot, time last): the cost is
+    J = Σ_t L⟨t⟩ and Y is declared one-hot, so the printed loop has dz⟨t⟩ = ŷ⟨t⟩ − y⟨t⟩."""
     if cell not in SHAPES:
         raise DataError(f"unknown cell {cell!r}", hint="rnn or lstm")
     source = CHAR_RNN if cell == "rnn" else CHAR_LSTM
-    return recurrence(source, SHAPES[cell], data=("X", "Y"), name=f"char_{cell}")
+    return recurrence(
+        source, SHAPES[cell], data=("X",), one_hot=("Y",), cost="L", name=f"char_{cell}"
+    )
 
 
 def clip(gradients: Mapping[str, np.ndarray], max_value: float) -> dict[str, np.ndarray]:
@@ -111,6 +120,29 @@ def corpus_words(min_len: int = 3, max_len: int = 10) -> list[str]:
     return sorted(words)
 
 
+def module_names() -> list[str]:
+    """The names of Python's standard-library modules (``sys.stdlib_module_names``) made of
+    lower-case letters only: a list of names shipped with every Python, like the course's
+    dinosaur names."""
+    return sorted(n for n in sys.stdlib_module_names if re.fullmatch(r"[a-z]{3,}", n))
+
+
+CORPORA: dict[str, tuple[Callable[[], list[str]], str]] = {
+    "docs": (corpus_words, "words of CPython's documentation"),
+    "modules": (module_names, "names of Python's standard-library modules"),
+}
+
+
+def words_of_text(text: str, seq_len: int = 40) -> list[str]:
+    """One example per non-empty line, lower-cased; a line longer than ``seq_len`` characters
+    is cut into pieces of at most ``seq_len`` (so that T stays bounded on running text)."""
+    out = []
+    for line in text.lower().splitlines():
+        line = line.strip()
+        out += [line[i : i + seq_len] for i in range(0, len(line), seq_len)]
+    return out
+
+
 @dataclass
 class CharModel:
     """Vocabulary, parameters and the recurrence that differentiates them."""
@@ -119,6 +151,8 @@ class CharModel:
     params: dict[str, np.ndarray]
     cell: str = "rnn"
     losses: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False  # Ctrl-C stopped training; the parameters are the last ones
 
     @property
     def rec(self) -> Recurrence:
@@ -186,7 +220,9 @@ def train(
     cell: str = "rnn",
 ) -> CharModel:
     """The course's ``model``: one word per iteration, BPTT, clip, update; the smoothed loss
-    (``0.999 · loss + 0.001 · loss_t``, starting at −log(1/n_x) · 7) is kept every iteration."""
+    (``0.999 · loss + 0.001 · loss_t``, starting at −log(1/n_x) · 7) is kept every iteration.
+    A loss that is not finite stops it (:class:`TrainingDiverged`); Ctrl-C stops it with the
+    last parameters kept (``model.interrupted``)."""
     if not words:
         raise DataError("no words to train on")
     chars = "\n" + "".join(sorted(set("".join(words)) - {"\n"}))
@@ -194,20 +230,59 @@ def train(
     order = np.random.default_rng(seed).permutation(len(words))
     loss = -np.log(1.0 / len(chars)) * 7
     states = model.states()
-    for j in range(iterations):
-        X, Y = model.encode(words[order[j % len(words)]])
-        values = {"X": X, "Y": Y, **states, **model.params}
-        fwd = model.rec.forward(values)
-        grads = model.rec.backward(values, {"L": np.ones_like(fwd["L"])})
-        grads = clip({k: grads["d" + k] for k in model.params}, max_value)
-        for k in model.params:
-            model.params[k] = model.params[k] - learning_rate * grads[k]
-        states = model.last_states(fwd)
-        loss = 0.999 * loss + 0.001 * float(np.sum(fwd["L"]))
-        model.losses.append(loss)
-        if progress is not None:
-            progress(j, loss)
+    began = time.perf_counter()
+    try:
+        for j in range(iterations):
+            word = words[order[j % len(words)]]
+            states, loss = _iteration(model, word, states, loss, j, learning_rate, max_value)
+            if progress is not None:
+                progress(j, loss)
+    except KeyboardInterrupt:
+        model.interrupted = True
+    finally:
+        model.seconds = time.perf_counter() - began
     return model
+
+
+def _iteration(
+    model: CharModel,
+    word: str,
+    states: dict,
+    loss: float,
+    j: int,
+    learning_rate: float,
+    max_value: float,
+) -> tuple[dict, float]:
+    """The course's ``optimize`` on one word: forward, the printed BPTT loop, clip, update."""
+    X, Y = model.encode(word)
+    values = {"X": X, "Y": Y, **states, **model.params}
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
+        fwd = model.rec.forward(values)
+        grads = model.rec.backward(values, {}, fwd)  # the cost is Σ L: its gradient 1 is derived
+    word_loss = float(np.sum(fwd["L"]))
+    if not np.isfinite(word_loss):
+        raise TrainingDiverged(
+            f"training diverged at iteration {j}: the loss of {word!r} is {word_loss}",
+            hint=f"lower the learning rate (now {learning_rate:g})",
+        )
+    grads = clip({k: grads["d" + k] for k in model.params}, max_value)
+    for k in model.params:
+        model.params[k] = model.params[k] - learning_rate * grads[k]
+    loss = 0.999 * loss + 0.001 * word_loss
+    model.losses.append(loss)
+    return model.last_states(fwd), loss
+
+
+def cross_entropy_per_char(model: CharModel, words: Sequence[str], most: int = 200) -> float:
+    """The mean cross-entropy per predicted character (nats) on up to ``most`` of ``words``,
+    evenly spaced, each from zero states: log(n_x) for a uniform guess."""
+    picked = list(words[:: max(1, len(words) // most)])[:most]
+    total, count = 0.0, 0
+    for w in picked:
+        X, Y = model.encode(w)
+        out = model.rec.forward({"X": X, "Y": Y, **model.states(), **model.params})
+        total, count = total + float(out["L"].sum()), count + X.shape[2]
+    return total / max(count, 1)
 
 
 def sample(model: CharModel, seed: int = 0, max_len: int = 50) -> str:

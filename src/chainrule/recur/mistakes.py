@@ -107,7 +107,7 @@ def _run(rec: Recurrence, source: str, values: Mapping, upstream: Mapping) -> di
     module = compile_module(source, "bptt variant")
     v = rec._values(values)
     fwd = module["forward"](**v)
-    ups = {f"d{a}": np.asarray(upstream.get(a, np.zeros_like(fwd[a]))) for a, _ in rec.loop.stacked}
+    ups = {f"d{a}": np.asarray(upstream.get(a, np.zeros_like(fwd[a]))) for a in rec.upstream_arrays}
     return module["backward"](**ups, caches=fwd["caches"], **v)
 
 

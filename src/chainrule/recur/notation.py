@@ -15,12 +15,14 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..errors import UnknownNameError
+from ..ir.expr import walk
+from ..ir.linalg import named
 from ..printers.text import TextPrinter
 from .sequence import Recurrence
 
 __all__ = ["course_names", "derivation_text", "explain_recurrence"]
 
-_GATES = {"ft": "Γf", "it": "Γu", "ot": "Γo", "cct": "c̃", "yt_pred": "ŷ", "yt": "ŷ"}
+_GATES = {"ft": "Γf", "it": "Γu", "ot": "Γo", "cct": "c̃", "yt_pred": "ŷ", "yt": "ŷ", "zt": "z"}
 
 
 def course_names(rec: Recurrence) -> dict[str, str]:
@@ -64,17 +66,80 @@ def derivation_text(rec: Recurrence, level: str = "sequence") -> str:
     T = lp.time
     init = [f"d{w} = 0" for w in rec.params] + [f"d{p} = 0" for _, p, _ in lp.carried]
     lines = [", ".join(init), f"for t = {T}, …, 1:"]
-    written = {v: a for a, v in lp.stacked}
-    for v in rec.cell_outputs:
-        terms = [f"d{written[v]}⟨t⟩"] if v in written else []
-        terms += [f"d{p}" for n, p, _ in lp.carried if n == v]
-        why = _why_add(rec, v, bool(v in written and len(terms) > 1))
-        lines.append(f"    d{v} = {' + '.join(terms)}" + why)
+    for v in rec.cotangents:
+        terms = rec.upstream_terms(v, "d{}⟨t⟩".format)
+        lines.append(f"    d{v} = {' + '.join(terms)}" + _why_add(rec, v, len(terms) > 1))
+    labels = _label_steps(rec)
     for target, how, body in _steps(rec):
         note = "    (shared by every step: summed over t)" if how == "+=" else ""
+        note = labels.get(target, note)
         lines.append(rename(f"    {target} {how} {body}") + note)
     lines += [f"d{i} = d{p}" for _, p, i in lp.carried if i]
     return "\n".join(lines)
+
+
+def _label_steps(rec: Recurrence) -> dict[str, str]:
+    """The note beside dz⟨t⟩ where softmax meets cross-entropy: which assumption shaped it."""
+    found = _softmax_step(rec)
+    if found is None:
+        return {}
+    target, labels = found
+    seq = _sequence_of(rec, labels)
+    if seq in rec.loop.one_hot and rec.loop.cost is not None:
+        return {target: f"    ({seq} declared one-hot: Σₖ {seq}⟨t⟩ₖ = 1)"}
+    need = f"{seq} one-hot" if rec.loop.cost is not None else f"the cost and {seq} one-hot"
+    return {target: f"    (general form; declaring {need} gives ŷ⟨t⟩ − {seq}⟨t⟩)"}
+
+
+def _softmax_step(rec: Recurrence) -> tuple[str, str] | None:
+    """``(dz, y)`` when the cell applies softmax to z and its loss reads a per-step input y."""
+    per_step = {step for step, _ in rec.loop.steps_in}
+    for eq in rec.loop.cell.equations:
+        m = named(eq.expr)
+        if m is None or m.name != "softmax" or m.args[0].op != "var":
+            continue
+        for use in rec.loop.cell.equations:
+            names = {n.name for n in walk(use.expr) if n.op == "var"}
+            if eq.name in names and names & per_step:
+                return f"d{m.args[0].name}", sorted(names & per_step)[0]
+    return None
+
+
+def _sequence_of(rec: Recurrence, step: str) -> str:
+    return next(seq for s, seq in rec.loop.steps_in if s == step)
+
+
+def _explain_labels(rec: Recurrence, quantity: str) -> list[str]:
+    """dz⟨t⟩ through softmax and cross-entropy, and the declarations that shape it."""
+    found = _softmax_step(rec)
+    if found is None or found[0] != quantity:
+        return []
+    seq = _sequence_of(rec, found[1])
+    y = f"{seq}⟨t⟩"
+    out = [
+        f"z⟨t⟩ feeds ŷ⟨t⟩ = softmax(z⟨t⟩) and the loss −Σₖ {y}ₖ log ŷ⟨t⟩ₖ. Through softmax, "
+        f"dz = ŷ ⊙ (dŷ − Σₖ ŷₖ dŷₖ); with dŷ = −{y} / ŷ this is dz⟨t⟩ = ŷ⟨t⟩ Σₖ {y}ₖ − {y}."
+    ]
+    if rec.loop.cost is None:
+        return out + [
+            "Here the loss's gradient dL⟨t⟩ is an input (dŷ = −dL⟨t⟩ ⊙ y / ŷ), so dŷ⟨t⟩ stays "
+            'a step of its own. Declaring the cost J = Σ L (cost="L", --cost L) makes dL⟨t⟩ = 1'
+            f' and, with {seq} declared one-hot (one_hot=["{seq}"], --one-hot {seq}), gives '
+            f"dz⟨t⟩ = ŷ⟨t⟩ − {y}."
+        ]
+    if seq in rec.loop.one_hot:
+        out.append(
+            f'{seq} is declared one-hot (one_hot=["{seq}"]): each column holds a single 1, so '
+            f"Σₖ {y}ₖ = 1 and dz⟨t⟩ = ŷ⟨t⟩ − {y} — the course's dy = y_hat − y. That "
+            "assumption is what made it so: for labels whose columns do not sum to 1 it is wrong."
+        )
+    else:
+        out.append(
+            f"Nothing says {seq}'s columns sum to 1, so the general form is kept (right for any "
+            f'labels). Declaring {seq} one-hot (one_hot=["{seq}"], --one-hot {seq}) gives '
+            f"dz⟨t⟩ = ŷ⟨t⟩ − {y}."
+        )
+    return out
 
 
 def _why_add(rec: Recurrence, v: str, both: bool) -> str:
@@ -100,6 +165,7 @@ def explain_recurrence(
         how, body = steps[quantity]
         lines.append(rename(f"{quantity} {how} {body}"))
         lines += _explain_uses(rec, quantity, how)
+        lines += _explain_labels(rec, quantity)
         if quantity in {f"d{p}" for _, p, _ in rec.loop.carried}:
             lines += _explain_prev(rec, quantity)
     if values is not None and any(w.startswith("Waa") or w == "Waa" for w in rec.params):
@@ -179,7 +245,7 @@ def vanishing(rec: Recurrence, values: Mapping[str, np.ndarray], clip: float = 5
     for t in reversed(range(len(fwd["caches"]))):
         given = dict(zip(rec.cache_names, fwd["caches"][t], strict=True))
         inputs = {k: v for k, v in {**values, **given}.items() if k in cell_in}
-        for v in rec.cell_outputs:
+        for v in rec.cotangents:
             inputs[f"d{v}"] = grad if v == name else np.zeros_like(given[v])
         grad = rec.cell.gradients(inputs)[f"d{prev}"]
         norms.append(float(np.linalg.norm(grad)))

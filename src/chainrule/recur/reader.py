@@ -50,10 +50,22 @@ class Loop:
     outputs: tuple[str, ...]  # what the function returns (stacked arrays)
     shapes: dict  # every input's shape, and each stacked array's
     source: str
+    one_hot: tuple[str, ...] = ()  # sequences declared one-hot along axis 0 (labels y⟨t⟩)
+    cost: str | None = None  # a stacked array whose sum is the cost: its gradient is 1
 
 
-def read_loop(source: str, shapes: Mapping[str, tuple]) -> Loop:
-    """Read ``source`` (one ``def`` or statements) holding one ``for t in range(T):`` loop."""
+def read_loop(
+    source: str,
+    shapes: Mapping[str, tuple],
+    one_hot: tuple[str, ...] = (),
+    cost: str | None = None,
+) -> Loop:
+    """Read ``source`` (one ``def`` or statements) holding one ``for t in range(T):`` loop.
+
+    ``one_hot`` names sequences whose every column is one-hot (the labels ``Y``): their step
+    ``yt`` carries the fact ``Σ_k yt[k, j] = 1`` (``sums_to_one@0``), which the simplifier uses.
+    ``cost`` names a stacked array (``L``) whose sum over steps and examples is the cost: the
+    cell's scalar then adds ``Σ lt`` itself, so ``dlt = 1`` is known while deriving."""
     text = textwrap.dedent(source).strip("\n")
     try:
         tree = ast.parse(text)
@@ -65,12 +77,14 @@ def read_loop(source: str, shapes: Mapping[str, tuple]) -> Loop:
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
         body = body[1:]
     declared = {n: tuple(normal_dim(d) for d in check_shape(tuple(s))) for n, s in shapes.items()}
-    return _Reader(text, declared).read(body)
+    return _Reader(text, declared, tuple(one_hot), cost).read(body)
 
 
 class _Reader:
-    def __init__(self, text: str, shapes: dict) -> None:
-        self.text, self.shapes = text, shapes
+    def __init__(
+        self, text: str, shapes: dict, one_hot: tuple[str, ...] = (), cost: str | None = None
+    ) -> None:
+        self.text, self.shapes, self.one_hot, self.cost = text, shapes, one_hot, cost
         self.lines = text.splitlines()
         self.arrays: dict[str, tuple] = {}  # preallocated: name -> shape
         self.init: dict[str, str | None] = {}  # carried candidates: name -> input or None (zeros)
@@ -343,15 +357,19 @@ class _Reader:
         cell_shapes.update(carry_shapes)
         for seq, step in steps_in.items():
             cell_shapes[step] = shapes[seq][:-1]
-        # the cell's scalar: each output weighted by its cotangent (an input of the cell)
-        outs = list(dict.fromkeys([n for n, _, _ in carried] + [v for _, v in stacked]))
-        terms = [f"np.sum(d{v} * {v})" for v in outs]
+        # the cell's scalar: each output weighted by its cotangent (an input of the cell); the
+        # cost's step enters as itself (its gradient is 1)
+        summed = self.summed(carried, stacked)
+        outs = [n for n, _, _ in carried] + [v for a, v in stacked if a != self.cost]
+        outs = list(dict.fromkeys(outs))
+        terms = [f"np.sum(d{v} * {v})" for v in outs] + [f"np.sum({v})" for v in summed]
         text = "\n".join(line for _, line in cell_lines) + "\nJ_cell = " + " + ".join(terms)
         for v in outs:
             cell_shapes[f"d{v}"] = ("?",)  # filled in once the cell is read
         shapes_first = {k: v for k, v in cell_shapes.items() if not k.startswith("d")}
+        props = {steps_in[s]: ("sums_to_one@0",) for s in self.one_hot if s in steps_in}
         try:
-            probe = parse_statements(text.rsplit("\n", 1)[0], shapes_first)
+            probe = parse_statements(text.rsplit("\n", 1)[0], shapes_first, props=props)
         except ParseError as e:
             raise self.relined(e, cell_lines) from None
         out_shape = {eq.name: eq.expr.shape for eq in probe.equations}
@@ -363,7 +381,7 @@ class _Reader:
                     f"{name} has shape {out_shape[name]} but starts as {carry_shapes[prev]}"
                 )
         cell = parse_statements(
-            text, {**shapes_first, **{f"d{v}": cell_shapes[f"d{v}"] for v in outs}}
+            text, {**shapes_first, **{f"d{v}": cell_shapes[f"d{v}"] for v in outs}}, props=props
         )
         for arr, v in stacked:
             want = self.arrays[arr][:-1]
@@ -379,7 +397,23 @@ class _Reader:
             outputs,
             shapes,
             self.text,
+            tuple(self.one_hot),
+            self.cost,
         )
+
+    def summed(self, carried, stacked) -> list[str]:
+        """The step written into the cost array (none without a cost)."""
+        if self.cost is None:
+            return []
+        arrays = {a: v for a, v in stacked}
+        if self.cost not in arrays:
+            raise ParseError(
+                f"the cost {self.cost} is not an array the loop fills",
+                hint=f"arrays: {', '.join(arrays) or 'none'}",
+            )
+        if arrays[self.cost] in {n for n, _, _ in carried}:
+            raise ParseError(f"the cost {self.cost} is filled with a carried state")
+        return [arrays[self.cost]]
 
     def relined(self, e: ParseError, cell_lines: list[tuple[int, str]]) -> ParseError:
         msg = e.message

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..errors import SpecError
 from ..ir.shapes import concrete
+from .export import export_recurrence
 from .notation import derivation_text, explain_recurrence
 from .sequence import Recurrence, recurrence
 
@@ -39,13 +39,13 @@ def recurrence_report(
     quantity: str | None,
     emit_to: str | None,
     name: str,
+    one_hot: tuple[str, ...] = (),
+    cost: str | None = None,
 ) -> str:
-    """The reverse loop (default), one explanation, or the NumPy module that runs."""
-    rec = recurrence(source, shapes, data=tuple(data or ()), name=name)
-    if emit_to not in (None, "numpy"):
-        raise SpecError(f"a recurrence is emitted as NumPy only, not {emit_to}")
-    if emit_to == "numpy":
-        return rec.source()
+    """The reverse loop (default), one explanation, or the module that runs it (``emit_to``)."""
+    rec = recurrence(source, shapes, data=tuple(data or ()), name=name, one_hot=one_hot, cost=cost)
+    if emit_to is not None:  # the forward loop and the BPTT loop, in NumPy, PyTorch or JAX
+        return export_recurrence(rec, emit_to)
     if quantity is not None:
         return explain_recurrence(rec, quantity, example_values(rec))
     cell = derivation_text(rec, "cell")

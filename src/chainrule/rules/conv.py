@@ -37,6 +37,8 @@ class CallPrimitive(Primitive):
     keywords: Callable[[Expr], tuple[tuple[str, object], ...]] = lambda e: ()
     # language → the helper functions it defines, (name, source), callees first
     helpers: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    text: str = ""  # the name the text printer writes (default: the helper's name)
+    latex: str = ""  # the LaTeX name (default: \operatorname of the helper's name)
 
 
 def call_parts(e: Expr) -> tuple[str, tuple[Expr, ...], tuple[tuple[str, object], ...]]:

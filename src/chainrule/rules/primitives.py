@@ -32,6 +32,7 @@ READING = {
     "parr": "Parr & Howard, The Matrix Calculus You Need For Deep Learning (2018)",
     "cookbook": "Petersen & Pedersen, The Matrix Cookbook (2012), §2",
     "cs231n": "Johnson, CS231n notes: Derivatives, Backpropagation, and Vectorization (2017)",
+    "higham": "Higham, Functions of Matrices: Theory and Computation (2008), §3.1–3.2 and §10.6",
 }
 
 
