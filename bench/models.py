@@ -7,6 +7,9 @@
 2. The derived (compact) batch-norm backward against the staged one that reverse mode writes
    (dZ through dμ and dσ²), both printed by chainrule from the same model and run on the same
    arrays: the ratio staged / compact.
+3. A batch-norm MLP training step (``cr.mlp(..., batchnorm=True)``, chainrule's fast step)
+   against the same network in PyTorch eager, from the same initial parameters, checked equal
+   after one step first (bench/bn_mlp.py): the ratio torch / chainrule.
 
 Usage: ``.venv/bin/python bench/models.py [--quick] [--out DIR]`` (writes MODELS.md there).
 """
@@ -113,6 +116,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", type=Path, default=HERE)
+    ap.add_argument("--threads", type=int, default=None, help="BLAS/torch threads (bn_mlp)")
     args = ap.parse_args()
     depths = (1, 2, 4) if args.quick else (1, 2, 4, 8, 12)
     rows = [(L, fresh(L)) for L in depths]
@@ -138,6 +142,9 @@ def main() -> None:
         f"| staged dZ (dμ, dσ²) | {staged * 1e3:.3f} ms | 1.00 |",
         "",
     ]
+    import bn_mlp  # the batch-norm MLP step against PyTorch eager (needs torch)
+
+    lines += [*bn_mlp.table(args.quick, args.threads), ""]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "MODELS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))

@@ -124,6 +124,7 @@ def test_every_mistake_is_planted_and_tested() -> None:
         "wrong-factor",  # the localised factor: tests/test_verdicts.py
         "skipped-weights",  # type-checks only with one unit above: tests/test_verdicts.py
         "dropout-on-dZ",  # a whole pass: tests/test_backward_check.py
+        "missing-path",  # a model's quantity with several uses: tests/test_model_check.py
     }
     assert set(CASES) | own_tests == set(BY_NAME)
     for m in MISTAKES:

@@ -10,6 +10,7 @@ the one place where the upward calls are listed:
 * ``rich``: Jupyter's rich display of a derivation, network, gradient, model (explain/formats.py)
 * ``derivation_text``: ``str(derivation)`` (printers/text.py)
 * ``explain``: ``model.explain(quantity)`` (explain/explanation.py)
+* ``check_model``: ``model.check(quantity, formula)`` (check/model_formula.py)
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ HOOKS = {
     "rich": "chainrule.explain.formats",
     "derivation_text": "chainrule.printers.text",
     "explain": "chainrule.explain.explanation",
+    "check_model": "chainrule.check.model_formula",
 }
 _PROVIDED: dict[str, Callable] = {}
 

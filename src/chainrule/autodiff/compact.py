@@ -70,7 +70,7 @@ def _compact_step(
     program: Program, s: Step, steps: dict[str, Step], axis: int, linear: list[Step]
 ) -> Step | None:
     names = {n.name for n in walk(_expand(s.expr, steps, s.shape, axis)) if n.op == "var"}
-    alg = _SumAlgebra(program, s.shape, axis, s.of, names | {s.of})
+    alg = _SumAlgebra(program, s.shape, axis, s.of, names | {s.of}, set(steps))
     renames = {t.expr: build.var(t.target, t.shape) for t in linear if t is not s}
     result = _rewrite(alg, s.expr, s, steps, axis, renames)
     if result is None or alg.mentions(result, s.of) or not _better(result, s.expr, steps):
@@ -82,13 +82,18 @@ def _compact_step(
 
 
 def _better(new: Expr, old: Expr, steps: dict[str, Step]) -> bool:
-    """Fewer adjoints read (dZ from dZ̃ alone, not dẐ, dμ, dσ²), or as many in a shorter formula."""
+    """Fewer adjoints read (dZ from dZ̃ alone, not dẐ, dμ, dσ²); as many in fewer sums over
+    them (each a pass over the data); or as many in a formula no longer (a tie goes to the
+    rewrite: it reads the upstream adjoint, and its terms are the paths)."""
 
-    def adjoints(e: Expr) -> int:
-        return len({n for n in walk(e) if n.op == "var" and n.name in steps})
+    def adjoints(e: Expr) -> set[str]:
+        return {n.name for n in walk(e) if n.op == "var" and n.name in steps}
 
-    a, b = adjoints(new), adjoints(old)
-    return a < b or a == b and sum(1 for _ in walk(new)) < sum(1 for _ in walk(old))
+    def cost(e: Expr) -> tuple[int, int, int]:
+        sums = sum(1 for n in walk(e) if n.op == "sum" and adjoints(n))
+        return len(adjoints(e)), sums, sum(1 for _ in walk(e))
+
+    return new != old and cost(new) <= cost(old)
 
 
 def _rewrite(
@@ -135,8 +140,10 @@ def _expandable(s: Step, steps: dict[str, Step], shape: Shape, axis: int) -> boo
 class _SumAlgebra:
     """SymPy with sums over one axis as linear operators; constants along the axis pulled out."""
 
-    def __init__(self, program: Program, shape: Shape, axis: int, of: str, names: set[str]) -> None:
-        self.program, self.shape, self.axis = program, shape, axis
+    def __init__(
+        self, program: Program, shape: Shape, axis: int, of: str, names: set[str], adjoints: set
+    ) -> None:
+        self.program, self.shape, self.axis, self.adjoints = program, shape, axis, adjoints
         # only the equations the formula speaks of: the same questions for every block of a model
         self.equations = [
             eq
@@ -147,7 +154,11 @@ class _SumAlgebra:
         self.atoms = Atoms()
         self.constant: set[sympy.Symbol] = set()
         self.sums: dict[sympy.Expr, sympy.Symbol] = {}
+        self.statistics: set[sympy.Symbol] = set()  # sums of forward quantities, kept whole
+        self.forward_sums: set[Expr] = set()
+        self.forward_plain: set[sympy.Expr] = set()
         self.means = self._means()
+        self._statistics()
         self.protected: set[sympy.Expr] = set()
         self.used: dict[tuple, tuple[Expr, Expr]] = {}
         self.solved: dict[sympy.Symbol, sympy.Expr] = {}  # X → μ + σ Ẑ
@@ -163,6 +174,8 @@ class _SumAlgebra:
             return self.size_symbol if e.name == str(self.shape[self.axis]) else _dim(e.name)
         if op == "add":
             return self.sympy(e.args[0], solve) + self.sympy(e.args[1], solve)
+        if op == "scale" and self._inline_mean(e):
+            return self.mean(e)
         if op in ("mul", "scale"):
             return self.sympy(e.args[0], solve) * self.sympy(e.args[1], solve)
         if op == "fn":
@@ -174,9 +187,73 @@ class _SumAlgebra:
             plain = self.sympy(e.args[0], solve=False)
             if plain in self.protected:  # Σ E in P = E / Σ E stays Σ E
                 return self.sums[plain]
+            if e in self.forward_sums or plain in self.forward_plain:
+                return self.statistic(plain)
             return self.reduce(self.sympy(e.args[0], solve))
         s = self.leaf(e)
         return self._solved(s, e) if solve else s
+
+    def _inline_mean(self, e: Expr) -> bool:
+        """``(1/m) Σ_axis X`` of forward quantities, written inside an equation."""
+        total = _unspread(e.args[1])
+        if total.op != "sum" or total.attrs != (self.axis, True) or e.args[0].shape != ():
+            return False
+        if total.args[0].shape != self.shape or self._reads_adjoint(total):
+            return False
+        if total not in self.forward_sums and not self._in_forward(total):
+            return False
+        return _simplified(self.sympy(e.args[0], solve=False) * self.size_symbol) == 1
+
+    def _in_forward(self, total: Expr) -> bool:
+        return self.sympy(total.args[0], solve=False) in self.forward_plain
+
+    def mean(self, e: Expr) -> sympy.Expr:
+        """A mean written inline, as one symbol μ with Σ X = m μ (the identity a named mean
+        gives); a mean that linearity knows (``mean(Z − μ) = 0``) is that value instead."""
+        total = _unspread(e.args[1])
+        x = self.sympy(total.args[0], solve=False)
+        known = self._known_sum(x)
+        if known is not None:
+            return known / self.size_symbol
+        for key in (x, sympy.expand(x)):
+            if key in self.means:  # the same mean, reached by reverse mode's spelling of it
+                return self.means[key]
+        mu = self.leaf(build.scale(e.args[0], total))  # one symbol however the row is spread
+        for key in (x, sympy.expand(x)):
+            self.means.setdefault(key, mu)
+        return mu
+
+    def _reads_adjoint(self, e: Expr) -> bool:
+        return any(n.op == "var" and n.name in self.adjoints for n in walk(e))
+
+    def statistic(self, plain: sympy.Expr) -> sympy.Expr:
+        """Σ along the axis of a forward quantity written inline (``np.var(Z, …)``, a mean
+        spelled ``Σ Z / m``): by linearity when every term's sum is known (``Σ (Z − μ) = 0``),
+        else kept whole — never expanded, never solved — as a named statistic would be."""
+        for x in (plain, sympy.expand(plain)):
+            if x in self.means:  # the same statistic as a mean written inline
+                return self.size_symbol * self.means[x]
+        known = self._known_sum(plain)
+        if known is not None:
+            return known
+        if plain not in self.sums:
+            self.statistics.add(self._new_sum(plain))
+        return self.sums[plain]
+
+    def _known_sum(self, y: sympy.Expr) -> sympy.Expr | None:
+        total = sympy.Integer(0)
+        for term in sympy.Add.make_args(sympy.expand(y)):
+            coeff, rest = self._split(term)
+            if rest == 1:
+                total += coeff * self.size_symbol
+            elif rest in self.means:
+                self._use(("mean", rest), rest, self.size_symbol * self.means[rest])
+                total += coeff * self.size_symbol * self.means[rest]
+            elif self.sums.get(rest) in self.statistics:
+                total += coeff * self.sums[rest]
+            else:
+                return None
+        return total
 
     def _solved(self, value: sympy.Expr, e: Expr) -> sympy.Expr:
         if value not in self.solved:
@@ -221,14 +298,16 @@ class _SumAlgebra:
         if known is not None:
             self._use(("closed", rest), rest, known)
             return known
-        if rest not in self.sums:
-            s = sympy.Symbol(f"S{len(self.sums)}", real=True)
-            node = build.sum_(from_sympy(rest, self.atoms, self.shape), self.axis, True)
-            self.atoms.by_symbol[s] = build.broadcast(node, self.shape)
-            self.atoms.by_expr[self.atoms.by_symbol[s]] = s
-            self.sums[rest] = s
-            self.constant.add(s)
-        return self.sums[rest]
+        return self.sums[rest] if rest in self.sums else self._new_sum(rest)
+
+    def _new_sum(self, rest: sympy.Expr) -> sympy.Expr:
+        s = sympy.Symbol(f"S{len(self.sums)}", real=True)
+        node = build.sum_(from_sympy(rest, self.atoms, self.shape), self.axis, True)
+        self.atoms.by_symbol[s] = build.broadcast(node, self.shape)
+        self.atoms.by_expr[self.atoms.by_symbol[s]] = s
+        self.sums[rest] = s
+        self.constant.add(s)
+        return s
 
     def _closed_form(self, rest: sympy.Expr) -> sympy.Expr | None:
         """Σ of a normalised quantity through its definition (Σ Ẑ = (Σ Z − m μ)/σ = 0)."""
@@ -243,6 +322,8 @@ class _SumAlgebra:
             elif r in self.means:
                 self._use(("mean", r), r, self.size_symbol * self.means[r])
                 total += coeff * self.size_symbol * self.means[r]
+            elif self.sums.get(r) in self.statistics:  # written inline: Σ Z kept as Σ Z
+                total += coeff * self.sums[r]
             else:
                 return None
         return _simplified(total)
@@ -260,6 +341,16 @@ class _SumAlgebra:
                     if _simplified(c * self.size_symbol) == 1:
                         out[self.leaf(x)] = self.leaf(eq.var)
         return out
+
+    def _statistics(self) -> None:
+        """The sums over the axis that the forward equations compute (``np.var(Z, …)`` written
+        inline), each read once as SymPy, so reverse mode's copies of them are recognised."""
+        for eq in self.equations:
+            for n in walk(eq.expr):
+                if n.op == "sum" and n.attrs == (self.axis, True) and n.args[0].shape == self.shape:
+                    self.forward_sums.add(n)
+        for n in sorted(self.forward_sums, key=lambda n: sum(1 for _ in walk(n))):
+            self.forward_plain.add(self.sympy(n.args[0], solve=False))
 
     def _normalisations(self, of: str) -> None:
         """Each equation N = f(x, constants) solved for x, when x is the variable differentiated
@@ -312,7 +403,16 @@ class _SumAlgebra:
         return sum(1 for _ in walk(e))
 
     def mentions(self, e: Expr, name: str) -> bool:
-        return any(n.op == "var" and n.name == name for n in walk(e))
+        """Whether ``name`` occurs at full shape — not inside a statistic of the forward pass
+        (``√(Σ (Z − μ)²/m + ε)`` speaks of Z, and is one number per row, as ``var`` would be)."""
+        if e.op == "var":
+            return e.name == name
+        if self._reduced(e) and not self._reads_adjoint(e):
+            return False
+        return any(self.mentions(a, name) for a in e.args)
+
+    def _reduced(self, e: Expr) -> bool:
+        return len(e.shape) == len(self.shape) and e.shape[self.axis] == 1
 
 
 # SymPy's answers, cached: the blocks of a deep model ask the same questions in the same canonical
@@ -336,6 +436,10 @@ def _unit(rhs: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
     """What to solve for: ``exp(x)`` when x occurs only inside it (softmax), else x itself."""
     e = sympy.exp(x)
     return e if rhs.has(e) and x not in rhs.subs(e, sympy.Dummy()).free_symbols else x
+
+
+def _unspread(e: Expr) -> Expr:
+    return e.args[0] if e.op == "broadcast" else e
 
 
 def _reads(v: Expr, names: set[str], shape: Shape) -> bool:

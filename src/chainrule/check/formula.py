@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..nets import Network
+from ..nets import Model, Network
 from .backward import BackwardCheck, check_backward
 from .judge import judge_formula
 from .learner import notation
+from .model_formula import check_model_formula
 from .one_example import check_one_example
 from .result import FormulaCheck
 
@@ -28,11 +29,14 @@ __all__ = ["FormulaCheck", "check_formula", "judge_formula"]
 
 
 def check_formula(
-    net: Network, formula: str, *, convention: str = "course", draws: int = 3, seed: int = 0
+    net: Network | Model, formula: str, *, convention: str = "course", draws: int = 3, seed: int = 0
 ) -> FormulaCheck | BackwardCheck:
     """Check a learner's formula such as ``"dZ1 = W2.T @ dZ2 * (1 - A1**2)"`` against the network's
     derived quantity, over ``draws`` random draws of parameters and data (seeded), on the network
-    and on variants of it. Several lines are a whole backward pass (:func:`check_backward`)."""
+    and on variants of it. Several lines are a whole backward pass (:func:`check_backward`).
+    ``net`` may be a model (``cr.model``): the formula is then judged on its draws and sizes."""
+    if isinstance(net, Model):
+        return check_model_formula(net, None, formula, draws=draws, seed=seed)
     if isinstance(formula, str) and len([x for x in formula.splitlines() if x.strip()]) > 1:
         return check_backward(net, formula, convention=convention, draws=draws, seed=seed)
     written = notation(formula)

@@ -30,7 +30,6 @@ from ..errors import ChainruleError, ParseError, ShapeError
 from ..ir import build
 from ..ir.expr import Expr, walk
 from ..nets import Network
-from .context import context
 from .learner import show, split_formula
 from .localise import Place, localise
 from .messages import Messages, sentence
@@ -91,7 +90,7 @@ class Judge(Messages):
     def __init__(self, world: World, others: Others, note: str = "") -> None:
         self.world, self.others, self.note = world, others, note
         self.step, self.numbers, self.right = world.step, world.numbers, world.right
-        self.ctx = context(world.net, world.d, world.step)
+        self.ctx = world.context()
         self._derived()
 
     # -- the questions, in order -------------------------------------------------------------------
@@ -109,9 +108,7 @@ class Judge(Messages):
             found = self._search(tree, rounds=1) if unknown else None
             if found is None:
                 raise
-            prefix = (
-                f"This network has no {unknown.group(1)} (its layers are 1 to {self.world.net.L})."
-            )
+            prefix = self.world.missing(unknown.group(1))
             return self._reject(formula, *found, prefix=prefix)
         if self.numbers.same(e, self.right):
             broken = self._coincidence(tree)
@@ -353,7 +350,7 @@ def _weight(r: FormulaCheck) -> tuple[int, bool]:
 
 
 def _dropout_layers(world: World) -> list[int]:
-    return [int(n[1:]) for n in world.net.masks]
+    return world.dropout_layers()
 
 
 class _Rename(ast.NodeTransformer):

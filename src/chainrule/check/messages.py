@@ -69,7 +69,7 @@ class Messages:
             expected_numpy=f"{target} = {self.expected_numpy}",
             symbolic=symbolic,
             mistakes=mistakes,
-            network=self.world.net.describe(),
+            network=self.world.label(),
             convention=self.world.d.convention,
             verdict="correct" if correct else verdict,
             given=self.world.given,
@@ -82,7 +82,7 @@ class Messages:
             "the algebra shows that it equals"
             if symbolic
             else f"it gives the same numbers, on {n} random draws of the parameters and data "
-            "(on this network and on networks of other sizes), as"
+            f"(on this {self.world.noun} and on {self.world.noun}s of other sizes), as"
         )
         note = ""
         if e.shape != self.step.shape:
@@ -106,8 +106,9 @@ class Messages:
             what = " " + sentence(mistake.explain(_Fields({**self.ctx.fields, **fields})))
         how = self._broadcast_note(steps, why)
         message = (
-            f"Right here, but only because {why}: on this network your formula gives the "
-            f"numbers of {self.ctx.fields['T']}, but not on a network where that is not so "
+            f"Right here, but only because {why}: on this {self.world.noun} your formula gives "
+            f"the numbers of {self.ctx.fields['T']}, but not on a {self.world.noun} where that "
+            "is not so "
             f"(checked on one).{how}{what}"
         )
         if fix:

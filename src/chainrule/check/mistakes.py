@@ -55,6 +55,7 @@ from .transforms import (
     _missing_derivative,
     _missing_dropout,
     _missing_inv_m,
+    _missing_path,
     _missing_regularization,
     _missing_sum,
     _missing_transpose,
@@ -96,6 +97,17 @@ __all__ = [
 ]
 
 MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
+        "missing-path",
+        "a path left out",
+        {
+            "default": "{Of} reaches the cost through {consumer} too, and your formula leaves "
+            "that path out: a quantity used several times gets the sum of every use's gradient, "
+            "and the use in {consumer} contributes {term}."
+        },
+        _missing_path,
+        prior=0.07,
+    ),
     Mistake(
         "missing-transpose",
         "a missing transpose",

@@ -168,9 +168,12 @@ def same_shape(a: Shape, b: Shape) -> bool:
 
 
 def close(x: np.ndarray | None, y: np.ndarray | None) -> bool:
-    """Equal numbers (a scalar or a same-sized array standing for ``y``), NaN where ``y`` is NaN."""
+    """Equal numbers (a scalar or a same-sized array standing for ``y``), NaN where ``y`` is NaN
+    (but not everywhere)."""
     if x is None or y is None or x.size not in (1, y.size):
         return False
+    if y.size and not np.isfinite(y).any():
+        return False  # NaN everywhere (√ of a negative) agrees with nothing
     finite = np.abs(y[np.isfinite(y)])
     scale = 1.0 + float(finite.max(initial=0.0))
     x = np.broadcast_to(x.reshape(y.shape) if x.size == y.size else x.reshape(()), y.shape)

@@ -47,6 +47,8 @@ class Context:
     chain: Chain | None = None
     activations: tuple[scalar.ElementwiseFn, ...] = ()  # candidates for "the wrong derivative"
     softmax: bool = False  # the output layer is softmax (with cross-entropy)
+    model: bool = False  # a cr.model's quantity: no course cost J = (1/m) Σ L to speak of
+    paths: tuple[tuple[str, Expr], ...] = ()  # (consumer, its term) when it reaches J several ways
 
 
 @dataclass(frozen=True)

@@ -244,9 +244,14 @@ def formula_text(check: object) -> str:
         lines.append(f"  corrected: {check.corrected}")
     lines += [
         f"  derived:   {check.expected}",
-        f"  network {check.network}, {check.convention} convention",
+        f"  {_judged_on(check.network)}, {check.convention} convention",
     ]
     return "\n".join(lines)
+
+
+def _judged_on(network: str) -> str:
+    """What the formula was judged on: ``network 2-4-1 …`` or ``model bn (…)``."""
+    return network if network.startswith("model ") else f"network {network}"
 
 
 def formula_json(check: object) -> str:

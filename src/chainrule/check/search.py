@@ -147,6 +147,8 @@ _CONSTANT = {"stray-factor"}  # found by ratio only
 
 def _situations(ctx: Context) -> dict:
     """The situations of the 1/m mistakes' explanations for this quantity."""
+    if ctx.model:  # a model's cost is the learner's own, not the course's (1/m) Σ L
+        return {"missing-1/m": "default", "extra-1/m": "default"}
     if ctx.convention == "exact":
         return {"missing-1/m": "exact", "extra-1/m": "exact"}
     if ctx.kind == "intermediate":

@@ -170,7 +170,40 @@ def _wrong_sum_axis(ctx: Context) -> Iterator[Variant]:
                 },
             )
 
-    return _sites(ctx, local)
+    yield from _sites(ctx, local)
+    yield from _every_sum_axis(ctx)
+
+
+def _missing_path(ctx: Context) -> Iterator[Variant]:
+    """The multivariable chain rule with one use left out: a quantity that reaches the cost
+    several ways (Z: directly, through μ, through σ²) gets the sum of every way's term."""
+    if len(ctx.paths) < 2:
+        return
+    for i, (consumer, term) in enumerate(ctx.paths):
+        rest = [t for j, (_, t) in enumerate(ctx.paths) if j != i]
+        total = rest[0]
+        for t in rest[1:]:
+            total = build.np_add(total, t)
+        new = _attempt(lambda x=total: x if x.shape == ctx.forms[0].shape else None)
+        if new is not None:
+            yield new, {"consumer": consumer, "term": np_text(term), "form": ctx.forms[0]}
+
+
+def _every_sum_axis(ctx: Context) -> Iterator[Variant]:
+    """Every sum over one axis moved to the other at once: a learner who takes the examples to
+    lie along the other axis writes all of a formula's sums that way (batch norm's two Σⱼ)."""
+    for form in ctx.forms:
+        sums = [n for n in walk(form) if n.op == "sum" and n.attrs[0] in (0, 1) and n.attrs[1]]
+        for axis in sorted({n.attrs[0] for n in sums}):
+            moved = [n for n in sums if n.attrs[0] == axis]
+            if len(moved) < 2:
+                continue
+            table = {n: build.sum_(n.args[0], 1 - axis, True) for n in moved}
+            new = _attempt(lambda t=table, f=form: substitute(f, t))
+            if new is not None and new.shape == form.shape:
+                fields = {"wrong": "every sum of your formula", "fix": f"axis={axis} in each"}
+                yield new, {**fields, "wrong_axis": _axis_words(1 - axis, ctx),
+                            "right_axis": _axis_words(axis, ctx), "form": form}  # fmt: skip
 
 
 def _keyword(call: ast.Call, name: str) -> object:
@@ -207,7 +240,33 @@ def _change_axis(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
                 },
             )
 
-    return _edits(tree, local)
+    yield from _edits(tree, local)
+    yield from _every_axis_changed(tree, ctx)
+
+
+def _set_axis(call: ast.Call, axis: int) -> None:
+    """``axis=`` of a call set in place (keyword or second positional), the spelling kept."""
+    for k in call.keywords:
+        if k.arg == "axis":
+            k.value = ast.Constant(axis)
+            return
+    call.args = [call.args[0], ast.Constant(axis), *call.args[2:]]
+
+
+def _every_axis_changed(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
+    """The learner's sums over one axis all moved to the other (see :func:`_every_sum_axis`)."""
+    calls = [n for n in ast.walk(tree) if _func(n) in ("sum", "mean")]
+    for axis in (0, 1):
+        moved = [n for n in calls if _keyword(n, "axis") == axis]
+        if len(moved) < 2:
+            continue
+        fixed = copy.deepcopy(tree)
+        for n in (n for n in ast.walk(fixed) if _func(n) in ("sum", "mean")):
+            if _keyword(n, "axis") == axis:
+                _set_axis(n, 1 - axis)
+        fields = {"wrong": "every sum of your formula", "fix": f"axis={1 - axis} in each"}
+        yield fixed, {**fields, "wrong_axis": _axis_words(axis, ctx),
+                      "right_axis": _axis_words(1 - axis, ctx)}  # fmt: skip
 
 
 def _lost_keepdims(ctx: Context) -> Iterator[Variant]:
@@ -330,6 +389,7 @@ def _inv_m(ctx: Context) -> Expr:
 def _missing_inv_m(ctx: Context) -> Iterator[Variant]:
     situation = "exact" if ctx.convention == "exact" else "default"
     situation = "param" if ctx.kind != "intermediate" and situation == "default" else situation
+    situation = "default" if ctx.model else situation
     return _whole(ctx, lambda f: build.scale(build.dim(ctx.batch), f), {"situation": situation})
 
 
@@ -341,6 +401,7 @@ def _extra_inv_m(ctx: Context) -> Iterator[Variant]:
         if ctx.kind == "intermediate"
         else "twice"
     )
+    situation = "default" if ctx.model else situation
     return _whole(ctx, lambda f: build.scale(_inv_m(ctx), f), {"situation": situation})
 
 
@@ -560,7 +621,7 @@ def _layer(ctx: Context) -> int | None:
 
 
 def _output_layer(ctx: Context) -> int:
-    return max(int(n[1:]) for n in ctx.names if re.fullmatch(r"Z\d+", n))
+    return max((int(n[1:]) for n in ctx.names if re.fullmatch(r"Z\d+", n)), default=0)
 
 
 def _output_formula_at_hidden(ctx: Context) -> Iterator[Variant]:

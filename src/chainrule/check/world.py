@@ -15,8 +15,10 @@ from ..errors import ChainruleError, UnknownNameError
 from ..ir import build
 from ..ir.expr import Expr
 from ..nets import Network
+from .context import context
 from .learner import Reader
 from .numbers import Numbers
+from .records import Context
 
 __all__ = ["World", "quantity"]
 
@@ -62,6 +64,21 @@ class World:
             return self.numbers.same(self.reader.ir(tree), self.right)
         except ChainruleError:
             return False
+
+    noun = "network"
+
+    def label(self) -> str:
+        return self.net.describe()
+
+    def dropout_layers(self) -> list[int]:
+        """The layers whose A[l] the course caches after dropout (``A1 = A1 * D1 / keep_prob``)."""
+        return [int(n[1:]) for n in self.net.masks]
+
+    def missing(self, name: str) -> str:
+        return f"This network has no {name} (its layers are 1 to {self.net.L})."
+
+    def context(self) -> Context:
+        return context(self.net, self.d, self.step)
 
 
 def quantity(net: Network, d: Derivation, target: str) -> Step:

@@ -7,12 +7,14 @@ never imported or run. It holds assignments (``Z = W @ X + b``) ending in the sc
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
 
 import click
 
+from ..check.model_formula import check_model_formula
 from ..errors import SpecError
 from ..explain.formats import FORMATS, render
 from ..nets.model import Model, model
@@ -51,6 +53,13 @@ MAX_BYTES = 1_000_000
     default=None,
     help="print runnable code for the cost and its gradients instead of the formulas",
 )
+@click.option(
+    "--check",
+    "checked",
+    metavar="dNAME=FORMULA",
+    help="judge a learner's formula for one gradient, e.g. --check 'dbeta=np.sum(dZ_tilde, "
+    "axis=1, keepdims=True)'",
+)
 @click.option("--staged", is_flag=True, help="the derivation as reverse mode writes it")
 @format_option(*FORMATS)
 @output_option
@@ -63,6 +72,7 @@ def command(
     cost: str | None,
     quantity: str | None,
     emit_to: str | None,
+    checked: str | None,
     staged: bool,
     fmt: str,
     out: Path | None,
@@ -75,11 +85,13 @@ def command(
           --wrt Z,gamma,beta --const eps=1e-5
       chainrule model bn.py ... --explain dZ
       chainrule model bn.py ... --emit torch -o bn_torch.py
+      chainrule model bn.py ... --check "dbeta=np.sum(dZ_tilde, axis=1, keepdims=True)"
       chainrule model rnn.py --shape x=n_x,m,T_x ... --explain dWaa   (a for loop over time)
     """
     if file.stat().st_size > MAX_BYTES:
         raise SpecError(f"{file} is larger than {MAX_BYTES:,} bytes", hint="is it a model file?")
     source = file.read_text(encoding="utf-8")
+    target, formula = _checked(checked) if checked is not None else (None, None)
     wanted = [w.strip() for w in wrt.split(",") if w.strip()] if wrt else None
     labels = tuple(n.strip() for n in (one_hot or "").split(",") if n.strip())
     if has_loop(source):  # a recurrence: the loop is derived once, BPTT is a reverse loop
@@ -98,7 +110,11 @@ def command(
         raise SpecError(f"--one-hot {unknown[0]} is not a declared input", hint="add --shape")
     props = {n: ("sums_to_one@0",) for n in labels}
     m = model(source, shaped, wanted, _constants(consts), name=file.stem, props=props)
-    if quantity is not None:
+    if target is not None:
+        verdict = check_model_formula(m, target, formula)
+        emit(json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False) if fmt == "json"
+             else str(verdict), out)  # fmt: skip
+    elif quantity is not None:
         emit(render(m.explain(quantity), fmt, color=out is None and sys.stdout.isatty()), out)
     elif emit_to is not None:
         from ..export import export  # exporters read the model; same layer as explain
@@ -111,6 +127,18 @@ def command(
         lines = [m.describe(), "", "forward:", *("  " + s for s in forward_lines(d.program))]
         lines += ["", "backward (exact convention: every d· is ∂J/∂·):"]
         emit("\n".join(lines + ["  " + s for s in derivation_lines(d)]), out)
+
+
+def _checked(value: str) -> tuple[str, str]:
+    """``dZ=…`` → ``("dZ", "…")``: the gradient, then the learner's formula for it."""
+    name, sep, formula = value.partition("=")
+    name = name.strip()
+    if not sep or not name.isidentifier() or not name.startswith("d") or not formula.strip():
+        raise SpecError(
+            f"--check {value!r} must look like dNAME=FORMULA",
+            hint="e.g. --check 'dbeta=np.sum(dZ_tilde, axis=1, keepdims=True)'",
+        )
+    return name, formula.strip()
 
 
 def _constants(consts: tuple[str, ...]) -> dict[str, float]:

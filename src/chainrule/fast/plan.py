@@ -27,7 +27,7 @@ from ..algebra.simplify import simplify, substitute
 from ..autodiff.derivation import Derivation, Step, needed
 from ..autodiff.program import Program
 from ..ir import build
-from ..ir.expr import Expr, leaves
+from ..ir.expr import Expr, leaves, walk
 
 __all__ = ["Statement", "Plan", "make_plan", "SCALE"]
 
@@ -66,14 +66,42 @@ def make_plan(program: Program, derivation: Derivation, output: str, rescale: bo
     rescaled = _rescaled(backward, program.batch) if rescale else {}
     eqs = {eq.name: eq.expr for eq in program.equations}
     rewrite = _shared_values(program)
-    back = tuple(
-        Statement(s.target, substitute(_formula(s, rescaled), rewrite), s.expr) for s in backward
+    back = _reuse_outputs(
+        tuple(
+            Statement(s.target, substitute(_formula(s, rescaled), rewrite), s.expr)
+            for s in backward
+        ),
+        set(outputs),
     )
     reads = [v.name for st in back for v in leaves(st.expr)] + [output]
     fwd_names = needed(reads, eqs)
     forward = tuple(Statement(n, e) for n, e in eqs.items() if n in fwd_names)
     shared = tuple(sorted({v.name for st in back for v in leaves(st.expr)} & _sources(rewrite)))
     return Plan(program, forward, back, outputs, bool(rescaled), output, shared)
+
+
+def _reuse_outputs(back: tuple[Statement, ...], outputs: set[str]) -> tuple[Statement, ...]:
+    """A later formula that recomputes a parameter gradient already in its output array reads
+    the array instead: batch norm's ``dZ`` holds ``Σ dZ̃ = dβ`` and ``Σ (Ẑ ⊙ dZ̃) = dγ``. Both
+    carry the same factor (``c`` rides on ``dZ̃``), and an output is never overwritten during a
+    step, so the numbers are the same ones."""
+    done: dict[tuple, Expr] = {}
+    out = []
+    for st in back:
+        table = {n: done[_key(n)] for n in walk(st.expr) if n.op == "sum" and _key(n) in done}
+        e = substitute(st.expr, table) if table else st.expr
+        out.append(Statement(st.target, e, st.teaching))
+        if st.target in outputs and st.expr.op == "sum":
+            done.setdefault(_key(st.expr), build.var(st.target, st.expr.shape))
+    return tuple(out)
+
+
+def _key(e: Expr) -> tuple:
+    """``e`` up to the order of the operands of + and ⊙ (``Ẑ ⊙ dZ̃`` is ``dZ̃ ⊙ Ẑ``)."""
+    args = tuple(_key(a) for a in e.args)
+    if e.op in ("add", "mul"):
+        args = tuple(sorted(args, key=repr))
+    return (e.op, e.attrs, e.shape, args)
 
 
 def _formula(s: Step, rescaled: dict[str, Expr]) -> Expr:

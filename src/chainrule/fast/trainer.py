@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from ..errors import SpecError
+from ..nets.spec import BN_EPS
 from ..train.optimizers import Adam, GradientDescent
 from .runtime import Arrays, FastStep
 
@@ -64,7 +65,8 @@ class Trainer:
         self.data = _Batches(X, Y, batch_size, fast.spec.batch_axis, self.dtype)
         inst = fast.instance(self.data.m, self.dtype, {f"d{k}": gviews[k] for k in self.names})
         self.buffers = inst.buffers
-        env = {**self.views, "lambd": float(net.spec.l2), "X": self.data.X, "Y": self.data.Y}
+        env = {**self.views, "lambd": float(net.spec.l2), "eps": float(BN_EPS)}  # ε: batch norm
+        env.update(X=self.data.X, Y=self.data.Y)
         self.args = [env[k] for k in fast.spec.inputs]
         fused = _gd if isinstance(optimizer, GradientDescent) else _adam
         self.step = fused(self, inst.step)

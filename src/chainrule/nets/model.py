@@ -42,10 +42,14 @@ class Model(RichDisplay):
         constants: Mapping[str, float],
         name: str = "model",
         batch: str | None = None,
+        text: str | None = None,
+        declared: Mapping[str, tuple] | None = None,
+        props: Mapping[str, tuple] | None = None,
     ) -> None:
         self.statements, self.wrt, self.name = statements, wrt, name
         self.constants = dict(constants)
         self.batch = batch
+        self.text, self.declared, self.props = text, declared, props  # to read it again
         self._derivations: dict[str, Derivation] = {}
         self._modules: dict[str, dict] = {}
 
@@ -175,6 +179,20 @@ class Model(RichDisplay):
         out = self._call("gradients", values, convention)
         return {"d" + w: out["d" + w] for w in self.wrt}
 
+    def with_shapes(self, shapes: Mapping[str, tuple]) -> Model:
+        """The same statements read with other declared shapes (a size of 1 made symbolic)."""
+        if self.text is None:
+            raise SpecError("this model was not read from statements, so it cannot be re-read")
+        return model(
+            self.text, shapes, self.wrt, self.constants, name=self.name, batch=self.batch,
+            props=self.props,
+        )  # fmt: skip
+
+    def check(self, quantity: str, formula: str, *, draws: int = 3, seed: int = 0) -> object:
+        """Judge a learner's ``formula`` for the gradient ``quantity`` (``"dZ"``): right as a
+        formula, or wrong and why (:func:`chainrule.check_formula`)."""
+        return provided("check_model")(self, quantity, formula, draws=draws, seed=seed)
+
     def __repr__(self) -> str:
         return f"<chainrule model {self.describe()}>"
 
@@ -204,7 +222,8 @@ def model(
     inputs = [v.name for v in statements.inputs]
     wanted = _wrt(wrt, inputs, constants, statements)
     label = name or getattr(forward, "__name__", None) or "model"
-    return Model(statements, wanted, constants, label, batch)
+    declared = {k: tuple(v) for k, v in shapes.items()}
+    return Model(statements, wanted, constants, label, batch, text, declared, props)
 
 
 def _wrt(
