@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 import chainrule as cr
+from chainrule.scalar import FUNCTIONS
 
 
 def _huge_inputs(n_x: int, m: int = 6) -> np.ndarray:
@@ -42,3 +43,18 @@ def test_softmax_ce_cost_is_finite_and_exact_for_huge_logits() -> None:
     assert np.isfinite(A).all() and np.allclose(A.sum(axis=0), 1.0)
     assert np.isfinite(net.gradients(params, X, Y)["dW1"]).all()
     assert "softmax(Z2, axis=0)" in net.source()
+
+
+def test_the_printed_sigmoid_is_the_courses_formula_and_never_overflows() -> None:
+    """The helper the printed code calls is ``1 / (1 + np.exp(-x))`` bit for bit wherever that is
+    finite (so the planar run follows the course's own trajectory), and gives σ(x) without an
+    overflow warning where ``np.exp(-x)`` would overflow."""
+    namespace: dict = {"np": np}
+    exec(FUNCTIONS["sigmoid"].helper, namespace)  # the source printed into every module
+    sigmoid = namespace["sigmoid"]
+    x = np.linspace(-700, 700, 20001)
+    assert np.array_equal(sigmoid(x), 1 / (1 + np.exp(-x)))
+    extreme = np.array([-1e300, -1000.0, -745.0, 745.0, 1e300])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow is benign
+        values = sigmoid(extreme)
+    assert np.all(values[:3] < 1e-300) and np.all(values[:3] >= 0) and np.all(values[3:] == 1.0)

@@ -139,11 +139,16 @@ def _derivative(f: ElementwiseFn) -> sympy.Expr:
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    # exp(−softplus(−x)): no overflow for large |x|, unlike 1 / (1 + exp(−x))
-    return np.exp(-np.logaddexp(0.0, -x))
+    # The course's 1 / (1 + e⁻ˣ), bit for bit wherever it is finite; below x = −709, e⁻ˣ would
+    # overflow, and σ(−709) ≈ 1e−308 is already 0 to double precision.
+    return 1 / (1 + np.exp(-np.maximum(x, -709.0)))
 
 
-_SIGMOID_SRC = "def sigmoid(x):\n    return np.exp(-np.logaddexp(0.0, -x))\n"
+_SIGMOID_SRC = (
+    "def sigmoid(x):\n"
+    "    # 1 / (1 + exp(-x)); exp(-x) is kept finite: sigma(-709) is about 1e-308, 0 in float64\n"
+    "    return 1 / (1 + np.exp(-np.maximum(x, -709.0)))\n"
+)
 
 _TABLE = [
     ElementwiseFn(
