@@ -23,6 +23,7 @@ def _sections(s: PlayState, iterations: int) -> list[tuple[str, list[str]]]:
     hidden = list(s.hidden)
     layout = [] if s.layout == "columns" else ["X, Y = X.T, Y.T  # examples as rows"]
     dropout = "" if s.keep_prob == 1 else "  # dropout masks are drawn from this seed"
+    norm = ", batchnorm=True" if s.batchnorm else ""
     return [
         (
             "The network and its derivation",
@@ -30,7 +31,8 @@ def _sections(s: PlayState, iterations: int) -> list[tuple[str, list[str]]]:
                 "import chainrule as cr",
                 "",
                 f"net = cr.mlp({list(s.layers)}, hidden={hidden}, output={s.output!r}, "
-                f"loss={s.loss!r}, layout={s.layout!r}, l2={s.l2!r}, keep_prob={s.keep_prob!r})",
+                f"loss={s.loss!r}, layout={s.layout!r}, l2={s.l2!r}, "
+                f"keep_prob={s.keep_prob!r}{norm})",
                 f"print(net.derive({s.convention!r}))",
             ],
         ),

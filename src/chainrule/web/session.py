@@ -33,8 +33,8 @@ _POINTS = 600  # data points drawn on the decision-boundary plot
 
 
 @functools.lru_cache(maxsize=32)
-def _network(layers, hidden, output, loss, layout, l2, keep_prob) -> Network:  # noqa: ANN001
-    return mlp(list(layers), list(hidden), output, loss, layout, l2, keep_prob)
+def _network(layers, hidden, output, loss, layout, l2, keep_prob, batchnorm) -> Network:  # noqa: ANN001
+    return mlp(list(layers), list(hidden), output, loss, layout, l2, keep_prob, batchnorm)
 
 
 # typesetting is the slow part of a rebuild (latex2mathml): once per network and convention
@@ -44,7 +44,7 @@ _equations = functools.lru_cache(maxsize=64)(views.equations)
 def network_for(state: PlayState) -> Network:
     """The network a state names (cached: its derivation and compiled code are reused)."""
     s = state
-    return _network(s.layers, s.hidden, s.output, s.loss, s.layout, s.l2, s.keep_prob)
+    return _network(s.layers, s.hidden, s.output, s.loss, s.layout, s.l2, s.keep_prob, s.batchnorm)
 
 
 def read_csv(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -262,7 +262,11 @@ def _fits(state: PlayState, X: np.ndarray, Y: np.ndarray) -> None:
 
 
 def _fast_step(net: Network) -> FastStep | None:
-    """The fast step printed from the same derivation, or None where it does not apply."""
+    """The fast step printed from the same derivation, or None where it does not apply. Batch
+    norm trains with the teaching code: ``cr.fit`` keeps the running statistics from the μ[l],
+    σ²[l] it returns, which the fast step does not."""
+    if net.spec.batchnorm:
+        return None
     try:
         return FastStep(net)
     except ChainruleError:

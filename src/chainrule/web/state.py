@@ -46,6 +46,7 @@ _QUERY = {
     "lr": "lr",
     "l2": "l2",
     "keep_prob": "keep",
+    "batchnorm": "bn",
     "layout": "layout",
     "convention": "conv",
     "init": "init",
@@ -67,6 +68,7 @@ class PlayState:
     lr: float = 1.2
     l2: float = 0.0
     keep_prob: float = 1.0
+    batchnorm: bool = False
     layout: str = "columns"
     convention: str = "course"
     init: str = "course"
@@ -79,6 +81,7 @@ class PlayState:
         for field, key in _QUERY.items():
             value = getattr(self, field)
             out[key] = "-".join(map(str, value)) if isinstance(value, tuple) else f"{value}"
+        out["bn"] = "true" if self.batchnorm else "false"
         out["hidden"] = ",".join(self.hidden)
         return urlencode(out)
 
@@ -109,6 +112,7 @@ def parse_state(raw: object) -> PlayState:
         lr=_number("learning rate", raw.get("lr", s.lr), 0.0, LIMITS["lr"], open_low=True),
         l2=_number("L2 λ", raw.get("l2", s.l2), 0.0, LIMITS["l2"]),
         keep_prob=_number("keep_prob", raw.get("keep_prob", s.keep_prob), 0.0, 1.0, True),
+        batchnorm=_flag("batch norm", raw.get("batchnorm", s.batchnorm)),
         layout=_choice("layout", raw.get("layout", s.layout), LAYOUTS),
         convention=_choice("convention", raw.get("convention", s.convention), ("course", "exact")),
         init=_choice("initialization", raw.get("init", s.init), INITS),
@@ -174,6 +178,16 @@ def _hidden(value: object, n: int) -> tuple[str, ...]:
             hint="give one for all of them, or one per hidden layer: tanh,relu",
         )
     return names
+
+
+def _flag(what: str, value: object) -> bool:
+    """A checkbox: ``true``/``false`` (any case, as the page and its links spell it) or a bool."""
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word not in ("true", "false"):
+        raise SpecError(f"{what} {value!r} must be true or false", hint="e.g. bn=true in a link")
+    return word == "true"
 
 
 def _number(what: str, value: object, low: float, high: float, open_low: bool = False) -> float:

@@ -97,15 +97,16 @@ def _nulls(x: object) -> object:
 
 def example_values(net: Network, out: Mapping[str, np.ndarray], i: int) -> dict[str, list]:
     """The numbers of one step for example ``i``: its column (row, in the rows layout) of every
-    per-example quantity (``A[l]``, ``Z[l]``, ``dZ[l]``, ``dA[l]``), and the whole of ``dW[l]``,
-    ``db[l]`` — which are sums over every example and have no column of their own."""
+    per-example quantity (``A[l]``, ``Z[l]``, ``dZ[l]``, ``dA[l]``, batch norm's ``Z_norm[l]``,
+    ``dZ_tilde[l]``, …), and the whole of ``dW[l]``, ``db[l]``, ``dgamma[l]``, ``dbeta[l]`` —
+    which are sums over every example and have no column of their own."""
     m_axis = 1 if net.spec.layout == "columns" else 0
     values: dict[str, list] = {}
     for name, a in out.items():
         a = np.asarray(a)
         if a.ndim != 2 or name in ("L", "dL"):
             continue
-        if name.startswith(("dW", "db")):
+        if name.startswith(("dW", "db", "dgamma")):  # db also starts dbeta
             values[name] = _round(a) if a.size <= _MAX_CELLS else []
         elif name[:1] in "AZ" or name.startswith(("dZ", "dA")):
             values[name] = _round(np.take(a, i, axis=m_axis))
@@ -113,11 +114,13 @@ def example_values(net: Network, out: Mapping[str, np.ndarray], i: int) -> dict[
 
 
 def matrices(params: Mapping[str, np.ndarray], L: int) -> dict[str, list]:
-    """``W[l]`` and ``b[l]`` for the heat maps and the network diagram (small ones only)."""
+    """``W[l]`` and ``b[l]`` (with batch norm ``gamma[l]``, ``beta[l]`` where there is no
+    ``b[l]``) for the heat maps and the network diagram (small ones only)."""
     return {
         k: _round(params[k]) if np.size(params[k]) <= _MAX_CELLS else []
         for l in range(1, L + 1)
-        for k in (f"W{l}", f"b{l}")
+        for k in (f"W{l}", f"b{l}", f"gamma{l}", f"beta{l}")
+        if k in params
     }
 
 

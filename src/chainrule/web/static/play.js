@@ -4,9 +4,10 @@
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["data", "layers", "hidden", "output", "loss", "optimizer", "lr", "l2",
-  "keep_prob", "layout", "convention", "init", "seed", "per_frame"];
+  "keep_prob", "batchnorm", "layout", "convention", "init", "seed", "per_frame"];
 const NETWORK_FIELDS = FIELDS.filter((f) => f !== "per_frame"); // the speed rebuilds nothing
-const QUERY = { optimizer: "opt", keep_prob: "keep", convention: "conv", per_frame: "speed" };
+const QUERY = { optimizer: "opt", keep_prob: "keep", batchnorm: "bn", convention: "conv",
+  per_frame: "speed" };
 const BLUE = [33, 102, 172], ORANGE = [214, 96, 77];
 const PALETTE = [[214, 96, 77], [33, 102, 172], [27, 158, 119], [117, 112, 179], [230, 171, 2],
   [102, 166, 30], [166, 118, 29], [231, 41, 138]];
@@ -66,7 +67,7 @@ function stateFromQuery() {
 
 function stateFromForm() {
   const state = {};
-  for (const f of FIELDS) state[f] = $(f).value;
+  for (const f of FIELDS) state[f] = $(f).type === "checkbox" ? String($(f).checked) : $(f).value;
   return state;
 }
 
@@ -96,7 +97,8 @@ function fillForm(state) {
       const unique = [...new Set(state.hidden)];
       value = unique.length === 1 ? unique[0] : state.hidden.join(",");
     }
-    el.value = value;
+    if (el.type === "checkbox") el.checked = value === true;
+    else el.value = value;
   }
   $("csv-row").hidden = state.data !== "csv";
 }
@@ -194,7 +196,7 @@ function showValues(s) {
     if (!box) continue;
     box.replaceChildren();
     if (v === undefined) continue;
-    const perExample = !/^d[Wb]/.test(li.dataset.name);
+    const perExample = !/^d(W|b|gamma)/.test(li.dataset.name); // db also starts dbeta
     box.append(matrixTable(perExample ? v.map((x) => [x]) : v,
       perExample ? `column i = ${s.example}` : "all examples (averaged)"));
   }
