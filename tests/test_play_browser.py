@@ -239,3 +239,41 @@ def test_an_uploaded_csv_is_the_data(server: str, browser, tmp_path) -> None:
     w.page.wait_for_function("() => document.getElementById('progress').textContent.includes('1,')")
     w.assert_local(server)
     w.page.close()
+
+
+def test_batch_norm_shows_its_steps_and_trains(server: str, browser) -> None:
+    w = Watched(browser, server)
+    page = w.page
+    page.get_by_label("Batch norm").check()
+    page.wait_for_function(
+        "() => document.getElementById('network-name').textContent.includes('batch norm')"
+        " && location.search.includes('bn=true')"
+    )
+    # the γ, β steps and the compact dZ[1], typeset and with the line of code that runs them
+    for name in ("dZ_tilde1", "dgamma1", "dbeta1", "dZ_norm1", "dZ1"):
+        assert page.locator(f"#backward li[data-name='{name}'] math").count() == 1, name
+    code = w.code()
+    assert "dgamma1 = 1 / m * np.sum(dZ_tilde1 * Z_norm1, axis=1, keepdims=True)" in code
+    assert "dbeta1 = 1 / m * np.sum(dZ_tilde1, axis=1, keepdims=True)" in code
+    assert not any(c.startswith("db1 =") for c in code)  # β replaces the bias
+    start = w.cost()
+    w.button("Train").click()
+    w.wait_cost_below(start - 0.03)
+    w.button("Pause").click()
+    page.wait_for_function("() => !document.getElementById('train').disabled")
+    paused = w.iteration()
+    w.button("Step").click()
+    page.wait_for_function(
+        f"() => document.getElementById('progress').textContent.includes('{paused + 1}')"
+    )
+    dgamma = page.locator("#backward li[data-name='dgamma1']")
+    assert dgamma.locator("table.matrix td").count() == 4  # dγ[1], (4, 1): a sum over examples
+    assert "all examples" in dgamma.inner_text()
+    assert "bn=true" in page.get_by_role("link", name="Python script").get_attribute("href")
+    link = page.get_by_role("link", name="Link to this network").get_attribute("href")
+    other = Watched(browser, server + link.lstrip("/"))  # the shared link keeps the box ticked
+    assert other.page.get_by_label("Batch norm").is_checked()
+    assert "batch norm" in other.page.inner_text("#network-name")
+    for v in (w, other):
+        v.assert_local(server)
+        v.page.close()
