@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 
 import numpy as np
 import sympy
@@ -256,3 +257,34 @@ def test_a_deep_model_names_its_parts_after_the_lines_they_read() -> None:
 
     fd = central_differences(J, W)
     np.testing.assert_allclose(m.gradients({"W": W, "x": x})["dW"], fd, rtol=1e-5, atol=1e-10)
+
+
+def test_derive_json_grows_linearly_and_its_numpy_statements_compute_the_gradient(capsys) -> None:
+    """``derive EXPR --format json``: the ``numpy`` field of a deep gradient names its shared parts
+    once (``numpy_where``), so the document is linear in depth, and running those statements in
+    order gives the gradient that central differences give."""
+
+    def derive(k: int) -> dict:
+        argv = ["derive", nested(k), "--wrt", "x", "--shape", "x=3x1", "--format", "json"]
+        assert main(argv) == 0
+        return json.loads(capsys.readouterr().out)
+
+    small, large = derive(50), derive(100)
+    assert len(json.dumps(large)) <= 2.2 * len(json.dumps(small))
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 1))
+    names: dict = {"np": np, "x": x}
+    for part in large["numpy_where"]:
+        names[part["name"]] = eval(part["numpy"], names)  # noqa: S307 - our own printed code
+    derived = eval(large["numpy"], names)  # noqa: S307
+
+    def f(v: np.ndarray) -> float:
+        for _ in range(100):
+            v = np.tanh(v)
+        return float(np.sum(v))
+
+    h, expected = 1e-6, np.zeros_like(x)
+    for i in range(3):
+        e = np.zeros_like(x)
+        e[i] = h
+        expected[i] = (f(x + e) - f(x - e)) / (2 * h)
+    np.testing.assert_allclose(derived, expected, rtol=1e-6, atol=1e-10)

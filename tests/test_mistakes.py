@@ -59,6 +59,7 @@ CASES = {
         "db{l} = 1/m * np.sum(dZ{l})",
     ],
     "lost-keepdims": ["db{l} = 1/m * np.sum(dZ{l}, axis=1)"],
+    "bias-like-weight": ["db{l} = 1/m * np.sum(dZ{l} @ {p}.T, axis=1, keepdims=True)"],
     "sign-error": ["dA{l} = -W{n}.T @ dZ{n}", "dZ{l} = -(W{n}.T @ dZ{n}) * {gp}"],
     "stray-factor": ["dW{l} = 2 / m * dZ{l} @ {p}.T", "dA{l} = 2 * W{n}.T @ dZ{n}"],
     "derivative-with-Z": ["dZ{l} = W{n}.T @ dZ{n} * {gz}"],  # relu′ reads the same with Z

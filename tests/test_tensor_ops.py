@@ -87,6 +87,41 @@ def test_einsum_gradients_agree_with_torch_and_differences(subscripts: str, seed
         np.testing.assert_allclose(g, central(cost, v[name]), rtol=1e-6, atol=1e-8)
 
 
+ELLIPSES = [
+    # (subscripts, operand shapes) — NumPy's ellipsis, right-aligned across operands
+    ("...ij,jk->...ik", [(2, 3, 4), (4, 5)]),
+    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]),
+    ("...ij,...jk->...ik", [(2, 3, 4), (4, 5)]),  # the second operand has no axes under '...'
+    ("...ij,jk", [(2, 2, 3, 4), (4, 5)]),  # implicit output: the ellipsis axes first
+    ("i...->...", [(3, 2, 5)]),
+    ("...ii->...i", [(2, 3, 3)]),
+    ("bqd...,bkd...->bqk...", [(2, 3, 4, 2), (2, 5, 4, 2)]),
+]
+
+
+@pytest.mark.parametrize(("subscripts", "shapes"), ELLIPSES, ids=[e[0] for e in ELLIPSES])
+def test_an_ellipsis_reads_as_numpy_and_its_gradients_agree_with_torch(subscripts, shapes) -> None:
+    rng = np.random.default_rng(7)
+    names = [f"X{k}" for k in range(len(shapes))]
+    v = {n: draw(s, rng) for n, s in zip(names, shapes, strict=True)}
+    out = np.einsum(subscripts, *v.values())
+    v["H"] = draw(out.shape, rng)
+    dims = {n: a.shape for n, a in v.items()}
+    source = f'np.sum(np.einsum("{subscripts}", {", ".join(names)}) * H)'
+    assert cr.parse(f'np.einsum("{subscripts}", {", ".join(names)})', dims).shape == out.shape
+    t = {k: torch.tensor(a, requires_grad=True) for k, a in v.items()}
+    (torch.einsum(subscripts, *(t[n] for n in names)) * t["H"]).sum().backward()
+    for k, name in enumerate(names):
+        g = cr.grad(source, name, dims)(**v)
+
+        def cost(x: np.ndarray, k: int = k) -> float:
+            ops = [x if j == k else v[n] for j, n in enumerate(names)]
+            return float(np.sum(np.einsum(subscripts, *ops) * v["H"]))
+
+        np.testing.assert_allclose(g, t[name].grad.numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(g, central(cost, v[name]), rtol=1e-6, atol=1e-8)
+
+
 def test_einsum_symbolic_sizes_unify_across_operands() -> None:
     e = cr.parse('np.einsum("bqd,bkd->bqk", Q, K)', {"Q": ("b", "q", "d"), "K": ("b", "k", "d")})
     assert e.shape == ("b", "q", "k")
@@ -370,7 +405,8 @@ BAD = [
     ('np.einsum("ij,jk->ik", A, B)', {"A": (3, 4), "B": (5, 2)}, ["'j'", "A (3, 4)", "B (5, 2)"]),
     ('np.einsum("ij,jk->ik", A)', {"A": (3, 4)}, ["2 operand", "1 were given"]),
     ('np.einsum("ijk->i", A)', {"A": (3, 4)}, ["A (3, 4)", "'ijk'", "3"]),
-    ('np.einsum("i...j->ij", A)', {"A": (3, 4)}, ["ellipsis"]),
+    ('np.einsum("...ij,jk->ik", A, B)', {"A": (2, 3, 4), "B": (4, 5)}, ["'...'", "output"]),
+    ('np.einsum("...ijk->i", A)', {"A": (3, 4)}, ["A (3, 4)", "besides the ellipsis"]),
     ('np.einsum("ij->il", A)', {"A": (3, 4)}, ["'l'", "no operand"]),
     ('np.einsum("i2->i", A)', {"A": (3, 4)}, ["'2'", "not a letter"]),
     ("np.einsum(A, A)", {"A": (3, 4)}, ["subscripts string"]),

@@ -263,6 +263,46 @@ def test_np_multiply_where_np_dot_belongs(formula: str, names: tuple, fix: str) 
     assert r.corrected == fix and agrees(fix, env)
 
 
+@pytest.mark.parametrize(
+    ("formula", "output"),
+    [
+        # NLP C2W4 back_prop (rust0258/…-NLP-Specialization issue 62): with softmax, the
+        # columns of A2 sum to 1, so putting A2 for X would also "repair" it — by coincidence
+        ("db1 = np.sum((1/m)*np.dot(dZ1, X.T), axis=1, keepdims=True)", "softmax"),
+        ("db2 = 1/m * np.sum(np.dot(dZ2, A1.T), axis=1, keepdims=True)", "softmax"),
+        ("db1 = np.sum(dZ1 @ X.T, axis=1, keepdims=True) / m", "sigmoid"),
+    ],
+)
+def test_bias_gradient_written_like_the_weight_gradient(formula: str, output: str) -> None:
+    layers = (2, 4, 3) if output == "softmax" else (2, 4, 1)
+    loss = "ce" if output == "softmax" else "bce"
+    net = cr.mlp(list(layers), hidden="tanh", output=output, loss=loss)
+    env = course(layers, "tanh", output=output)
+    assert not agrees(formula, env)
+    r = cr.check_formula(net, formula)
+    assert r.mistakes == ("bias-like-weight",), r.message
+    assert "as dW does" in r.message and "∂Z/∂b is 1" in r.message
+    assert "X" not in r.corrected.split("=", 1)[1] and "A" not in r.corrected.split("=", 1)[1]
+    assert agrees(r.corrected, env)
+
+
+@pytest.mark.parametrize(
+    ("formula", "fix"),
+    [
+        # the C2W1 gradient-checking notebook's planted bug (bighuang624/… issue 10)
+        ("db1 = 4./m * np.sum(dZ1, axis=1, keepdims = True)",
+         "db1 = 1.0 / m * np.sum(dZ1, axis=1, keepdims=True)"),
+        ("dW2 = 2 / m * np.dot(dZ2, A1.T)", "dW2 = 1 / m * np.dot(dZ2, A1.T)"),
+    ],
+)  # fmt: skip
+def test_a_stray_numerator_is_corrected_to_one(formula: str, fix: str) -> None:
+    env = course((2, 4, 1), "tanh")
+    assert not agrees(formula, env)
+    r = cr.check_formula(PLANAR, formula)
+    assert r.mistakes == ("stray-factor",), r.message
+    assert r.corrected == fix and agrees(fix, env)
+
+
 RELU = cr.mlp([2, 4, 1], hidden="relu", output="sigmoid", loss="bce")
 
 

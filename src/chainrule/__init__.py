@@ -44,6 +44,7 @@ _EXPORTS = {
     ".lang": ("parse",),
     ".nets": ("MLPSpec", "Model", "Network", "mlp", "model"),
     ".nets.cnn": ("ConvNet", "cnn"),
+    ".nets.model_fit": ("ModelTrainer", "trainer"),
     ".recur": ("Recurrence", "recurrence"),
     ".train": (
         "Adam",
@@ -146,6 +147,8 @@ __all__ = [
     "load",
     "mlp",
     "model",
+    "ModelTrainer",
+    "trainer",
     "recurrence",
     "Recurrence",
     "parse",

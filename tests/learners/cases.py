@@ -934,4 +934,161 @@ dZ1 = np.multiply(dA1, np.int64(A1 > 0))
 """,
         True,
     ),
+    # Held out, round 2: added after the checker was written (2026-12-04)
+    # ---------------------------------------------------------------- held out 2: wrong formulas
+    _case(
+        "held2-linear-backward-one-over-m-in-da-prev",
+        "https://github.com/Achleshwar/Day_Night_Classifier "
+        "(backward_propagation/back_propagation.py)",
+        "Learner's relu_backward (np.where(Z >= 0, 1, 0)) and linear_backward, which also scales "
+        "dA_prev by 1/m; for layer 2 of a 4-5-3-1 network, course names.",
+        DEEP,
+        """
+dZ2 = np.multiply(dA2, np.where(Z2 >= 0, 1, 0))
+dW2 = (1/m)*np.dot(dZ2, A1.T)
+db2 = (1/m)*np.sum(dZ2 , axis =1, keepdims = True)
+dA1 = (1/m)*np.dot(W2.T, dZ2)
+""",
+        False,
+        mistake_words=("1/m",),
+        line=4,
+    ),
+    _case(
+        "held2-gradcheck-dw2-times-two",
+        "https://github.com/bighuang624/Andrew-Ng-Deep-Learning-notes/issues/10",
+        "Learner's backward_propagation_n (C2W1 gradient checking) still has dW2 = 1./m * "
+        "np.dot(dZ2, A1.T) * 2 and gets difference = 0.17; the pass from dA2 on, exact lines.",
+        DEEP,
+        """
+dA2 = np.dot(W3.T, dZ3)
+dZ2 = np.multiply(dA2, np.int64(A2 > 0))
+dW2 = 1./m * np.dot(dZ2, A1.T) * 2
+db2 = 1./m * np.sum(dZ2, axis=1, keepdims = True)
+dA1 = np.dot(W2.T, dZ2)
+dZ1 = np.multiply(dA1, np.int64(A1 > 0))
+dW1 = 1./m * np.dot(dZ1, X.T)
+db1 = 1./m * np.sum(dZ1, axis=1, keepdims = True)
+""",
+        False,
+        mistake_words=("factor",),
+        line=3,
+    ),
+    _case(
+        "held2-gradcheck-db1-four-over-m",
+        "https://github.com/bighuang624/Andrew-Ng-Deep-Learning-notes/issues/10",
+        "Same issue: the notebook's backward_propagation_n also had db1 = 4./m * np.sum(dZ1, …), "
+        "the issue's second wrong line; exact line.",
+        DEEP,
+        "db1 = 4./m * np.sum(dZ1, axis=1, keepdims = True)",
+        False,
+        mistake_words=("factor",),
+    ),
+    _case(
+        "held2-dropout-multiply-by-keep-prob",
+        "Course Q&A thread 'Regularization: The Backpropagation with Dropout' "
+        "(community.deeplearning.ai, 2022-09-04, He_Nantian; read through a public mirror)",
+        "Learner asks why dA2 is divided by keep_prob instead of multiplied ('if A2 is divided by "
+        "a number, dA2 will be multiplied by the same number'); their version, course names.",
+        C2W1_DROPOUT,
+        """
+dA2 = np.dot(W3.T, dZ3)
+dA2 = dA2 * D2
+dA2 = dA2 * keep_prob
+""",
+        False,
+        mistake_words=("keep_prob",),
+        line=3,
+    ),
+    _case(
+        "held2-db-from-dot-with-input",
+        "https://github.com/rust0258/Deeplearning.ai-Natural-Language-Processing-Specialization/"
+        "issues/62",
+        "NLP C2W4 CBOW back_prop: grad_b1 = np.sum((1/batch_size)*np.dot(l1, x.T), axis=1, "
+        "keepdims=True), the bias gradient taken from the weight gradient; course names.",
+        {"layers": (5, 3, 5), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        "db1 = np.sum((1/m)*np.dot(dZ1, X.T), axis=1, keepdims=True)",
+        False,
+        mistake_words=("X",),
+    ),
+    _case(
+        "held2-dz1-as-a1-minus-y",
+        FORUM + "could-someone-help-explain-about-this-to-me/336971",
+        "Learner asks about the week-3 slide: 'why it not be dz[1] = a[1] - y ?' (the output "
+        "layer's shortcut reused for the hidden layer); in NumPy.",
+        PLANAR,
+        "dZ1 = A1 - Y",
+        False,
+        mistake_words=("W2",),
+    ),
+    # ---------------------------------------------------------------- held out 2: correct formulas
+    _case(
+        "held2-linear-backward-keepdims-first",
+        "https://github.com/mohaddesse/tunning_deep_learning",
+        "Learner's linear_activation_backward (keepdims before axis, no spaces); the linear part "
+        "for layer 2 of a 4-5-3-1 network.",
+        DEEP,
+        """
+dW2 = (1/m)*np.dot(dZ2,A1.T)
+db2 = (1/m)*np.sum(dZ2,keepdims=True,axis=1)
+dA1 = np.dot(W2.T,dZ2)
+""",
+        True,
+    ),
+    _case(
+        "held2-linear-backward-with-l2",
+        "https://github.com/muhammadhamzach/DeepLearningProjects "
+        "(L_LayerNeuralNetwork/linear_backward.py)",
+        "Learner's linear_backward(dZ, lambd, cache) adds the L2 term inside linear_backward; for "
+        "layer 2 of the C2W1 network with lambd.",
+        C2W1_L2,
+        """
+dW2 = (1/m)*np.dot(dZ2,A1.T)+ (lambd/m)*W2
+db2 = (1/m)*np.sum(dZ2,axis=1,keepdims=True)
+dA1 = np.dot(W2.T,dZ2)
+""",
+        True,
+    ),
+    _case(
+        "held2-cbow-backprop-mask-on-z1",
+        "https://github.com/shantanu1109/Coursera-DeepLearning.AI-Natural-Language-Processing-"
+        "Specialization/issues/1",
+        "Issue's corrected NLP C2W4 back_prop: l1 = W2ᵀ(yhat - y), l1[z1 < 0] = 0, no dZ2 "
+        "variable, / batch_size last; course names.",
+        {"layers": (5, 3, 5), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        """
+dZ1 = np.dot(W2.T,(A2-Y))
+dZ1[Z1 < 0] = 0
+dW1 = np.dot(dZ1, X.T) / m
+dW2 = np.dot((A2-Y),A1.T) / m
+db1 = np.sum(dZ1, axis=1, keepdims=True) / m
+db2 = np.sum((A2-Y), axis=1, keepdims=True) / m
+""",
+        True,
+    ),
+    _case(
+        "held2-db-as-dot-with-ones",
+        "https://github.com/rust0258/Deeplearning.ai-Natural-Language-Processing-Specialization/"
+        "issues/62",
+        "The issue's suggested fix: grad_b1 = np.dot(l1, np.ones((batch_size, 1))) / batch_size; "
+        "course names.",
+        {"layers": (5, 3, 5), "hidden": "relu", "output": "softmax", "loss": "ce"},
+        "db1 = np.dot(dZ1,np.ones((m,1)))/m",
+        True,
+    ),
+    _case(
+        "held2-datahacker-backward-pass",
+        "http://media5.datahacker.rs/2018/10/010_backward_pass.html",
+        "A learner's blog notebook for the planar-data network: backward_pass with (1 / m) and "
+        "np.multiply(np.dot(W2.T, dZ2), 1 - np.power(A1, 2)).",
+        PLANAR,
+        """
+dZ2= A2 - Y
+dW2 = (1 / m) * np.dot(dZ2, A1.T)
+db2 = (1 / m) * np.sum(dZ2, axis=1, keepdims=True)
+dZ1 = np.multiply(np.dot(W2.T, dZ2), 1 - np.power(A1, 2))
+dW1 = (1 / m) * np.dot(dZ1, X.T)
+db1 = (1 / m) * np.sum(dZ1, axis=1, keepdims=True)
+""",
+        True,
+    ),
 )

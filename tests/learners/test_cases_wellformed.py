@@ -40,13 +40,14 @@ _NP = types.SimpleNamespace(
     int64=np.int64,
     float64=np.float64,
     array=np.array,
+    ones=np.ones,
     linalg=types.SimpleNamespace(inv=np.linalg.inv),
 )
 _ATTRIBUTES = set(vars(_NP)) | {"inv", "T", "dot", "astype"}
 _NODES = (
     ast.Module, ast.Assign, ast.Name, ast.Load, ast.Store, ast.Constant, ast.BinOp, ast.UnaryOp,
     ast.Compare, ast.Call, ast.Attribute, ast.Subscript, ast.keyword, ast.Add, ast.Sub, ast.Mult,
-    ast.Div, ast.Pow, ast.MatMult, ast.USub, ast.UAdd, ast.Gt, ast.GtE, ast.Lt, ast.LtE,
+    ast.Div, ast.Pow, ast.MatMult, ast.USub, ast.UAdd, ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Tuple,
 )  # fmt: skip
 
 

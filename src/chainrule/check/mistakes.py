@@ -31,6 +31,7 @@ from .transforms import (
     _add_transpose,
     _at_to_star,
     _bce_with_softmax,
+    _bias_like_weight,
     _change_axis,
     _derivative_at_A,
     _derivative_times_Z,
@@ -332,6 +333,17 @@ MISTAKES: tuple[Mistake, ...] = (
         },
         _missing_sum,
         prior=0.05,
+    ),
+    Mistake(
+        "bias-like-weight",
+        "the bias gradient written like the weight gradient",
+        {
+            "default": "{wrong} multiplies in the layer's input {input}, as dW does: but "
+            "Z = W A + b adds b to every example's column, so ∂Z/∂b is 1 and no input appears "
+            "in {T} — it is {local}, the examples' dZ summed. Write {target} = {fix}."
+        },
+        _bias_like_weight,
+        prior=0.03,
     ),
     Mistake(
         "skipped-weights",

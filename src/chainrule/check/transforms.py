@@ -576,11 +576,39 @@ def _drop_constant(tree: ast.Expression, ctx: Context) -> Iterator[Repair]:
                 yield n.left, {}
             if _number(n.left) and isinstance(n.op, ast.Mult):
                 yield n.right, {}
+            if _number(n.left) and isinstance(n.op, ast.Div) and n.left.value != 1:
+                yield ast.BinOp(ast.Constant(type(n.left.value)(1)), ast.Div(), n.right), {}
 
     yield from _edits(tree, local)
     for k in (2, 4):
         yield ast.Expression(body=ast.BinOp(tree.body, ast.Div(), ast.Constant(k))), {}
         yield ast.Expression(body=ast.BinOp(ast.Constant(k), ast.Mult(), tree.body)), {}
+
+
+def _bias_like_weight(ctx: Context) -> Iterator[Variant]:
+    """db[l] = Σ dZ[l] A[l−1]ᵀ: the bias gradient written like the weight gradient, with the
+    layer's input multiplied in (Z = W A + b: ∂Z/∂b is 1, b multiplies nothing)."""
+    match = re.fullmatch(r"db(\d+)", ctx.target)
+    a_prev = None if match is None else ctx.names.get(_input_name(int(match.group(1))))
+    if a_prev is None:
+        return iter(())
+    ax = ctx.examples_axis
+
+    def product(dz: Expr) -> Expr:
+        t = build.transpose(a_prev)
+        return build.matmul(dz, t) if ax == 1 else build.matmul(t, dz)
+
+    def local(n: Expr, ctx: Context) -> Iterator[tuple[Expr | None, dict]]:
+        if n.op == "sum" and n.attrs[0] == ax:
+            new = _attempt(lambda: build.sum_(product(n.args[0]), ax, True))
+            if new is not None and new.shape == n.shape:
+                yield new, {"input": np_text(a_prev), "wrong": np_text(new), "local": np_text(n)}
+
+    return _sites(ctx, local)
+
+
+def _input_name(l: int) -> str:  # noqa: E741 - the course's layer index
+    return "X" if l == 1 else f"A{l - 1}"
 
 
 def _number(n: ast.AST) -> bool:

@@ -10,8 +10,10 @@ from ..autodiff import Derivation
 from ..errors import SpecError
 from ..explain.formats import FORMATS, render
 from ..gradient import Gradient, grad
+from ..ir.expr import walk
 from ..ir.shapes import fmt_shape
 from ..nets import Network
+from ..printers.cse import common_subexpressions, repetitive
 from ..printers.numpy_code import numpy_source
 from ..printers.text import derivation_lines, forward_lines, target_text, text
 from .options import (
@@ -136,13 +138,25 @@ def _expression(
                 "wrt": wrt,
                 "gradient": str(g),
                 "shape": list(g.shape),
-                "numpy": numpy_source(g.expr),
+                **_numpy_fields(g),
             },
             out,
         )
         return
     first, *where = str(g).split("\n")  # a long formula's named parts follow on their own lines
     emit("\n".join([f"∂f/∂{wrt} = {first}    {fmt_shape(g.shape)}", *where]), out)
+
+
+def _numpy_fields(g: Gradient) -> dict:
+    """``{"numpy": source}``; a gradient whose written-out form is far longer than its DAG gets its
+    shared parts named once (``"numpy_where": [{"name": "t1", "numpy": …}, …]``, in the order they
+    must be computed), so the JSON grows linearly with nesting as the text does."""
+    if not repetitive([g.expr]):
+        return {"numpy": numpy_source(g.expr)}
+    taken = {v.name for v in walk(g.expr) if v.op == "var"}
+    definitions, (body,) = common_subexpressions([g.expr], "t", taken)
+    where = [{"name": name, "numpy": numpy_source(d)} for name, d in definitions]
+    return {"numpy": numpy_source(body), "numpy_where": where}
 
 
 def _network_json(net: Network, d: Derivation) -> dict:

@@ -3,7 +3,8 @@
 * ``einsum(subscripts, *operands)`` — NumPy's explicit-output einsum, ``"bqd,bkd->bqk"``: every
   letter names an axis, a letter shared by operands must have one size, a letter missing from the
   output is summed. The implicit form (no ``->``: the letters seen once, in alphabetical order) is
-  rewritten into the explicit one; the ellipsis ``...`` is refused (name every axis).
+  rewritten into the explicit one, and an ellipsis ``...`` into letters of its own (the axes it
+  covers are right-aligned across operands, as NumPy broadcasts them, and must have equal sizes).
 * ``permute(x, axes)`` — ``np.transpose(x, axes)``: output axis k is input axis ``axes[k]``. A
   rank-2 swap is the ordinary transpose ``xᵀ`` (one node, one notation), the identity is ``x``
   itself, and a permutation of a permutation is one permutation.
@@ -27,6 +28,7 @@ from .shapes import Dim, Shape, fmt_shape
 __all__ = [
     "einsum",
     "parse_subscripts",
+    "expand_ellipsis",
     "letter_sizes",
     "permute",
     "transpose_all",
@@ -76,6 +78,47 @@ def parse_subscripts(subscripts: str, count: int) -> tuple[tuple[str, ...], str]
     return terms, out
 
 
+def expand_ellipsis(subscripts: str, operands: tuple[Expr, ...]) -> str:
+    """``"...ij,jk->...ik"`` with operands of ranks 3 and 2 → ``"Zij,jk->Zik"``: each ``...``
+    becomes the letters (unused in ``subscripts``) of the axes it covers, right-aligned as NumPy
+    aligns them; without ``->`` the ellipsis axes lead the output, as in NumPy's implicit form."""
+    if not isinstance(subscripts, str) or "..." not in subscripts:
+        return subscripts
+    s = subscripts.replace(" ", "")
+    left, arrow, out = s.partition("->")
+    terms = left.split(",")
+    if any(t.replace("...", "", 1).count(".") for t in [*terms, out]) or len(terms) != len(
+        operands
+    ):
+        return subscripts  # parse_subscripts names the error
+    free = [c for c in reversed(LETTERS) if c not in s]
+    covered = []
+    for k, (term, x) in enumerate(zip(terms, operands, strict=True)):
+        n = len(x.shape) - len(term.replace("...", "")) if "..." in term else 0
+        if n < 0:
+            raise ShapeError(
+                f"einsum {subscripts!r}: operand {k + 1}, {build.label(x)} "
+                f"{fmt_shape(x.shape)}, has {len(x.shape)} axes but its subscripts {term!r} "
+                f"name {len(term) - 3} besides the ellipsis",
+            )
+        covered.append(n)
+    width = max(covered)
+    ell = "".join(free[:width][::-1])
+    terms = [t.replace("...", ell[width - n :]) for t, n in zip(terms, covered, strict=True)]
+    if arrow and "..." not in out and width:
+        raise ShapeError(
+            f"einsum {subscripts!r}: the operands have {width} axes under '...' but the output "
+            "names no '...'",
+            hint="write '...' in the output too, or name those axes with letters to sum them",
+        )
+    if arrow:
+        out = out.replace("...", ell)
+    else:  # NumPy's implicit output: the ellipsis axes, then the letters used once, sorted
+        joined = "".join(terms)
+        out = ell + "".join(sorted(c for c in set(joined) if joined.count(c) == 1 and c not in ell))
+    return ",".join(terms) + "->" + out
+
+
 def letter_sizes(terms: tuple[str, ...], operands: tuple[Expr, ...], subscripts: str) -> dict:
     """Each letter's size, the same wherever it appears (else a ShapeError naming both places)."""
     sizes: dict[str, tuple[Dim, int]] = {}
@@ -107,6 +150,7 @@ def einsum(subscripts: str, *operands: Expr) -> Expr:
     """
     if not operands:
         raise ShapeError("einsum needs at least one operand after the subscripts")
+    subscripts = expand_ellipsis(subscripts, operands)
     terms, out = parse_subscripts(subscripts, len(operands))
     sizes = letter_sizes(terms, operands, subscripts)
     scalars = [x for t, x in zip(terms, operands, strict=True) if t == ""]

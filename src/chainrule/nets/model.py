@@ -179,6 +179,14 @@ class Model(RichDisplay):
         out = self._call("gradients", values, convention)
         return {"d" + w: out["d" + w] for w in self.wrt}
 
+    def cost_and_gradients(
+        self, values: Mapping[str, np.ndarray], convention: str = "exact"
+    ) -> tuple[float, dict[str, np.ndarray]]:
+        """The scalar output and the ``wrt`` gradients, from one run of ``gradients()``."""
+        out = self._call("gradients", values, convention)
+        cost = float(np.asarray(out[self.program.output]).reshape(()))
+        return cost, {"d" + w: out["d" + w] for w in self.wrt}
+
     def with_shapes(self, shapes: Mapping[str, tuple]) -> Model:
         """The same statements read with other declared shapes (a size of 1 made symbolic)."""
         if self.text is None:

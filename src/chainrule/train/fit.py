@@ -30,8 +30,9 @@ import numpy as np
 
 from ..errors import DataError, SpecError, TrainingDiverged
 from ..ir.shapes import fmt_shape
-from ..nets import Network
+from ..nets import Model, Network
 from ..nets.init import check_seed
+from ..nets.model_fit import trainer
 from ..nets.spec import BN_MOMENTUM
 from .dropout import draw_masks
 from .history import History
@@ -83,6 +84,10 @@ def fit(
 ) -> History:
     """Train ``net`` on ``(X, Y)`` (examples as columns for the course's layout).
 
+    ``net`` is a :class:`Network`, any :class:`Trainable` (``cr.cnn``), or a ``cr.model`` whose
+    inputs ``X`` and ``Y`` are the data and whose other ``wrt`` inputs are its parameters
+    (:func:`chainrule.trainer` names other data inputs or sizes its parameters).
+
     ``iterations`` counts updates (default 1000), ``epochs`` passes over the data (one of the
     two). ``batch_size=None`` is full batch. ``params`` continues from given parameters, else they
     come from ``net.init(init_seed, init, init_scale)``; ``init_seed`` defaults to ``seed``, except
@@ -93,6 +98,8 @@ def fit(
     >>> h = cr.fit(net, X, Y, "gd", lr=1.2, iterations=10000, init="course")  # doctest: +SKIP
     """
     check_seed(seed)
+    if isinstance(net, Model):  # a model written as NumPy statements: data X, Y; wrt the rest
+        net = trainer(net)
     X, Y = check_data(net, X, Y) if isinstance(net, Network) else net.check_data(X, Y)
     total, unit = _length(iterations, epochs, batch_size, X.shape[_batch_axis(net)])
     _check_memory(net, min(batch_size or X.shape[_batch_axis(net)], X.shape[_batch_axis(net)]), X)
