@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["write_text_atomic", "write_bytes_atomic"]
+import numpy as np
+
+__all__ = ["write_text_atomic", "write_bytes_atomic", "checksum"]
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
@@ -35,3 +39,15 @@ def _umask() -> int:
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def checksum(fmt: str, spec: str, arrays: Mapping[str, np.ndarray]) -> str:
+    """``"sha256:…"`` of a model file's format, spec and every array (name, dtype, shape, bytes),
+    so a file changed after it was saved is refused when it is read."""
+    h = hashlib.sha256()
+    h.update(fmt.encode() + b"\0" + spec.encode() + b"\0")
+    for k in sorted(arrays):
+        a = np.ascontiguousarray(arrays[k])
+        h.update(f"{k}\0{a.dtype.str}\0{a.shape}\0".encode())
+        h.update(a.tobytes())
+    return "sha256:" + h.hexdigest()

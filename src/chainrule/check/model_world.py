@@ -21,7 +21,7 @@ import ast
 import numpy as np
 
 from ..autodiff import Derivation, Step
-from ..errors import ChainruleError, ParseError, UnknownNameError
+from ..errors import ParseError, UnknownNameError
 from ..evaluate import bind, evaluate
 from ..ir import build
 from ..ir.expr import Expr, walk
@@ -32,6 +32,7 @@ from ..printers.text import target_text
 from .numbers import Numbers, _value
 from .records import Context
 from .spelling import builtin, parse_rhs
+from .world import Reading
 
 __all__ = ["ModelWorld", "model_quantity", "symbolic_dims"]
 
@@ -138,7 +139,7 @@ def _batch(model: Model, d: Derivation) -> str:
     return names[-1] if names else "m"
 
 
-class ModelWorld:
+class ModelWorld(Reading):
     """``model`` with the quantity ``target`` to judge, on ``draws`` seeded draws."""
 
     def __init__(
@@ -151,15 +152,6 @@ class ModelWorld:
         self.given: tuple[str, ...] = ()
         self.numbers = ModelNumbers(model, self.d, draws, seed, first)
         self.right = build.var(target, self.step.shape)
-
-    def read(self, tree: ast.Expression) -> Expr:
-        return self.reader.ir(tree)
-
-    def is_right(self, tree: ast.Expression) -> bool:
-        try:
-            return self.numbers.same(self.reader.ir(tree), self.right)
-        except ChainruleError:
-            return False
 
     noun = "model"
 

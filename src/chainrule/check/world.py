@@ -20,10 +20,29 @@ from .learner import Reader
 from .numbers import Numbers
 from .records import Context
 
-__all__ = ["World", "quantity"]
+__all__ = ["Reading", "World", "quantity"]
 
 
-class World:
+class Reading:
+    """What every world shares: a ``reader`` gives a learner's syntax tree meaning, ``numbers``
+    compares two formulas on the world's draws, ``right`` is the derived quantity."""
+
+    reader: Reader
+    numbers: Numbers
+    right: Expr
+
+    def read(self, tree: ast.Expression) -> Expr:
+        return self.reader.ir(tree)
+
+    def is_right(self, tree: ast.Expression) -> bool:
+        """The learner's formula equals the derived one on every draw (unreadable: not right)."""
+        try:
+            return self.numbers.same(self.reader.ir(tree), self.right)
+        except ChainruleError:
+            return False
+
+
+class World(Reading):
     """``net`` with the quantity ``target`` to judge, ``draws`` seeded draws (batch sizes
     ``batch`` if given) and the learner's earlier lines ``given`` (name, syntax tree)."""
 
@@ -55,15 +74,6 @@ class World:
             except ChainruleError:
                 continue  # a line that cannot be read is not given: the true value stands
         return out
-
-    def read(self, tree: ast.Expression) -> Expr:
-        return self.reader.ir(tree)
-
-    def is_right(self, tree: ast.Expression) -> bool:
-        try:
-            return self.numbers.same(self.reader.ir(tree), self.right)
-        except ChainruleError:
-            return False
 
     noun = "network"
 

@@ -11,17 +11,10 @@ from __future__ import annotations
 from ..errors import ParseError
 from ..ir import conv
 from ..ir.expr import Expr
-from .functions import number as _number
+from .functions import integer as _int
 from .functions import register
 
 __all__: list[str] = []
-
-
-def _int(v: object, what: str) -> int:
-    k = _number(v, what)
-    if isinstance(k, bool) or k != int(k):
-        raise ParseError(f"{what} must be an integer, not {k!r}")
-    return int(k)
 
 
 @register("conv2d")

@@ -27,6 +27,7 @@ __all__ = [
     "step",
     "one_minus",
     "number",
+    "integer",
     "takes_axes",
     "over_axes",
     "array",
@@ -275,3 +276,11 @@ def number(v: object, what: str) -> float:
     if isinstance(v, Expr) and v.op == "const":
         return float(v.attrs[0]) if not v.attrs[0].is_Integer else int(v.attrs[0])
     raise ParseError(f"{what} must be a number")
+
+
+def integer(v: object, what: str) -> int:
+    """A whole number written in the source (a stride, an axis), or a ParseError naming ``what``."""
+    k = number(v, what)
+    if isinstance(k, bool) or k != int(k):
+        raise ParseError(f"{what} must be an integer, not {k!r}")
+    return int(k)

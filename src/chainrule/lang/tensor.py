@@ -13,16 +13,10 @@ from ..errors import ParseError
 from ..ir import build, tensor
 from ..ir.expr import Expr
 from .functions import _axis, array, over_axes, register, takes_axes
+from .functions import integer as _int
 from .functions import number as _number
 
 __all__: list[str] = []
-
-
-def _int(v: object, what: str) -> int:
-    k = _number(v, what)
-    if isinstance(k, bool) or k != int(k):
-        raise ParseError(f"{what} must be an integer, not {k!r}")
-    return int(k)
 
 
 @register("einsum")

@@ -8,17 +8,15 @@ shape and bytes, as the network model files have) and the parameters as they are
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelFileError
-from ..io import write_bytes_atomic
+from ..io import checksum, write_bytes_atomic
 from .charlm import SHAPES, CharModel
 
 __all__ = ["FORMAT", "load_charlm", "save_charlm"]
@@ -34,7 +32,7 @@ def save_charlm(path: str | os.PathLike, model: CharModel) -> Path:
     meta = {
         "__format__": np.array(FORMAT),
         "__spec__": np.array(spec),
-        "__checksum__": np.array(_checksum(spec, arrays)),
+        "__checksum__": np.array(checksum(FORMAT, spec, arrays)),
     }
     buf = io.BytesIO()
     np.savez(buf, **meta, **arrays)
@@ -55,20 +53,10 @@ def load_charlm(path: str | os.PathLike) -> CharModel:
     if str(arrays.get("__format__", "")) != FORMAT:
         raise ModelFileError(f"{str(p)!r} is not a {FORMAT} file")
     spec, params = str(arrays["__spec__"]), {k: v for k, v in arrays.items() if k not in _META}
-    if str(arrays.get("__checksum__", "")) != _checksum(spec, params):
+    if str(arrays.get("__checksum__", "")) != checksum(FORMAT, spec, params):
         raise ModelFileError(f"{str(p)!r} fails its checksum: it was changed after it was saved")
     info = json.loads(spec)
     cell = info.get("cell")
     if cell not in SHAPES or set(params) != {k for k in SHAPES[cell] if k[0] in "Wb"}:
         raise ModelFileError(f"{str(p)!r} does not hold the parameters of a {cell!r} model")
     return CharModel(str(info["chars"]), params, cell)
-
-
-def _checksum(spec: str, arrays: Mapping[str, np.ndarray]) -> str:
-    h = hashlib.sha256()
-    h.update(FORMAT.encode() + b"\0" + spec.encode() + b"\0")
-    for k in sorted(arrays):
-        a = np.ascontiguousarray(arrays[k])
-        h.update(f"{k}\0{a.dtype.str}\0{a.shape}\0".encode())
-        h.update(a.tobytes())
-    return "sha256:" + h.hexdigest()

@@ -16,7 +16,6 @@ file never makes chainrule evaluate text it contains.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import os
@@ -29,6 +28,7 @@ import sympy
 
 from .. import scalar
 from ..errors import ChainruleError, ModelFileError, SpecError
+from ..io import checksum as _checksum
 from ..io import write_bytes_atomic
 from ..nets import MLPSpec, Network
 from .history import History
@@ -118,16 +118,6 @@ def _text(p: Path, arrays: Mapping[str, np.ndarray], key: str) -> str:
     if value.shape != () or value.dtype.kind != "U":
         raise ModelFileError(f"{str(p)!r}: {key} must be a string, not {value.dtype} {value.shape}")
     return str(value)
-
-
-def _checksum(fmt: str, spec: str, arrays: Mapping[str, np.ndarray]) -> str:
-    h = hashlib.sha256()
-    h.update(fmt.encode() + b"\0" + spec.encode() + b"\0")
-    for k in sorted(arrays):
-        a = np.ascontiguousarray(arrays[k])
-        h.update(f"{k}\0{a.dtype.str}\0{a.shape}\0".encode())
-        h.update(a.tobytes())
-    return "sha256:" + h.hexdigest()
 
 
 # -- the spec as JSON -----------------------------------------------------------------------------
