@@ -28,14 +28,13 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 sys.path.insert(0, str(SRC))
-sys.path.insert(0, str(HERE.parent / "tests"))
 
 
 def derive_and_compile() -> float:
     """Seconds to read, derive and compile the course's LSTM, in this process."""
-    from test_recur import LSTM, LSTM_SHAPES
-
     from chainrule.recur import recurrence
+    from chainrule.recur.course import LSTM_FORWARD as LSTM
+    from chainrule.recur.course import LSTM_SHAPES
 
     t = time.perf_counter()
     rec = recurrence(LSTM, LSTM_SHAPES)
@@ -231,9 +230,9 @@ def _one_torch_thread() -> str:
 
 
 def main() -> None:
-    from test_recur import LSTM, LSTM_SHAPES
-
     from chainrule.recur import recurrence
+    from chainrule.recur.course import LSTM_FORWARD as LSTM
+    from chainrule.recur.course import LSTM_SHAPES
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")

@@ -31,38 +31,15 @@ from .rnn_check import cache_parameters, check_cell_and_sequence
 
 __all__ = ["check_lstm"]
 
-_COURSE_LSTM = """
-def lstm_forward(x, a0, Wf, bf, Wi, bi, Wc, bc, Wo, bo):
-    n_x, m, T_x = x.shape
-    n_a = a0.shape[0]
-    a = np.zeros((n_a, m, T_x))
-    c = np.zeros((n_a, m, T_x))
-    a_next = a0
-    c_next = np.zeros(a_next.shape)
-    for t in range(T_x):
-        xt = x[:, :, t]
-        concat = np.concatenate((a_next, xt), axis=0)
-        ft = sigmoid(np.dot(Wf, concat) + bf)
-        it = sigmoid(np.dot(Wi, concat) + bi)
-        cct = np.tanh(np.dot(Wc, concat) + bc)
-        c_next = ft * c_next + it * cct
-        ot = sigmoid(np.dot(Wo, concat) + bo)
-        a_next = ot * np.tanh(c_next)
-        a[:, :, t] = a_next
-        c[:, :, t] = c_next
-    return a, c
-"""
 _PARAMS = ("Wf", "bf", "Wi", "bi", "Wo", "bo", "Wc", "bc")  # the course's order of draws
 
 
 @cache
 def _recurrence():  # noqa: ANN202 - a Recurrence (imported late: SymPy)
     from ..recur import recurrence
+    from ..recur.course import LSTM_FORWARD, LSTM_SHAPES
 
-    shapes: dict = {"x": ("n_x", "m", "T_x"), "a0": ("n_a", "m")}
-    for g in "fico":
-        shapes.update({f"W{g}": ("n_a", "n_a + n_x"), f"b{g}": ("n_a", 1)})
-    return recurrence(_COURSE_LSTM, shapes)
+    return recurrence(LSTM_FORWARD, LSTM_SHAPES)
 
 
 def _draws() -> list[tuple[dict, np.ndarray]]:

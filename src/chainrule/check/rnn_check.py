@@ -116,38 +116,15 @@ _OUTPUTS = {
     "rnn_cell_backward": ("dxt", "da_prev", "dWax", "dWaa", "dba"),
     "rnn_backward": ("dx", "da0", "dWax", "dWaa", "dba"),
 }
-_COURSE_RNN = """
-def rnn_forward(x, a0, Waa, Wax, Wya, ba, by):
-    n_x, m, T_x = x.shape
-    n_y, n_a = Wya.shape
-    a = np.zeros((n_a, m, T_x))
-    y_pred = np.zeros((n_y, m, T_x))
-    a_next = a0
-    for t in range(T_x):
-        xt = x[:, :, t]
-        a_next = np.tanh(np.dot(Waa, a_next) + np.dot(Wax, xt) + ba)
-        yt_pred = softmax(np.dot(Wya, a_next) + by)
-        a[:, :, t] = a_next
-        y_pred[:, :, t] = yt_pred
-    return a, y_pred
-"""
-_SHAPES = {
-    "x": ("n_x", "m", "T_x"),
-    "a0": ("n_a", "m"),
-    "Waa": ("n_a", "n_a"),
-    "Wax": ("n_a", "n_x"),
-    "Wya": ("n_y", "n_a"),
-    "ba": ("n_a", 1),
-    "by": ("n_y", 1),
-}
 
 
 # -- the draws and the reference ------------------------------------------------------------------
 @cache
 def _recurrence():  # noqa: ANN202 - a Recurrence (imported late: SymPy)
     from ..recur import recurrence
+    from ..recur.course import RNN_FORWARD, RNN_SHAPES
 
-    return recurrence(_COURSE_RNN, _SHAPES)
+    return recurrence(RNN_FORWARD, RNN_SHAPES)
 
 
 def _course_values(T: int) -> tuple[dict, np.ndarray]:
