@@ -81,7 +81,8 @@ class ModelTrainer:
         """X and Y as float arrays of the declared ranks, with as many examples as each other."""
         arrays = []
         for name, a in zip(self.data, (X, Y), strict=True):
-            a = np.asarray(a, dtype=np.float64) if np.asarray(a).dtype != np.float32 else a
+            a = np.asarray(a)
+            a = a if a.dtype == np.float32 else a.astype(np.float64)  # float32 stays float32
             want = self.model.declared[name]
             if a.ndim != len(want):
                 raise DataError(
