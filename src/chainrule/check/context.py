@@ -18,22 +18,32 @@ from ..nets import Network
 from ..printers.text import target_text
 from .records import Chain, Context, chain_for
 
-__all__ = ["context"]
+__all__ = ["context", "quantity_names", "template_fields"]
 
 
-def context(net: Network, d: Derivation, step: Step) -> Context:
-    program = d.program
-    names = {**program.names, **{s.target: build.var(s.target, s.shape) for s in d.steps}}
-    chain = _chain(d, step, names)
-    forms = [step.expr, step.expanded]
-    if chain is not None:
-        forms += [build.np_mul(up, chain.derivative) for up in chain.upstream]
-    fields = {
+def quantity_names(d: Derivation) -> dict[str, Expr]:
+    """Every forward quantity and every gradient of ``d`` by name, as the learner may write them."""
+    return {**d.program.names, **{s.target: build.var(s.target, s.shape) for s in d.steps}}
+
+
+def template_fields(step: Step) -> dict[str, str]:
+    """The fields the mistakes' texts are filled with (``T`` = dZ[1], ``Of`` = Z[1], …)."""
+    return {
         "target": step.target,
         "T": target_text(step.target, True),
         "Of": target_text(step.of, True),
         "target_shape": fmt_shape(step.shape),
     }
+
+
+def context(net: Network, d: Derivation, step: Step) -> Context:
+    program = d.program
+    names = quantity_names(d)
+    chain = _chain(d, step, names)
+    forms = [step.expr, step.expanded]
+    if chain is not None:
+        forms += [build.np_mul(up, chain.derivative) for up in chain.upstream]
+    fields = template_fields(step)
     return Context(
         step.target,
         step.of,

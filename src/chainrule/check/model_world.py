@@ -25,10 +25,10 @@ from ..errors import ParseError, UnknownNameError
 from ..evaluate import bind, evaluate
 from ..ir import build
 from ..ir.expr import Expr, walk
-from ..ir.shapes import concrete, fmt_shape
+from ..ir.shapes import concrete
 from ..lang import parse
 from ..nets.model import Model
-from ..printers.text import target_text
+from .context import quantity_names, template_fields
 from .numbers import Numbers, _value
 from .records import Context
 from .spelling import builtin, parse_rhs
@@ -167,20 +167,15 @@ class ModelWorld(Reading):
     def context(self) -> Context:
         """What the library of mistakes needs: the derived forms, the names, the sums' axis."""
         d, step = self.d, self.step
-        names = {**d.program.names, **{s.target: build.var(s.target, s.shape) for s in d.steps}}
+        names = quantity_names(d)
         batch = _batch(self.net, d)
         axis = step.shape.index(batch) if batch in step.shape else len(step.shape) - 1
         kind = "param" if step.kind == "param" else "intermediate"
         forms = [step.expr, step.expanded]
-        fields = {
-            "target": step.target,
-            "T": target_text(step.target, True),
-            "Of": target_text(step.of, True),
-            "target_shape": fmt_shape(step.shape),
-        }
         return Context(
             step.target, step.of, kind, d.convention, batch, max(axis, 0),
-            tuple(dict.fromkeys(forms)), names, fields, model=True, paths=_paths(step),
+            tuple(dict.fromkeys(forms)), names, template_fields(step), model=True,
+            paths=_paths(step),
         )  # fmt: skip
 
 
