@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["write_text_atomic", "write_bytes_atomic", "checksum"]
+__all__ = ["write_text_atomic", "write_bytes_atomic", "checksum", "write_model_npz"]
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
@@ -51,3 +52,19 @@ def checksum(fmt: str, spec: str, arrays: Mapping[str, np.ndarray]) -> str:
         h.update(f"{k}\0{a.dtype.str}\0{a.shape}\0".encode())
         h.update(a.tobytes())
     return "sha256:" + h.hexdigest()
+
+
+def write_model_npz(
+    path: str | os.PathLike, fmt: str, spec: str, arrays: Mapping[str, np.ndarray]
+) -> Path:
+    """A model file: ``arrays`` beside ``__format__``, ``__spec__`` (JSON text) and their
+    ``__checksum__``, as one ``.npz`` written atomically (no pickle anywhere)."""
+    arrays = {k: np.ascontiguousarray(v) for k, v in arrays.items()}
+    meta = {
+        "__format__": np.array(fmt),
+        "__spec__": np.array(spec),
+        "__checksum__": np.array(checksum(fmt, spec, arrays)),
+    }
+    buf = io.BytesIO()
+    np.savez(buf, **meta, **arrays)
+    return write_bytes_atomic(path, buf.getvalue())

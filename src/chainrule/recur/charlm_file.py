@@ -8,7 +8,6 @@ shape and bytes, as the network model files have) and the parameters as they are
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelFileError
-from ..io import checksum, write_bytes_atomic
+from ..io import checksum, write_model_npz
 from .charlm import SHAPES, CharModel
 
 __all__ = ["FORMAT", "load_charlm", "save_charlm"]
@@ -28,15 +27,7 @@ _META = ("__format__", "__spec__", "__checksum__")
 def save_charlm(path: str | os.PathLike, model: CharModel) -> Path:
     """Write the model's cell, vocabulary and parameters to ``path`` (atomically)."""
     spec = json.dumps({"cell": model.cell, "chars": model.chars}, sort_keys=True)
-    arrays = {k: np.ascontiguousarray(v) for k, v in model.params.items()}
-    meta = {
-        "__format__": np.array(FORMAT),
-        "__spec__": np.array(spec),
-        "__checksum__": np.array(checksum(FORMAT, spec, arrays)),
-    }
-    buf = io.BytesIO()
-    np.savez(buf, **meta, **arrays)
-    return write_bytes_atomic(path, buf.getvalue())
+    return write_model_npz(path, FORMAT, spec, model.params)
 
 
 def load_charlm(path: str | os.PathLike) -> CharModel:

@@ -16,7 +16,6 @@ file never makes chainrule evaluate text it contains.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -29,7 +28,7 @@ import sympy
 from .. import scalar
 from ..errors import ChainruleError, ModelFileError, SpecError
 from ..io import checksum as _checksum
-from ..io import write_bytes_atomic
+from ..io import write_model_npz
 from ..nets import MLPSpec, Network
 from .history import History
 
@@ -51,15 +50,7 @@ def save(path: str | os.PathLike, net: Network, params: Mapping[str, np.ndarray]
     params = params.params if isinstance(params, History) else params
     arrays = {k: np.ascontiguousarray(params[k]) for k in _expected(net.spec) if k in params}
     _check_params(net.spec, arrays, lambda msg: SpecError(msg, hint="pass the params from fit"))
-    spec = json.dumps(_spec_json(net.spec), sort_keys=True)
-    meta = {
-        "__format__": np.array(FORMAT),
-        "__spec__": np.array(spec),
-        "__checksum__": np.array(_checksum(FORMAT, spec, arrays)),
-    }
-    buf = io.BytesIO()
-    np.savez(buf, **meta, **arrays)
-    return write_bytes_atomic(path, buf.getvalue())
+    return write_model_npz(path, FORMAT, json.dumps(_spec_json(net.spec), sort_keys=True), arrays)
 
 
 def load(
