@@ -25,7 +25,6 @@ from ..errors import ParseError, UnknownNameError
 from ..evaluate import bind, evaluate
 from ..ir import build
 from ..ir.expr import Expr, walk
-from ..ir.shapes import concrete
 from ..lang import parse
 from ..nets.model import Model
 from .context import quantity_names, template_fields
@@ -99,7 +98,7 @@ def symbolic_dims(model: Model) -> list[str]:
 
 def _draw(model: Model, d: Derivation, dims: dict[str, int], rng: np.random.Generator) -> tuple:
     for _ in range(_TRIES):
-        values = model.values(_inputs(model, dims, rng))
+        values = model.values(model.example(dims, rng))
         bound = bind(d.program.inputs, values)
         env = dict(values)
         for eq in d.program.equations:
@@ -109,20 +108,6 @@ def _draw(model: Model, d: Derivation, dims: dict[str, int], rng: np.random.Gene
         if all(np.all(np.isfinite(np.asarray(v, dtype=np.float64))) for v in env.values()):
             break
     return env, bound
-
-
-def _inputs(model: Model, dims: dict[str, int], rng: np.random.Generator) -> dict:
-    """Standard normal inputs (0/1 for masks, each row keeping its first entry)."""
-    out = {}
-    for v in model.program.inputs:
-        if v.name in model.constants:
-            continue
-        out[v.name] = rng.standard_normal(concrete(v.shape, dims))
-        if v.name in model.statements.masks:
-            mask = out[v.name] > -0.5
-            mask[(..., 0)] = True
-            out[v.name] = mask.astype(np.float64)
-    return out
 
 
 def _batch(model: Model, d: Derivation) -> str:

@@ -125,9 +125,11 @@ class Model(RichDisplay):
             )
         return {k: v for k, v in out.items() if k in names}
 
-    def example(self, dims: Mapping[str, int], seed: int = 0) -> dict[str, np.ndarray]:
+    def example(
+        self, dims: Mapping[str, int], seed: int | np.random.Generator = 0
+    ) -> dict[str, np.ndarray]:
         """Seeded inputs with the symbolic dimensions bound to ``dims``: standard normal, and
-        0/1 for masks (each row keeps its first entry)."""
+        0/1 for masks (each row keeps its first entry). ``seed`` may be a Generator to draw on."""
         rng = np.random.default_rng(seed)
         out = {}
         for v in self.program.inputs:
